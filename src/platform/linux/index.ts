@@ -1,0 +1,70 @@
+/**
+ * The Linux `Platform`: thin wrappers over libc via `bun:ffi`
+ * (https://bun.sh/docs/api/ffi). libc is opened inside the factory, never at import.
+ */
+import { mkdirSync } from "node:fs";
+import type { NamespaceKind, Platform, PlatformFactory, StatFs } from "../types.ts";
+import { cstr, cstrOrNull, makeChecker, O_CLOEXEC, O_CREAT, O_EXCL, O_RDONLY, O_WRONLY, openLibc } from "./libc.ts";
+import { type NsSys, pinNamespaces, unpinNamespace } from "./namespaces.ts";
+
+// struct statfs on LP64 glibc (x86_64 and aarch64 alike) is 15 eight-byte words:
+// f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid (2 x int),
+// f_namelen, f_frsize, f_flags, f_spare[4] = 120 bytes.
+const STATFS_WORDS = 15;
+
+export const createLinuxPlatform: PlatformFactory = () => {
+  const libc = openLibc();
+  const check = makeChecker(libc);
+
+  const sys: NsSys = {
+    openRead: (path) => check(libc.open(cstr(path), O_RDONLY | O_CLOEXEC, 0), "open", path),
+    close: (fd) => void check(libc.close(fd), "close"),
+    createFile(path) {
+      const fd = check(libc.open(cstr(path), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444), "open", path);
+      check(libc.close(fd), "close", path);
+    },
+    mkdirp: (dir) => void mkdirSync(dir, { recursive: true, mode: 0o755 }),
+    unlink: (path) => void check(libc.unlink(cstr(path)), "unlink", path),
+    unshare: (flags) => void check(libc.unshare(flags), "unshare"),
+    setns: (fd, nstype) => void check(libc.setns(fd, nstype), "setns"),
+    sethostname(name) {
+      const buf = Buffer.from(name, "utf8");
+      check(libc.sethostname(buf, buf.length), "sethostname", name);
+    },
+    mount(source, target, fstype, flags, data) {
+      // `flags >>> 0`: mount flags are unsigned long; keep bit 31 from going negative.
+      const rc = libc.mount(cstrOrNull(source), cstr(target), cstrOrNull(fstype), flags >>> 0, cstrOrNull(data));
+      check(rc, "mount", target);
+    },
+    umount2: (target, flags) => void check(libc.umount2(cstr(target), flags), "umount2", target),
+  };
+
+  const platform: Platform = {
+    os: "linux",
+    mount: sys.mount,
+    umount2: sys.umount2,
+    unshare: sys.unshare,
+    setns: sys.setns,
+    sethostname: sys.sethostname,
+    statfs(path): StatFs {
+      const words = new BigUint64Array(STATFS_WORDS);
+      check(libc.statfs(cstr(path), words), "statfs", path);
+      const at = (i: number) => Number(words[i]);
+      return { type: at(0), blockSize: at(1), blocks: at(2), bfree: at(3), bavail: at(4), files: at(5), ffree: at(6) };
+    },
+    mknod(path, mode, dev) {
+      check(libc.mknod(cstr(path), mode >>> 0, BigInt(dev)), "mknod", path);
+    },
+    lchown(path, uid, gid) {
+      // -1 ("leave unchanged") is (uid_t)-1 = 0xffffffff.
+      check(libc.lchown(cstr(path), uid >>> 0, gid >>> 0), "lchown", path);
+    },
+    lsetxattr(path, name, value, flags) {
+      check(libc.lsetxattr(cstr(path), cstr(name), value, value.byteLength, flags), "lsetxattr", path);
+    },
+    pinNamespaces: <K extends NamespaceKind>(kinds: readonly K[], pinPath: (kind: K) => string, opts = {}) =>
+      pinNamespaces(sys, kinds, pinPath, opts),
+    unpinNamespace: (path) => unpinNamespace(sys, path),
+  };
+  return platform;
+};

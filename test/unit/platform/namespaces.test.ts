@@ -1,0 +1,144 @@
+import { describe, expect, test } from "bun:test";
+import { InvalidArgumentError, SyscallError } from "../../../src/errors.ts";
+import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS, MNT_DETACH, MS_BIND } from "../../../src/platform/constants.ts";
+import { type NsSys, pinNamespaces, unpinNamespace } from "../../../src/platform/linux/namespaces.ts";
+
+type Step = [string, ...unknown[]];
+
+/** An NsSys that logs each step and fails the steps named in `failures`. */
+function recordingSys(failures: Record<string, string> = {}) {
+  const steps: Step[] = [];
+  let nextFd = 10;
+  const step = (name: string, ...args: unknown[]) => {
+    steps.push([name, ...args]);
+    const key = [name, ...args].join(" ");
+    for (const [prefix, code] of Object.entries(failures)) {
+      if (key.startsWith(prefix)) throw new SyscallError(name, 1, code, String(args[0]));
+    }
+  };
+  const sys: NsSys = {
+    openRead: (path) => (step("open", path), nextFd++),
+    close: (fd) => step("close", fd),
+    createFile: (path) => step("create", path),
+    mkdirp: (dir) => step("mkdirp", dir),
+    unlink: (path) => step("unlink", path),
+    unshare: (flags) => step("unshare", flags),
+    setns: (fd, nstype) => step("setns", fd, nstype),
+    sethostname: (name) => step("sethostname", name),
+    mount: (source, target, _fstype, flags) => step("mount", source, target, flags),
+    umount2: (target, flags) => step("umount2", target, flags),
+  };
+  return { sys, steps };
+}
+
+const pin = (k: string) => `/pins/${k}/sb1`;
+
+describe("pinNamespaces sequence", () => {
+  test("creates the pins, unshares, names the host, bind-mounts and returns, in that order", () => {
+    const { sys, steps } = recordingSys();
+    const pins = pinNamespaces(sys, ["net", "uts"], pin, { hostname: "pod-a" });
+    expect(pins).toEqual({ net: "/pins/net/sb1", uts: "/pins/uts/sb1" });
+    expect(steps).toEqual([
+      ["mkdirp", "/pins/net"],
+      ["create", "/pins/net/sb1"],
+      ["mkdirp", "/pins/uts"],
+      ["create", "/pins/uts/sb1"],
+      ["open", "/proc/thread-self/ns/net"],
+      ["open", "/proc/thread-self/ns/uts"],
+      ["unshare", CLONE_NEWNET | CLONE_NEWUTS],
+      ["sethostname", "pod-a"],
+      ["mount", "/proc/thread-self/ns/net", "/pins/net/sb1", MS_BIND],
+      ["mount", "/proc/thread-self/ns/uts", "/pins/uts/sb1", MS_BIND],
+      ["setns", 10, CLONE_NEWNET],
+      ["setns", 11, CLONE_NEWUTS],
+      ["close", 10],
+      ["close", 11],
+    ]);
+  });
+
+  test("does not set a hostname unless asked", () => {
+    const { sys, steps } = recordingSys();
+    pinNamespaces(sys, ["ipc"], pin);
+    expect(steps.some(([s]) => s === "sethostname")).toBe(false);
+    expect(steps).toContainEqual(["unshare", CLONE_NEWIPC]);
+  });
+
+  test("a failed bind mount returns the thread, undoes the pins and rethrows", () => {
+    const { sys, steps } = recordingSys({ "mount /proc/thread-self/ns/uts": "EPERM" });
+    expect(() => pinNamespaces(sys, ["net", "uts"], pin)).toThrow("EPERM");
+    expect(steps.slice(steps.findIndex(([s]) => s === "unshare") + 3)).toEqual([
+      ["setns", 10, CLONE_NEWNET],
+      ["setns", 11, CLONE_NEWUTS],
+      ["umount2", "/pins/net/sb1", MNT_DETACH],
+      ["unlink", "/pins/uts/sb1"],
+      ["unlink", "/pins/net/sb1"],
+      ["close", 10],
+      ["close", 11],
+    ]);
+  });
+
+  test("a pin that exists already fails before the thread leaves its namespaces", () => {
+    const { sys, steps } = recordingSys({ "create /pins/uts": "EEXIST" });
+    expect(() => pinNamespaces(sys, ["net", "uts"], pin)).toThrow("EEXIST");
+    expect(steps.some(([s]) => s === "unshare" || s === "open")).toBe(false);
+    expect(steps.at(-1)).toEqual(["unlink", "/pins/net/sb1"]);
+  });
+
+  test("a failed unshare removes the pin files and closes the saved fds", () => {
+    const { sys, steps } = recordingSys({ unshare: "EPERM" });
+    expect(() => pinNamespaces(sys, ["net"], pin)).toThrow("EPERM");
+    expect(steps.some(([s]) => s === "setns")).toBe(false);
+    expect(steps.slice(-2)).toEqual([
+      ["unlink", "/pins/net/sb1"],
+      ["close", 10],
+    ]);
+  });
+
+  test("if the thread cannot return, the error says the process must restart", () => {
+    const { sys } = recordingSys({ sethostname: "EINVAL", setns: "EPERM" });
+    expect(() => pinNamespaces(sys, ["uts"], pin, { hostname: "x" })).toThrow(/could not return.*restart skiff/);
+  });
+
+  const refused = [
+    { desc: "no kinds at all are refused", kinds: [] as ("net" | "uts")[], opts: {} },
+    { desc: "a duplicate kind is refused", kinds: ["net", "net"] as ("net" | "uts")[], opts: {} },
+    { desc: "a hostname without uts is refused (it would rename the host)", kinds: ["net"] as ("net" | "uts")[], opts: { hostname: "h" } },
+  ];
+  for (const tc of refused) {
+    test(tc.desc, () => {
+      const { sys, steps } = recordingSys();
+      expect(() => pinNamespaces(sys, tc.kinds, pin, tc.opts)).toThrow(InvalidArgumentError);
+      expect(steps).toEqual([]);
+    });
+  }
+
+  test("two kinds mapped to one path are refused", () => {
+    const { sys } = recordingSys();
+    expect(() => pinNamespaces(sys, ["net", "ipc"], () => "/same")).toThrow(InvalidArgumentError);
+  });
+});
+
+describe("unpinNamespace", () => {
+  test("detaches until the path is no longer a mount point, then unlinks", () => {
+    let mounts = 2;
+    const { sys, steps } = recordingSys();
+    const umount2 = sys.umount2;
+    sys.umount2 = (target, flags) => {
+      umount2(target, flags);
+      if (mounts-- === 0) throw new SyscallError("umount2", 22, "EINVAL", target);
+    };
+    unpinNamespace(sys, "/pins/net/sb1");
+    expect(steps.filter(([s]) => s === "umount2")).toHaveLength(3);
+    expect(steps.at(-1)).toEqual(["unlink", "/pins/net/sb1"]);
+  });
+
+  test("a pin that is gone already is fine", () => {
+    const { sys } = recordingSys({ umount2: "ENOENT", unlink: "ENOENT" });
+    expect(() => unpinNamespace(sys, "/pins/net/sb1")).not.toThrow();
+  });
+
+  test("other errors are reported", () => {
+    const { sys } = recordingSys({ umount2: "EPERM" });
+    expect(() => unpinNamespace(sys, "/pins/net/sb1")).toThrow("EPERM");
+  });
+});
