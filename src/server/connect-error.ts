@@ -1,0 +1,60 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  AlreadyExistsError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  NotSupportedError,
+  UnavailableError,
+  causes,
+  describeError,
+} from "../errors.ts";
+
+/** Domain error classes and the gRPC code each one means. Order matters: first match wins. */
+const DOMAIN_CODES: ReadonlyArray<[abstract new (...a: never[]) => Error, Code]> = [
+  [NotFoundError, Code.NotFound],
+  [AlreadyExistsError, Code.AlreadyExists],
+  [InvalidArgumentError, Code.InvalidArgument],
+  [FailedPreconditionError, Code.FailedPrecondition],
+  [NotSupportedError, Code.Unimplemented],
+  [UnavailableError, Code.Unavailable],
+  [DeadlineExceededError, Code.DeadlineExceeded],
+];
+
+/** errno names (from our SyscallError or Node's fs errors) and the code each one means. */
+const ERRNO_CODES: Readonly<Record<string, Code>> = {
+  ENOENT: Code.NotFound,
+  EEXIST: Code.AlreadyExists,
+  EPERM: Code.PermissionDenied,
+  EACCES: Code.PermissionDenied,
+  ENOSPC: Code.ResourceExhausted,
+  EDQUOT: Code.ResourceExhausted,
+  ETIMEDOUT: Code.DeadlineExceeded,
+  ENOSYS: Code.Unimplemented,
+  ENOTSUP: Code.Unimplemented,
+  EOPNOTSUPP: Code.Unimplemented,
+};
+
+function codeOf(err: unknown): Code | undefined {
+  if (err instanceof ConnectError) return err.code;
+  for (const [cls, code] of DOMAIN_CODES) if (err instanceof cls) return code;
+  const errno = (err as { code?: unknown } | null)?.code;
+  if (typeof errno === "string" && errno in ERRNO_CODES) return ERRNO_CODES[errno];
+  return undefined;
+}
+
+/**
+ * Turns anything a handler threw into a ConnectError, once, at the edge.
+ * The first error in the cause chain that has a known meaning decides the code;
+ * the message carries the whole chain so the caller sees the context we added.
+ */
+export function toConnectError(err: unknown): ConnectError {
+  let code: Code | undefined;
+  for (const e of causes(err)) {
+    code = codeOf(e);
+    if (code !== undefined) break;
+  }
+  if (err instanceof ConnectError && err.code === code) return err;
+  return new ConnectError(describeError(err), code ?? Code.Internal, undefined, undefined, err);
+}

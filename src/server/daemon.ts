@@ -1,0 +1,79 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { ConsolaInstance } from "consola";
+import pkg from "../../package.json" with { type: "json" };
+import { type Config, checkHost } from "../config/index.ts";
+import type { CriContext } from "../cri/context.ts";
+import { registerCriServices } from "../cri/runtime-service.ts";
+import { createPlatform } from "../platform/index.ts";
+import { detectHostFacts } from "../runtime/host-facts.ts";
+import { type Store, openStore } from "../store/index.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
+import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
+import { Readiness } from "./readiness.ts";
+
+/** A running skiff: what `skiff serve` holds until a signal stops it. */
+export type Daemon = {
+  readonly context: CriContext;
+  /** Graceful stop: refuse new calls, drain in-flight ones (bounded), close the store. */
+  stop(): Promise<void>;
+};
+
+/** The store's file under the root dir. */
+export const storePath = (config: Config) => path.join(config.paths.root, "skiff.db");
+
+/**
+ * Starts skiff: host checks, state dirs, store, then the socket. Anything that fails
+ * before the socket is up undoes what came before it and throws.
+ */
+export async function startDaemon(config: Config, configSource: string, log: ConsolaInstance): Promise<Daemon> {
+  const { errors, warnings } = await checkHost(config);
+  for (const w of warnings) log.warn(w);
+  if (errors.length > 0) throw new Error(`host checks failed:\n  ${errors.join("\n  ")}`);
+
+  await fs.mkdir(config.paths.root, { recursive: true, mode: 0o711 });
+  await fs.mkdir(config.paths.state, { recursive: true, mode: 0o711 });
+  const readiness = new Readiness();
+  const platform = createPlatform();
+  const host = detectHostFacts({
+    cgroupDriver: config.linux.cgroupDriver,
+    restrictOomScoreAdj: config.linux.restrictOomScoreAdj,
+  });
+  const store: Store = openStore(storePath(config));
+  const context: CriContext = { config, configSource, store, platform, host, readiness, log, version: pkg.version };
+
+  let server: GrpcServer;
+  try {
+    server = createGrpcServer({
+      routes: (router) => registerCriServices(router, context),
+      interceptors: [createLoggingInterceptor(log), createErrorInterceptor(), createReadinessInterceptor(readiness)],
+      readMaxBytes: config.server.maxRecvMessageBytes,
+      writeMaxBytes: config.server.maxSendMessageBytes,
+      log,
+    });
+    await server.listen(parseEndpoint(config.server.socket, "server.socket"), {
+      mode: config.server.socketMode,
+      group: config.server.socketGroup,
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  readiness.ready();
+  log.info(`skiff ${pkg.version} serving CRI on ${config.server.socket} (cgroup driver ${host.cgroupDriver})`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    context,
+    stop() {
+      stopping ??= (async () => {
+        readiness.stopping();
+        await server.close(config.server.shutdownTimeoutMs);
+        store.close();
+        log.info("skiff stopped");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import * as http2 from "node:http2";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConsolaInstance } from "consola";
+import type { Endpoint } from "./endpoint.ts";
+import { applySocketPermissions, prepareSocketPath } from "./socket-file.ts";
+
+export type GrpcServerOptions = {
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  /** Largest request message accepted; larger ones get ResourceExhausted. */
+  readMaxBytes: number;
+  /** Largest response message sent. */
+  writeMaxBytes: number;
+  log: ConsolaInstance;
+};
+
+export type ListenOptions = { mode: number; group: string };
+
+/** A gRPC (h2c) server over a unix socket or named pipe, with graceful shutdown. */
+export type GrpcServer = {
+  listen(endpoint: Endpoint, opts: ListenOptions): Promise<void>;
+  /** Stops accepting, lets in-flight calls finish for up to `graceMs`, then cuts the rest. */
+  close(graceMs: number): Promise<void>;
+  /** Number of open HTTP/2 sessions (for tests and shutdown logs). */
+  readonly sessionCount: number;
+};
+
+/**
+ * Builds the server. Only the gRPC protocol is enabled: the kubelet (grpc-go) and crictl
+ * speak nothing else, and a smaller surface is less to get wrong.
+ */
+export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
+  const handler = connectNodeAdapter({
+    routes: opts.routes,
+    interceptors: opts.interceptors,
+    grpc: true,
+    connect: false,
+    grpcWeb: false,
+    readMaxBytes: opts.readMaxBytes,
+    writeMaxBytes: opts.writeMaxBytes,
+  });
+  const server = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let endpoint: Endpoint | undefined;
+
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+    // A client that sends garbage or hangs up mid-call must never take the daemon down.
+    session.on("error", (err) => opts.log.debug(`http2 session error: ${err.message}`));
+  });
+  server.on("sessionError", (err) => opts.log.debug(`http2 session error: ${err.message}`));
+  server.on("error", (err) => opts.log.error(`server error: ${err.message}`));
+
+  return {
+    get sessionCount() {
+      return sessions.size;
+    },
+
+    async listen(ep, listenOpts) {
+      if (ep.kind === "unix") await prepareSocketPath(ep.path);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(ep.path, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      endpoint = ep;
+      if (ep.kind === "unix") await applySocketPermissions(ep.path, listenOpts.mode, listenOpts.group);
+    },
+
+    async close(graceMs) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) s.close(); // GOAWAY: finish open streams, take no new ones
+      const timer = setTimeout(() => {
+        for (const s of sessions) s.destroy();
+      }, graceMs);
+      await closed;
+      clearTimeout(timer);
+      if (endpoint?.kind === "unix") {
+        const { unlink } = await import("node:fs/promises");
+        await unlink(endpoint.path).catch(() => {});
+      }
+    },
+  };
+}
