@@ -1,0 +1,50 @@
+/**
+ * Pure checks across fields, run after every value has been decoded on its own: things no
+ * single key can know, such as whether `default_runtime` names a defined handler. They look
+ * at nothing outside the config; the checks that touch the host (does runc exist?) are in
+ * `host.ts`, in the spirit of CRI-O's `Validate(onExecution)` split.
+ */
+import type { ConfigProblem } from "./config-error.ts";
+import { hostOs, toConfigOs } from "./defaults.ts";
+import type { Config, ConfigOs, RuntimeType } from "./schema.ts";
+
+const TYPE_OS: Record<RuntimeType, ConfigOs> = { oci: "linux", hcs: "windows" };
+
+/** Cross-field problems of a decoded config, keyed by TOML path (no line numbers: the caller adds them). */
+export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = hostOs()): ConfigProblem[] {
+  const target = toConfigOs(os);
+  const problems: ConfigProblem[] = [];
+  const add = (path: string[], message: string) => problems.push({ path, message });
+
+  const handlers = Object.keys(config.runtimes);
+  const wanted = config.runtime.defaultRuntime;
+  if (!handlers.includes(wanted)) {
+    const defined = handlers.length === 0 ? "none" : handlers.map((h) => JSON.stringify(h)).join(", ");
+    add(["runtime", "default_runtime"], `runtime handler ${JSON.stringify(wanted)} is not defined in [runtimes] (defined: ${defined})`);
+  }
+
+  for (const [name, h] of Object.entries(config.runtimes)) {
+    const at = (key: string) => ["runtimes", name, key];
+    if (TYPE_OS[h.runtimeType] !== target) {
+      add(at("runtime_type"), `runtime_type ${JSON.stringify(h.runtimeType)} is only available on ${TYPE_OS[h.runtimeType]}`);
+    } else if (h.runtimeType === "oci" && h.runtimePath === "") {
+      add(at("runtime_path"), 'required when runtime_type is "oci": the absolute path of the runtime binary');
+    } else if (h.runtimeType === "hcs" && h.runtimePath !== "") {
+      add(at("runtime_path"), 'must be empty when runtime_type is "hcs": skiff calls the Host Compute Service directly');
+    }
+  }
+
+  for (const [host, m] of Object.entries(config.registry.mirrors)) {
+    if (m.endpoints.length === 0) add(["registry", "mirrors", host, "endpoints"], "must list at least one endpoint URL");
+  }
+
+  for (const [host, h] of Object.entries(config.registry.hosts)) {
+    const at = (key: string) => ["registry", "hosts", host, key];
+    if (h.auth !== "" && (h.username !== "" || h.password !== "")) {
+      add(at("auth"), "set either auth or username and password, not both");
+    }
+    if (h.password !== "" && h.username === "") add(at("password"), "a password needs a username");
+  }
+
+  return problems;
+}
