@@ -1,0 +1,20 @@
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../config/index.ts";
+import type { Platform } from "../platform/index.ts";
+import type { HostFacts } from "../runtime/host-facts.ts";
+import type { Readiness } from "../server/readiness.ts";
+import type { Store } from "../store/index.ts";
+
+/** Everything a CRI handler may use, passed in explicitly (no globals). */
+export type CriContext = {
+  config: Config;
+  /** Where the config came from: a file path or "<embedded defaults>". */
+  configSource: string;
+  store: Store;
+  platform: Platform;
+  host: HostFacts;
+  readiness: Readiness;
+  log: ConsolaInstance;
+  /** skiff's own version, from package.json. */
+  version: string;
+};

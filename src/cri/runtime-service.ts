@@ -1,0 +1,35 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { ImageService, RuntimeService } from "../gen/runtime/v1/api_pb.ts";
+import type { CriContext } from "./context.ts";
+import { createRuntimeConfig } from "./runtime-config.ts";
+import { createStatus } from "./status.ts";
+import { withUnimplemented } from "./unimplemented.ts";
+import { createUpdateRuntimeConfig } from "./update-runtime-config.ts";
+import { createVersion } from "./version.ts";
+
+/** Where each not-yet-built RPC is planned, for the Unimplemented message. */
+function plannedFor(method: string): string {
+  if (/Image|ImageFs/.test(method)) return "planned: image service";
+  if (/Stats|Metric/.test(method)) return "planned: stats and metrics";
+  if (/Exec|Attach|PortForward/.test(method)) return "planned: streaming";
+  if (/Checkpoint|Events|ReopenContainerLog|Resources/.test(method)) return "planned";
+  return "planned: linux pods and containers";
+}
+
+/** Wires the CRI services onto a connect router. Handlers live one per file next to this one. */
+export function registerCriServices(router: ConnectRouter, ctx: CriContext): void {
+  router.service(
+    RuntimeService,
+    withUnimplemented(
+      RuntimeService,
+      {
+        version: createVersion(ctx),
+        status: createStatus(ctx),
+        runtimeConfig: createRuntimeConfig(ctx),
+        updateRuntimeConfig: createUpdateRuntimeConfig(ctx),
+      },
+      plannedFor,
+    ),
+  );
+  router.service(ImageService, withUnimplemented(ImageService, {}, plannedFor));
+}

@@ -1,0 +1,51 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { StatusRequest, StatusResponseSchema } from "../gen/runtime/v1/api_pb.ts";
+import { redactConfig } from "../config/index.ts";
+import type { CriContext } from "./context.ts";
+import { POD_CIDR_KEY } from "./update-runtime-config.ts";
+
+/** Condition types the kubelet looks for (api.proto RuntimeCondition). */
+export const RUNTIME_READY = "RuntimeReady";
+export const NETWORK_READY = "NetworkReady";
+
+/**
+ * Status reports the runtime and network conditions. Networking (CNI) is not built yet,
+ * so NetworkReady is false with a reason, as api.proto asks for an unmet condition.
+ * With `verbose`, `info` carries the effective config (secrets redacted), versions and
+ * the host facts, each as a JSON string.
+ */
+export function createStatus(ctx: CriContext) {
+  return async (req: StatusRequest): Promise<MessageInitShape<typeof StatusResponseSchema>> => {
+    const runtimeReady = ctx.readiness.state === "ready";
+    const info: Record<string, string> = {};
+    if (req.verbose) {
+      info.config = JSON.stringify(redactConfig(ctx.config));
+      info.configSource = JSON.stringify(ctx.configSource);
+      info.versions = JSON.stringify({ skiff: ctx.version, bun: Bun.version, criApi: "v1" });
+      info.host = JSON.stringify(ctx.host);
+      info.network = JSON.stringify({ podCidr: ctx.store.runtimeState.get(POD_CIDR_KEY) ?? "" });
+    }
+    return {
+      status: {
+        conditions: [
+          runtimeReady
+            ? { type: RUNTIME_READY, status: true }
+            : { type: RUNTIME_READY, status: false, reason: "RuntimeNotReady", message: ctx.readiness.reason },
+          {
+            type: NETWORK_READY,
+            status: false,
+            reason: "NetworkPluginNotReady",
+            message: "pod networking (CNI) is not implemented in skiff yet",
+          },
+        ],
+      },
+      info,
+      // Handlers are listed so the kubelet knows their names; none of the optional
+      // features (recursive read-only mounts, user namespaces) is built yet.
+      runtimeHandlers: Object.keys(ctx.config.runtimes).map((name) => ({
+        name,
+        features: { recursiveReadOnlyMounts: false, userNamespaces: false },
+      })),
+    };
+  };
+}

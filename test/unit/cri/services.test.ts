@@ -1,0 +1,135 @@
+/** The CRI handlers in-process, through connect's router transport, with the fake platform. */
+import { afterAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { createConsola } from "consola";
+import { defaultConfig } from "../../../src/config/index.ts";
+import type { CriContext } from "../../../src/cri/context.ts";
+import { registerCriServices } from "../../../src/cri/runtime-service.ts";
+import { CgroupDriver, ImageService, RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { FakePlatform } from "../../../src/platform/fake/index.ts";
+import { createErrorInterceptor, createReadinessInterceptor } from "../../../src/server/interceptors.ts";
+import { Readiness } from "../../../src/server/readiness.ts";
+import { openStore } from "../../../src/store/index.ts";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cri-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function setup(overrides: Partial<CriContext> = {}) {
+  const readiness = new Readiness();
+  readiness.ready();
+  const ctx: CriContext = {
+    config: defaultConfig("linux"),
+    configSource: "<test>",
+    store: openStore(path.join(fs.mkdtempSync(path.join(dir, "s-")), "skiff.db")),
+    platform: new FakePlatform(),
+    host: { cgroupDriver: "systemd", cgroupLayout: "v2", canLowerOomScoreAdj: true },
+    readiness,
+    log: createConsola({ level: -999 }),
+    version: "9.9.9",
+    ...overrides,
+  };
+  const transport = createRouterTransport((router) => registerCriServices(router, ctx), {
+    router: { interceptors: [createErrorInterceptor(), createReadinessInterceptor(ctx.readiness)] },
+  });
+  return { ctx, runtime: createClient(RuntimeService, transport), image: createClient(ImageService, transport) };
+}
+
+const codeOf = (p: Promise<unknown>) => p.then(() => undefined, (e) => ConnectError.from(e));
+
+describe("Version", () => {
+  test("names skiff and the injected version", async () => {
+    const { runtime } = setup();
+    expect(await runtime.version({})).toMatchObject({ runtimeName: "skiff", runtimeVersion: "9.9.9", runtimeApiVersion: "v1" });
+  });
+});
+
+describe("readiness", () => {
+  test("while starting, Status is Unavailable but Version answers", async () => {
+    const readiness = new Readiness();
+    const { runtime } = setup({ readiness });
+    expect((await codeOf(runtime.status({})))?.code).toBe(Code.Unavailable);
+    expect((await runtime.version({})).runtimeName).toBe("skiff");
+  });
+
+  test("while stopping, calls are Unavailable with the reason", async () => {
+    const { ctx, runtime } = setup();
+    ctx.readiness.stopping();
+    const err = await codeOf(runtime.runtimeConfig({}));
+    expect(err?.code).toBe(Code.Unavailable);
+    expect(err?.rawMessage).toContain("shutting down");
+  });
+});
+
+describe("RuntimeConfig", () => {
+  const cases = [
+    { desc: "a systemd host reports SYSTEMD", driver: "systemd", want: CgroupDriver.SYSTEMD },
+    { desc: "a cgroupfs host reports CGROUPFS", driver: "cgroupfs", want: CgroupDriver.CGROUPFS },
+  ] as const;
+  for (const tc of cases) {
+    test(tc.desc, async () => {
+      const { runtime } = setup({ host: { cgroupDriver: tc.driver, cgroupLayout: "v2", canLowerOomScoreAdj: true } });
+      expect((await runtime.runtimeConfig({})).linux?.cgroupDriver).toBe(tc.want);
+    });
+  }
+
+  test("on windows there is no linux part", async () => {
+    const platform = new FakePlatform();
+    Object.defineProperty(platform, "os", { value: "windows" });
+    const { runtime } = setup({ platform });
+    expect((await runtime.runtimeConfig({})).linux).toBeUndefined();
+  });
+});
+
+describe("UpdateRuntimeConfig", () => {
+  test("stores the pod CIDR in the store", async () => {
+    const { ctx, runtime } = setup();
+    await runtime.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: "10.1.0.0/16" } } });
+    expect(ctx.store.runtimeState.get("pod_cidr")).toBe("10.1.0.0/16");
+  });
+
+  test("an invalid CIDR is InvalidArgument and stores nothing", async () => {
+    const { ctx, runtime } = setup();
+    const err = await codeOf(runtime.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: "nope" } } }));
+    expect(err?.code).toBe(Code.InvalidArgument);
+    expect(ctx.store.runtimeState.get("pod_cidr")).toBeUndefined();
+  });
+});
+
+describe("Status", () => {
+  test("verbose info redacts registry secrets", async () => {
+    const config = defaultConfig("linux");
+    const { runtime } = setup({
+      config: { ...config, registry: { ...config.registry, hosts: { "r.example:5000": { ...anyHost(config), password: "hunter2" } } } },
+    });
+    const res = await runtime.status({ verbose: true });
+    expect(res.info.config).not.toContain("hunter2");
+    expect(JSON.parse(res.info.versions ?? "{}").skiff).toBe("9.9.9");
+  });
+});
+
+describe("Unimplemented", () => {
+  test("an unbuilt unary RPC names itself", async () => {
+    const { runtime } = setup();
+    const err = await codeOf(runtime.runPodSandbox({}));
+    expect(err?.code).toBe(Code.Unimplemented);
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/RunPodSandbox is not implemented");
+  });
+
+  test("an unbuilt streaming RPC names itself on first read", async () => {
+    const { image } = setup();
+    const err = await codeOf((async () => {
+      for await (const _ of image.streamImages({})) {
+      }
+    })());
+    expect(err?.code).toBe(Code.Unimplemented);
+    expect(err?.rawMessage).toContain("runtime.v1.ImageService/StreamImages");
+  });
+});
+
+/** A registry host entry with every field at its zero value, whatever the schema adds later. */
+function anyHost(config: ReturnType<typeof defaultConfig>) {
+  return Object.values(config.registry.hosts)[0] ?? ({} as never);
+}
