@@ -11,6 +11,7 @@ import { type Store, openStore } from "../store/index.ts";
 import { parseEndpoint } from "./endpoint.ts";
 import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
 import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
+import { Metrics, createMetricsInterceptor, serveMetrics } from "./metrics.ts";
 import { Readiness } from "./readiness.ts";
 
 /** A running skiff: what `skiff serve` holds until a signal stops it. */
@@ -43,20 +44,33 @@ export async function startDaemon(config: Config, configSource: string, log: Con
   const store: Store = openStore(storePath(config));
   const context: CriContext = { config, configSource, store, platform, host, readiness, log, version: pkg.version };
 
-  let server: GrpcServer;
-  try {
-    server = createGrpcServer({
+  const metrics = new Metrics(pkg.version);
+  let metricsServer: ReturnType<typeof serveMetrics> | undefined;
+  const server: GrpcServer = createGrpcServer({
       routes: (router) => registerCriServices(router, context),
-      interceptors: [createLoggingInterceptor(log), createErrorInterceptor(), createReadinessInterceptor(readiness)],
+      interceptors: [
+        createLoggingInterceptor(log),
+        createMetricsInterceptor(metrics),
+        createErrorInterceptor(),
+        createReadinessInterceptor(readiness),
+      ],
       readMaxBytes: config.server.maxRecvMessageBytes,
       writeMaxBytes: config.server.maxSendMessageBytes,
       log,
     });
+  try {
     await server.listen(parseEndpoint(config.server.socket, "server.socket"), {
       mode: config.server.socketMode,
       group: config.server.socketGroup,
     });
+    if (config.server.metricsAddress !== "") {
+      metricsServer = serveMetrics(config.server.metricsAddress, metrics);
+      const metricsHost = config.server.metricsAddress.replace(/:\d+$/, "");
+      log.info(`metrics on http://${metricsHost}:${metricsServer.port}/metrics`);
+    }
   } catch (err) {
+    metricsServer?.stop();
+    await server.close(0);
     store.close();
     throw err;
   }
@@ -70,6 +84,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       stopping ??= (async () => {
         readiness.stopping();
         await server.close(config.server.shutdownTimeoutMs);
+        metricsServer?.stop();
         store.close();
         log.info("skiff stopped");
       })();

@@ -43,8 +43,13 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
   const server = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   let endpoint: Endpoint | undefined;
+  let closing = false;
+  let cutOff = false;
 
   server.on("session", (session) => {
+    // A connection that races shutdown gets no new work.
+    if (cutOff) return session.destroy();
+    if (closing) session.close();
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
     // A client that sends garbage or hangs up mid-call must never take the daemon down.
@@ -72,9 +77,11 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
     },
 
     async close(graceMs) {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sessions) s.close(); // GOAWAY: finish open streams, take no new ones
       const timer = setTimeout(() => {
+        cutOff = true;
         for (const s of sessions) s.destroy();
       }, graceMs);
       await closed;

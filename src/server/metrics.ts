@@ -1,0 +1,91 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { InvalidArgumentError } from "../errors.ts";
+
+/** Upper bounds (seconds) of the request latency histogram buckets. */
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type Series = { count: number; sum: number; buckets: number[] };
+
+/**
+ * In-process counters for the Prometheus text endpoint: CRI calls by method and code,
+ * and a latency histogram per method. Kept deliberately small; no client library.
+ */
+export class Metrics {
+  readonly #calls = new Map<string, number>();
+  readonly #latency = new Map<string, Series>();
+
+  constructor(private readonly version: string) {}
+
+  observe(method: string, code: Code | "OK", seconds: number): void {
+    const codeName = code === "OK" ? "OK" : Code[code];
+    const key = `${method}\u0000${codeName}`;
+    this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
+    let s = this.#latency.get(method);
+    if (!s) this.#latency.set(method, (s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) }));
+    s.count++;
+    s.sum += seconds;
+    BUCKETS.forEach((b, i) => {
+      if (seconds <= b) s.buckets[i] = (s.buckets[i] ?? 0) + 1;
+    });
+  }
+
+  /** The Prometheus text exposition format (version 0.0.4). */
+  render(): string {
+    const out: string[] = [
+      "# HELP skiff_build_info skiff's version.",
+      "# TYPE skiff_build_info gauge",
+      `skiff_build_info{version="${this.version}"} 1`,
+      "# HELP skiff_cri_requests_total CRI calls handled, by method and gRPC code.",
+      "# TYPE skiff_cri_requests_total counter",
+    ];
+    for (const [key, n] of [...this.#calls].sort()) {
+      const [method, code] = key.split("\u0000");
+      out.push(`skiff_cri_requests_total{method="${method}",code="${code}"} ${n}`);
+    }
+    out.push("# HELP skiff_cri_request_seconds CRI call latency.", "# TYPE skiff_cri_request_seconds histogram");
+    for (const [method, s] of [...this.#latency].sort(([a], [b]) => a.localeCompare(b))) {
+      BUCKETS.forEach((b, i) => out.push(`skiff_cri_request_seconds_bucket{method="${method}",le="${b}"} ${s.buckets[i]}`));
+      out.push(`skiff_cri_request_seconds_bucket{method="${method}",le="+Inf"} ${s.count}`);
+      out.push(`skiff_cri_request_seconds_sum{method="${method}"} ${s.sum}`);
+      out.push(`skiff_cri_request_seconds_count{method="${method}"} ${s.count}`);
+    }
+    return `${out.join("\n")}\n`;
+  }
+}
+
+/** Records every call's method, code and duration. */
+export function createMetricsInterceptor(metrics: Metrics): Interceptor {
+  return (next) => async (req) => {
+    const started = performance.now();
+    try {
+      const res = await next(req);
+      metrics.observe(req.method.name, "OK", (performance.now() - started) / 1000);
+      return res;
+    } catch (err) {
+      metrics.observe(req.method.name, ConnectError.from(err).code, (performance.now() - started) / 1000);
+      throw err;
+    }
+  };
+}
+
+/** Splits "host:port" (IPv6 in brackets) for the metrics listener. */
+export function parseHostPort(address: string, field = "server.metrics_address"): { hostname: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(address);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new InvalidArgumentError(field, `"${address}" is not host:port`);
+  return { hostname: m[1] ?? m[2] ?? "", port };
+}
+
+/** Serves GET /metrics over plain HTTP; returns a stop function and the bound port. */
+export function serveMetrics(address: string, metrics: Metrics): { port: number; stop(): void } {
+  const { hostname, port } = parseHostPort(address);
+  const server = Bun.serve({
+    hostname,
+    port,
+    fetch(req) {
+      if (new URL(req.url).pathname !== "/metrics") return new Response("not found\n", { status: 404 });
+      return new Response(metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+    },
+  });
+  return { port: server.port ?? port, stop: () => server.stop(true) };
+}

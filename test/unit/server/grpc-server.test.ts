@@ -1,0 +1,82 @@
+/** The HTTP/2 gRPC server on a real unix socket in a temp dir: listen, drain, cut off. */
+import { afterAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createConsola } from "consola";
+import { createCriClient } from "../../../src/cli/cri-client.ts";
+import { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { createGrpcServer } from "../../../src/server/grpc-server.ts";
+import { createErrorInterceptor } from "../../../src/server/interceptors.ts";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-grpc-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+/** A server whose Version takes `delayMs` to answer. */
+async function slowServer(delayMs: number, clientTimeoutMs = 20_000) {
+  const socket = path.join(dir, `s${n++}/skiff.sock`);
+  const server = createGrpcServer({
+    routes: (r) =>
+      r.service(RuntimeService, {
+        async version() {
+          await Bun.sleep(delayMs);
+          return { runtimeName: "slow" };
+        },
+      }),
+    interceptors: [createErrorInterceptor()],
+    readMaxBytes: 1024 * 1024,
+    writeMaxBytes: 1024 * 1024,
+    log: createConsola({ level: -999 }),
+  });
+  await server.listen({ kind: "unix", path: socket }, { mode: 0o600, group: "" });
+  return { server, socket, client: createCriClient(`unix://${socket}`, { timeoutMs: clientTimeoutMs }) };
+}
+
+describe("grpc server", () => {
+  test("creates the socket with the given mode", async () => {
+    const { server, socket, client } = await slowServer(0);
+    expect(fs.statSync(socket).mode & 0o777).toBe(0o600);
+    expect((await client.runtime.version({})).runtimeName).toBe("slow");
+    client.close();
+    await server.close(100);
+    expect(fs.existsSync(socket)).toBe(false);
+  });
+
+  test("a call in flight when shutdown starts finishes within the grace period", async () => {
+    const { server, client } = await slowServer(300);
+    const call = client.runtime.version({});
+    await Bun.sleep(50);
+    const started = performance.now();
+    await server.close(5_000);
+    expect((await call).runtimeName).toBe("slow");
+    expect(performance.now() - started).toBeLessThan(4_000);
+    client.close();
+  });
+
+  test("a call still running when the grace period ends is cut off, and close returns", async () => {
+    // connect-node's client under Bun only notices the cut at its deadline, so keep that short.
+    const { server, client } = await slowServer(10_000, 1_500);
+    const call = client.runtime.version({}).then(() => undefined, (e) => ConnectError.from(e));
+    await Bun.sleep(50);
+    const started = performance.now();
+    await server.close(200);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const err = await call;
+    expect(err).toBeInstanceOf(ConnectError);
+    expect([Code.Unavailable, Code.Canceled, Code.Internal, Code.Unknown, Code.DeadlineExceeded]).toContain(err?.code as Code);
+    client.close();
+  });
+
+  test("after close, new connections are refused", async () => {
+    const { server, socket, client } = await slowServer(0);
+    await server.close(100);
+    client.close();
+    const again = createCriClient(`unix://${socket}`, { timeoutMs: 1000 });
+    const err = await again.runtime.version({}).then(() => undefined, (e) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err?.rawMessage).toMatch(/ENOENT|connect/i);
+    again.close();
+  });
+});
