@@ -1,0 +1,54 @@
+#!/usr/bin/env bun
+import { defineCommand, runCommand, showUsage } from "citty";
+import pkg from "../package.json" with { type: "json" };
+import { describeError } from "./errors.ts";
+import { UsageError } from "./cli/client-args.ts";
+import { configCommand } from "./cli/config.ts";
+import { infoCommand } from "./cli/info.ts";
+import { serveCommand } from "./cli/serve.ts";
+import { versionCommand } from "./cli/version.ts";
+
+/** The one command tree: the daemon and the client verbs. */
+export const mainCommand = defineCommand({
+  meta: { name: "skiff", version: pkg.version, description: "a Kubernetes container runtime (CRI) in one file" },
+  subCommands: { serve: serveCommand, version: versionCommand, info: infoCommand, config: configCommand },
+});
+
+/** Exit codes: 0 ok, 1 the command failed, 2 it was called wrongly. */
+async function main(rawArgs: string[]): Promise<number> {
+  if (rawArgs.length === 0 || rawArgs.includes("--help") || rawArgs.includes("-h")) {
+    await showUsage(...(await resolveForUsage(rawArgs)));
+    return rawArgs.length === 0 ? 2 : 0;
+  }
+  if (rawArgs.length === 1 && rawArgs[0] === "--version") {
+    console.log(pkg.version);
+    return 0;
+  }
+  try {
+    await runCommand(mainCommand, { rawArgs });
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof Error && err.name === "CLIError")) {
+      console.error(`skiff: ${err.message}\n(see skiff --help)`);
+      return 2;
+    }
+    console.error(`skiff: ${describeError(err)}`);
+    return 1;
+  }
+}
+
+/** Finds the subcommand named on the line so --help shows its own usage. */
+async function resolveForUsage(rawArgs: string[]): Promise<[typeof mainCommand, typeof mainCommand?]> {
+  let cmd: typeof mainCommand = mainCommand;
+  let parent: typeof mainCommand | undefined;
+  for (const word of rawArgs) {
+    const subs = (cmd.subCommands ?? {}) as Record<string, typeof mainCommand>;
+    const next = subs[word];
+    if (!next) break;
+    parent = cmd;
+    cmd = next;
+  }
+  return [cmd, parent];
+}
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));
