@@ -1,0 +1,198 @@
+/**
+ * Test harness for integration tests: starts the compiled skiff binary on a temporary
+ * socket, root and state dir, and gives a @grpc/grpc-js client built from proto/ (not
+ * skiff's generated code), so the CRI is checked the way a kubelet would see it.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { Subprocess } from "bun";
+
+export const REPO = path.resolve(import.meta.dir, "../..");
+
+/** The binary under test: $SKIFF_BIN, else dist/skiff-linux-x64 (built by the test command). */
+export function skiffBinary(): string {
+  const bin = process.env.SKIFF_BIN ?? path.join(REPO, "dist/skiff-linux-x64");
+  if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: run \`bun scripts/build-binary.ts linux-x64\` first`);
+  return bin;
+}
+
+const packageDefinition = protoLoader.loadSync(path.join(REPO, "proto/runtime/v1/api.proto"), {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+});
+const runtimeV1 = (grpc.loadPackageDefinition(packageDefinition) as any).runtime.v1;
+
+/**
+ * grpc-js decodes `grpc-message` with decodeURI, which leaves %2F and %3A as they are;
+ * grpc-go (the kubelet, crictl) decodes every percent escape. Decode the rest here so
+ * tests read the message a kubelet would log.
+ */
+function fullyDecoded(err: grpc.ServiceError): grpc.ServiceError {
+  try {
+    err.details = decodeURIComponent(err.details);
+  } catch {
+    // not percent-encoded after all
+  }
+  return err;
+}
+
+/** A grpc-js client for one service, with promise-returning unary calls. */
+export type GrpcClient = {
+  raw: grpc.Client;
+  call<T = Record<string, unknown>>(method: string, request?: object, deadlineMs?: number): Promise<T>;
+  stream<T = Record<string, unknown>>(method: string, request?: object): Promise<T[]>;
+  close(): void;
+};
+
+export function grpcClient(socket: string, service: "RuntimeService" | "ImageService"): GrpcClient {
+  const Ctor = runtimeV1[service];
+  const raw: grpc.Client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure(), {
+    "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    "grpc.max_send_message_length": 64 * 1024 * 1024,
+  });
+  return {
+    raw,
+    call(method, request = {}, deadlineMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        (raw as any)[method](request, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res: any) =>
+          err ? reject(fullyDecoded(err)) : resolve(res),
+        );
+      });
+    },
+    stream(method, request = {}) {
+      return new Promise((resolve, reject) => {
+        const out: any[] = [];
+        const s = (raw as any)[method](request, { deadline: Date.now() + 10_000 });
+        s.on("data", (d: any) => out.push(d));
+        s.on("error", (e: grpc.ServiceError) => reject(fullyDecoded(e)));
+        s.on("end", () => resolve(out));
+      });
+    },
+    close: () => raw.close(),
+  };
+}
+
+/** Every method name of a service, from the proto (what a kubelet could call). */
+export function serviceMethods(service: "RuntimeService" | "ImageService"): { name: string; serverStream: boolean }[] {
+  const def = packageDefinition[`runtime.v1.${service}`] as Record<string, { responseStream: boolean }>;
+  return Object.entries(def).map(([name, m]) => ({ name, serverStream: m.responseStream }));
+}
+
+export type Daemon = {
+  dir: string;
+  socket: string;
+  root: string;
+  state: string;
+  configPath: string;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  runtime: GrpcClient;
+  image: GrpcClient;
+  /** Everything the daemon printed so far (stdout + stderr). */
+  output(): string;
+  /** SIGTERM and wait; returns the exit code. */
+  stop(): Promise<number>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+};
+
+/** Writes a config file for a daemon living entirely under `dir`. */
+export function writeConfig(dir: string, extra = ""): string {
+  const configPath = path.join(dir, "config.toml");
+  fs.writeFileSync(
+    configPath,
+    `[server]\nsocket = "${path.join(dir, "run/skiff.sock")}"\nlog_level = "debug"\nshutdown_timeout = "3s"\n\n` +
+      `[paths]\nroot = "${path.join(dir, "root")}"\nstate = "${path.join(dir, "state")}"\n${extra}`,
+  );
+  return configPath;
+}
+
+/** Waits until the socket accepts a Version call, or the process dies, or time runs out. */
+async function waitReady(d: Daemon, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (d.proc.exitCode !== null) throw new Error(`skiff exited with ${d.proc.exitCode}:\n${d.output()}`);
+    if (fs.existsSync(d.socket)) {
+      try {
+        await d.runtime.call("Status", {}, 1000);
+        return;
+      } catch {
+        // not ready yet
+      }
+    }
+    await Bun.sleep(50);
+  }
+  throw new Error(`skiff did not become ready in ${timeoutMs}ms:\n${d.output()}`);
+}
+
+/** Starts skiff with a fresh temp dir (or `reuseDir`, to test restarts). */
+export async function startDaemon(opts: { reuseDir?: string; extraConfig?: string } = {}): Promise<Daemon> {
+  const dir = opts.reuseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "skiff-it-"));
+  const configPath = opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, opts.extraConfig);
+  const socket = path.join(dir, "run/skiff.sock");
+  const proc = Bun.spawn([skiffBinary(), "serve", "--config", configPath], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let text = "";
+  const drain = async (s: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    for await (const chunk of s) text += dec.decode(chunk);
+  };
+  void drain(proc.stdout);
+  void drain(proc.stderr);
+  const d: Daemon = {
+    dir,
+    socket,
+    root: path.join(dir, "root"),
+    state: path.join(dir, "state"),
+    configPath,
+    proc,
+    runtime: grpcClient(socket, "RuntimeService"),
+    image: grpcClient(socket, "ImageService"),
+    output: () => text,
+    async stop() {
+      d.runtime.close();
+      d.image.close();
+      proc.kill("SIGTERM");
+      return proc.exited;
+    },
+    async kill() {
+      d.runtime.close();
+      d.image.close();
+      proc.kill("SIGKILL");
+      await proc.exited;
+    },
+  };
+  try {
+    await waitReady(d);
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw err;
+  }
+  return d;
+}
+
+/** Runs the skiff CLI and collects its result. */
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([skiffBinary(), ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
+export const isRoot = process.getuid?.() === 0;
