@@ -14,7 +14,7 @@ describe("detectCgroupLayout", () => {
     { desc: "v1 controllers with a unified mount are hybrid", mounts: [line("/sys/fs/cgroup/unified", "cgroup2"), line("/sys/fs/cgroup/cpu", "cgroup")], want: "hybrid" },
     { desc: "no cgroup mounts at all is none", mounts: [line("/", "ext4")], want: "none" },
   ];
-  for (const tc of cases) test(tc.desc, () => expect(detectCgroupLayout(tc.mounts.join("\n"))).toBe(tc.want));
+  for (const tc of cases) test(tc.desc, () => expect(detectCgroupLayout(tc.mounts.join("\n")) as string).toBe(tc.want));
 });
 
 describe("detectHostFacts", () => {
