@@ -93,3 +93,21 @@ describe("bad config", () => {
     });
   }
 });
+
+describe("metrics", () => {
+  test("metrics_address serves Prometheus text with per-RPC counts", async () => {
+    const d = await started({ extraConfig: "" });
+    await d.stop();
+    const text = fs.readFileSync(d.configPath, "utf8").replace("[server]\n", '[server]\nmetrics_address = "127.0.0.1:0"\n');
+    fs.writeFileSync(d.configPath, text);
+    const again = await started({ reuseDir: d.dir });
+    await again.runtime.call("Version", {});
+    await again.runtime.call("RunPodSandbox", {}).catch(() => {});
+    const url = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(again.output())?.[1];
+    expect(url).toBeDefined();
+    const body = await (await fetch(url as string)).text();
+    expect(body).toContain('skiff_cri_requests_total{method="Version",code="OK"}');
+    expect(body).toContain('skiff_cri_requests_total{method="RunPodSandbox",code="Unimplemented"} 1');
+    expect((await fetch((url as string).replace("/metrics", "/other"))).status).toBe(404);
+  });
+});
