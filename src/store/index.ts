@@ -16,3 +16,5 @@ export { CONTAINER_STATES, ContainerStore } from "./container-store.ts";
 export type { ContainerPatch, ContainerRecord, ContainerState, NewContainer } from "./container-store.ts";
 export { OperationLog } from "./operation-log.ts";
 export type { Operation } from "./operation-log.ts";
+export { checkImageId, ImageStore } from "./image-store.ts";
+export type { BlobRecord, ImageRecord, NewImage, SnapshotRecord } from "./image-store.ts";

@@ -7,6 +7,7 @@ import { migrate, MIGRATIONS, type Migration } from "./migrations/index.ts";
 import { OperationLog } from "./operation-log.ts";
 import { RuntimeStateStore } from "./runtime-state-store.ts";
 import { SandboxStore } from "./sandbox-store.ts";
+import { ImageStore } from "./image-store.ts";
 
 /** The open state database and its typed views. */
 export type Store = {
@@ -17,6 +18,7 @@ export type Store = {
   readonly schemaVersion: number;
   readonly runtimeState: RuntimeStateStore;
   readonly sandboxes: SandboxStore;
+  readonly images: ImageStore;
   readonly containers: ContainerStore;
   readonly operations: OperationLog;
   /**
@@ -119,6 +121,7 @@ export function openStore(path: string, options: StoreOptions = {}): Store {
     schemaVersion,
     runtimeState: new RuntimeStateStore(db),
     sandboxes: new SandboxStore(db, clock),
+    images: new ImageStore(db, clock),
     containers: new ContainerStore(db, clock),
     operations: new OperationLog(db, clock),
     transaction<T>(fn: () => T): T {

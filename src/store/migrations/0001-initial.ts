@@ -68,6 +68,7 @@ export const initialSchema: Migration = {
       diff_id    TEXT    NOT NULL,
       path       TEXT    NOT NULL,
       size       INTEGER NOT NULL DEFAULT 0 CHECK (size >= 0),
+      inodes     INTEGER NOT NULL DEFAULT 0 CHECK (inodes >= 0),
       created_at INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX snapshots_parent ON snapshots (parent);
