@@ -3,7 +3,8 @@ import type { Config } from "../config/index.ts";
 import type { Platform } from "../platform/index.ts";
 import type { HostFacts } from "../runtime/host-facts.ts";
 import type { Readiness } from "../server/readiness.ts";
-import type { Store } from "../store/index.ts";
+import type { ImageManager } from "../image/image-manager.ts";
+import type { Clock, Store } from "../store/index.ts";
 
 /** Everything a CRI handler may use, passed in explicitly (no globals). */
 export type CriContext = {
@@ -11,6 +12,9 @@ export type CriContext = {
   /** Where the config came from: a file path or "<embedded defaults>". */
   configSource: string;
   store: Store;
+  images: ImageManager;
+  /** Wall-clock nanoseconds, for CRI timestamps. */
+  clock: Clock;
   platform: Platform;
   host: HostFacts;
   readiness: Readiness;

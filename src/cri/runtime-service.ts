@@ -1,6 +1,11 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ImageService, RuntimeService } from "../gen/runtime/v1/api_pb.ts";
 import type { CriContext } from "./context.ts";
+import { createImageFsInfo } from "./image-fs-info.ts";
+import { createListImages, createStreamImages } from "./image-list.ts";
+import { createPullImage } from "./image-pull.ts";
+import { createRemoveImage } from "./image-remove.ts";
+import { createImageStatus } from "./image-status.ts";
 import { createRuntimeConfig } from "./runtime-config.ts";
 import { createStatus } from "./status.ts";
 import { withUnimplemented } from "./unimplemented.ts";
@@ -9,7 +14,6 @@ import { createVersion } from "./version.ts";
 
 /** Where each not-yet-built RPC is planned, for the Unimplemented message. */
 function plannedFor(method: string): string {
-  if (/Image|ImageFs/.test(method)) return "planned: image service";
   if (/Stats|Metric/.test(method)) return "planned: stats and metrics";
   if (/Exec|Attach|PortForward/.test(method)) return "planned: streaming";
   if (/Checkpoint|Events|ReopenContainerLog|Resources/.test(method)) return "planned";
@@ -31,5 +35,12 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
       plannedFor,
     ),
   );
-  router.service(ImageService, withUnimplemented(ImageService, {}, plannedFor));
+  router.service(ImageService, {
+    pullImage: createPullImage(ctx),
+    listImages: createListImages(ctx),
+    streamImages: createStreamImages(ctx),
+    imageStatus: createImageStatus(ctx),
+    removeImage: createRemoveImage(ctx),
+    imageFsInfo: createImageFsInfo(ctx),
+  });
 }

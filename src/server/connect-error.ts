@@ -10,9 +10,16 @@ import {
   causes,
   describeError,
 } from "../errors.ts";
+import { DigestMismatchError, RegistryAuthError } from "../image/registry/index.ts";
+import { UnpackError, UnpackLimitError } from "../image/unpack/index.ts";
 
 /** Domain error classes and the gRPC code each one means. Order matters: first match wins. */
 const DOMAIN_CODES: ReadonlyArray<[abstract new (...a: never[]) => Error, Code]> = [
+  // Image errors first: they are more specific than the generic classes below.
+  [RegistryAuthError, Code.Unauthenticated],
+  [DigestMismatchError, Code.DataLoss],
+  [UnpackLimitError, Code.ResourceExhausted],
+  [UnpackError, Code.InvalidArgument],
   [NotFoundError, Code.NotFound],
   [AlreadyExistsError, Code.AlreadyExists],
   [InvalidArgumentError, Code.InvalidArgument],

@@ -5,9 +5,11 @@ import pkg from "../../package.json" with { type: "json" };
 import { type Config, checkHost } from "../config/index.ts";
 import type { CriContext } from "../cri/context.ts";
 import { registerCriServices } from "../cri/runtime-service.ts";
+import { ImageManager } from "../image/image-manager.ts";
+import { platformFor } from "../image/platform-select.ts";
 import { createPlatform } from "../platform/index.ts";
 import { detectHostFacts } from "../runtime/host-facts.ts";
-import { type Store, openStore } from "../store/index.ts";
+import { type Store, openStore, systemClock } from "../store/index.ts";
 import { parseEndpoint } from "./endpoint.ts";
 import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
 import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
@@ -42,7 +44,19 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     restrictOomScoreAdj: config.linux.restrictOomScoreAdj,
   });
   const store: Store = openStore(storePath(config));
-  const context: CriContext = { config, configSource, store, platform, host, readiness, log, version: pkg.version };
+  const images = new ImageManager({ config, store, platform, want: platformFor(platform.os, process.arch), log });
+  const context: CriContext = {
+    config,
+    configSource,
+    store,
+    images,
+    clock: systemClock,
+    platform,
+    host,
+    readiness,
+    log,
+    version: pkg.version,
+  };
 
   const metrics = new Metrics(pkg.version);
   let metricsServer: ReturnType<typeof serveMetrics> | undefined;
@@ -73,6 +87,11 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     await server.close(0);
     store.close();
     throw err;
+  }
+  try {
+    await images.recover();
+  } catch (err) {
+    log.error(`image store recovery failed: ${err instanceof Error ? err.message : String(err)}`);
   }
   readiness.ready();
   log.info(`skiff ${pkg.version} serving CRI on ${config.server.socket} (cgroup driver ${host.cgroupDriver})`);

@@ -6,7 +6,18 @@ import pkg from "../../../package.json" with { type: "json" };
 import { type Daemon, serviceMethods, startDaemon } from "../harness.ts";
 
 /** The RPCs this build answers; every other one must say Unimplemented and name itself. */
-const BUILT = new Set(["Version", "Status", "RuntimeConfig", "UpdateRuntimeConfig"]);
+const BUILT = new Set([
+  "Version",
+  "Status",
+  "RuntimeConfig",
+  "UpdateRuntimeConfig",
+  "PullImage",
+  "ListImages",
+  "StreamImages",
+  "ImageStatus",
+  "RemoveImage",
+  "ImageFsInfo",
+]);
 
 let d: Daemon;
 beforeAll(async () => {

@@ -12,7 +12,8 @@ import { CgroupDriver, ImageService, RuntimeService } from "../../../src/gen/run
 import { FakePlatform } from "../../../src/platform/fake/index.ts";
 import { createErrorInterceptor, createReadinessInterceptor } from "../../../src/server/interceptors.ts";
 import { Readiness } from "../../../src/server/readiness.ts";
-import { openStore } from "../../../src/store/index.ts";
+import { ImageManager } from "../../../src/image/image-manager.ts";
+import { openStore, systemClock } from "../../../src/store/index.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cri-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -20,14 +21,22 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function setup(overrides: Partial<CriContext> = {}) {
   const readiness = new Readiness();
   readiness.ready();
+  const root = fs.mkdtempSync(path.join(dir, "s-"));
+  const base = defaultConfig("linux");
+  const config = { ...base, paths: { ...base.paths, root } };
+  const store = openStore(path.join(root, "skiff.db"));
+  const platform = new FakePlatform();
+  const log = createConsola({ level: -999 });
   const ctx: CriContext = {
-    config: defaultConfig("linux"),
+    config,
     configSource: "<test>",
-    store: openStore(path.join(fs.mkdtempSync(path.join(dir, "s-")), "skiff.db")),
-    platform: new FakePlatform(),
+    store,
+    images: new ImageManager({ config, store, platform, want: { os: "linux", architecture: "amd64" }, log }),
+    clock: systemClock,
+    platform,
     host: { cgroupDriver: "systemd", cgroupLayout: "v2", canLowerOomScoreAdj: true },
     readiness,
-    log: createConsola({ level: -999 }),
+    log,
     version: "9.9.9",
     ...overrides,
   };
@@ -119,13 +128,13 @@ describe("Unimplemented", () => {
   });
 
   test("an unbuilt streaming RPC names itself on first read", async () => {
-    const { image } = setup();
+    const { runtime } = setup();
     const err = await codeOf((async () => {
-      for await (const _ of image.streamImages({})) {
+      for await (const _ of runtime.streamContainers({})) {
       }
     })());
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.ImageService/StreamImages");
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/StreamContainers");
   });
 });
 

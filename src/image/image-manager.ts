@@ -1,0 +1,190 @@
+import * as path from "node:path";
+import type { ConsolaInstance } from "consola";
+import type { Config } from "../config/index.ts";
+import type { Platform } from "../platform/types.ts";
+import { OverlaySnapshots } from "../snapshot/overlay-snapshots.ts";
+import type { ImageRecord, Store } from "../store/index.ts";
+import { ContentStore } from "./content-store.ts";
+import { Leases } from "./leases.ts";
+import type { WantedPlatform } from "./platform-select.ts";
+import { type PullOptions, pullImage } from "./pull.ts";
+import { parseImageReference } from "./reference.ts";
+import { type AuthConfig, createRegistryClient, createTokenCache } from "./registry/index.ts";
+import { registryConfigFrom } from "./registry-config.ts";
+
+export type ImageManagerDeps = {
+  config: Config;
+  store: Store;
+  platform: Platform;
+  /** The platform images are pulled for (this node's). */
+  want: WantedPlatform;
+  log: ConsolaInstance;
+};
+
+export type GcResult = { blobs: number; snapshots: number; bytes: number };
+
+/**
+ * The image service's logic, below the CRI handlers: pull, look up, remove, collect
+ * garbage and account disk use. Blobs live in `<root>/content`, unpacked layers in
+ * `<root>/snapshots`; the store says which image needs which.
+ */
+export class ImageManager {
+  readonly content: ContentStore;
+  readonly snapshots: OverlaySnapshots;
+  readonly #leases = new Leases();
+  readonly #tokens = createTokenCache();
+  readonly #pinned: ReadonlySet<string>;
+
+  constructor(private readonly deps: ImageManagerDeps) {
+    this.content = new ContentStore(path.join(deps.config.paths.root, "content"));
+    this.snapshots = new OverlaySnapshots(path.join(deps.config.paths.root, "snapshots"));
+    const sandbox = deps.config.image.sandboxImage;
+    this.#pinned = new Set(sandbox ? pinnedNames(sandbox) : []);
+  }
+
+  /** Pulls `image` (any form the kubelet sends) with the request's credentials. */
+  async pull(image: string, auth?: AuthConfig, opts: PullOptions = {}): Promise<ImageRecord> {
+    const ref = parseImageReference(image, "image.image");
+    const { config } = this.deps;
+    const client = createRegistryClient({ config: registryConfigFrom(config), auth, tokens: this.#tokens });
+    const started = performance.now();
+    const img = await pullImage(
+      {
+        store: this.deps.store,
+        content: this.content,
+        snapshots: this.snapshots,
+        platform: this.deps.platform,
+        leases: this.#leases,
+        want: this.deps.want,
+        concurrency: config.image.pullConcurrency,
+        progressTimeoutMs: config.image.progressTimeoutMs,
+        maxLayerBytes: config.image.maxLayerBytes,
+        pinned: this.#pinned,
+      },
+      client,
+      ref,
+      opts,
+    );
+    this.deps.log.info(`pulled ${ref.full} as ${img.id} in ${(performance.now() - started).toFixed(0)}ms`);
+    return img;
+  }
+
+  /**
+   * Finds an image by what a kubelet or an operator may call it: its id (with or without
+   * `sha256:`), a unique id prefix, a repo tag or repo digest in any normalizable form.
+   * Returns undefined when nothing matches; an ambiguous prefix matches nothing.
+   */
+  resolve(name: string): ImageRecord | undefined {
+    const { images } = this.deps.store;
+    const trimmed = name.trim();
+    if (/^sha256:[0-9a-f]{64}$/.test(trimmed)) return images.find(trimmed);
+    if (/^[0-9a-f]{64}$/.test(trimmed)) return images.find(`sha256:${trimmed}`);
+    try {
+      const byRef = images.findByRef(parseImageReference(trimmed).full);
+      if (byRef) return byRef;
+    } catch {
+      // not a reference; maybe a short id
+    }
+    const hex = trimmed.replace(/^sha256:/, "");
+    if (/^[0-9a-f]{6,63}$/.test(hex)) {
+      const found = images.findByIdPrefix(`sha256:${hex}`);
+      if (found.length === 1) return found[0];
+    }
+    return undefined;
+  }
+
+  list(): ImageRecord[] {
+    return this.deps.store.images.list();
+  }
+
+  /**
+   * Removes an image. By id or repo digest the whole image goes; by tag only that tag,
+   * and the image with it when no other tag is left (its repo digests alone do not keep
+   * it, as a kubelet expects after `rmi tag`). Idempotent: an unknown name is not an error
+   * (api.proto: RemoveImage "must not return an error if the image has already been
+   * removed"). Blobs and snapshots nothing else uses are freed.
+   */
+  async remove(name: string): Promise<boolean> {
+    const img = this.resolve(name);
+    if (!img) return false;
+    const { images } = this.deps.store;
+    let tagRef: string | undefined;
+    try {
+      const ref = parseImageReference(name);
+      if (!ref.digest && img.refs.includes(ref.full) && !/^(sha256:)?[0-9a-f]{6,64}$/.test(name.trim())) tagRef = ref.full;
+    } catch {
+      // an id: remove the whole image
+    }
+    this.deps.store.transaction(() => {
+      if (tagRef) {
+        const left = images.removeRef(tagRef);
+        if (left.some((r) => !r.includes("@"))) return;
+      }
+      images.delete(img.id);
+    });
+    await this.gc();
+    return true;
+  }
+
+  /**
+   * Frees blobs and snapshots no image needs, and files on disk the store does not know
+   * (what a crash left). Never touches what a pull in progress holds.
+   */
+  async gc(): Promise<GcResult> {
+    const { images } = this.deps.store;
+    const result: GcResult = { blobs: 0, snapshots: 0, bytes: 0 };
+    for (const s of images.unusedSnapshots(this.#leases.keys())) {
+      if (this.#leases.has(s.chainId)) continue;
+      result.bytes += s.size;
+      await this.snapshots.remove(s.chainId);
+      images.deleteSnapshot(s.chainId);
+      result.snapshots++;
+    }
+    for (const b of images.unusedBlobs()) {
+      if (this.#leases.has(b.digest)) continue;
+      result.bytes += b.size;
+      await this.content.delete(b.digest);
+      images.deleteBlob(b.digest);
+      result.blobs++;
+    }
+    const knownBlobs = images.allBlobDigests();
+    for (const digest of await this.content.list()) {
+      if (knownBlobs.has(digest) || this.#leases.has(digest)) continue;
+      await this.content.delete(digest);
+      result.blobs++;
+    }
+    for (const chainId of await this.snapshots.list()) {
+      if (images.findSnapshot(chainId) || this.#leases.has(chainId)) continue;
+      await this.snapshots.remove(chainId);
+      result.snapshots++;
+    }
+    if (result.blobs + result.snapshots > 0) {
+      this.deps.log.debug(`gc freed ${result.blobs} blobs and ${result.snapshots} snapshots`);
+    }
+    return result;
+  }
+
+  /** Start-up recovery: drop half-written downloads and unpacks, then collect garbage. */
+  async recover(): Promise<GcResult> {
+    const ingest = await this.content.cleanIngest();
+    const temp = await this.snapshots.cleanTemp();
+    if (ingest + temp > 0) this.deps.log.info(`removed ${ingest} partial downloads and ${temp} partial unpacks`);
+    return this.gc();
+  }
+
+  /** Bytes and inodes the image store uses: unpacked layers plus the content store. */
+  async usage(): Promise<{ bytes: number; inodes: number }> {
+    const snaps = this.deps.store.images.snapshotUsage();
+    const content = await this.content.usage();
+    return { bytes: snaps.bytes + content.bytes, inodes: snaps.inodes + content.inodes };
+  }
+}
+
+/** The names a configured sandbox image may be recorded under. */
+function pinnedNames(image: string): string[] {
+  try {
+    return [parseImageReference(image).full];
+  } catch {
+    return [];
+  }
+}
