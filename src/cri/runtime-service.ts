@@ -1,5 +1,6 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ImageService, RuntimeService } from "../gen/runtime/v1/api_pb.ts";
+import { Images as SkiffImages } from "../gen/skiff/v1/skiff_pb.ts";
 import type { CriContext } from "./context.ts";
 import { createImageFsInfo } from "./image-fs-info.ts";
 import { createListImages, createStreamImages } from "./image-list.ts";
@@ -7,6 +8,7 @@ import { createPullImage } from "./image-pull.ts";
 import { createRemoveImage } from "./image-remove.ts";
 import { createImageStatus } from "./image-status.ts";
 import { createRuntimeConfig } from "./runtime-config.ts";
+import { createWatchPull } from "./skiff-images.ts";
 import { createStatus } from "./status.ts";
 import { withUnimplemented } from "./unimplemented.ts";
 import { createUpdateRuntimeConfig } from "./update-runtime-config.ts";
@@ -20,7 +22,7 @@ function plannedFor(method: string): string {
   return "planned: linux pods and containers";
 }
 
-/** Wires the CRI services onto a connect router. Handlers live one per file next to this one. */
+/** Wires the CRI services, and skiff's own skiff.v1 services, onto a connect router. Handlers live one per file next to this one. */
 export function registerCriServices(router: ConnectRouter, ctx: CriContext): void {
   router.service(
     RuntimeService,
@@ -43,4 +45,5 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
     removeImage: createRemoveImage(ctx),
     imageFsInfo: createImageFsInfo(ctx),
   });
+  router.service(SkiffImages, withUnimplemented(SkiffImages, { watchPull: createWatchPull(ctx) }, () => "planned: image archives"));
 }

@@ -8,6 +8,7 @@ import { ContentStore } from "./content-store.ts";
 import { Leases } from "./leases.ts";
 import type { WantedPlatform } from "./platform-select.ts";
 import { type PullOptions, pullImage } from "./pull.ts";
+import { PullEvents } from "./pull-events.ts";
 import { parseImageReference } from "./reference.ts";
 import { type AuthConfig, createRegistryClient, createTokenCache } from "./registry/index.ts";
 import { registryConfigFrom } from "./registry-config.ts";
@@ -32,6 +33,8 @@ export class ImageManager {
   readonly content: ContentStore;
   readonly snapshots: OverlaySnapshots;
   readonly #leases = new Leases();
+  /** Progress of pulls in flight, for skiff.v1.Images/WatchPull. */
+  readonly events = new PullEvents();
   readonly #tokens = createTokenCache();
   readonly #pinned: ReadonlySet<string>;
 
@@ -48,6 +51,10 @@ export class ImageManager {
     const { config } = this.deps;
     const client = createRegistryClient({ config: registryConfigFrom(config), auth, tokens: this.#tokens });
     const started = performance.now();
+    const onEvent: PullOptions["onEvent"] = (e) => {
+      opts.onEvent?.(e);
+      this.events.emit(ref.full, e);
+    };
     const img = await pullImage(
       {
         store: this.deps.store,
@@ -63,8 +70,12 @@ export class ImageManager {
       },
       client,
       ref,
-      opts,
-    );
+      { ...opts, onEvent },
+    ).catch((err) => {
+      this.events.emit(ref.full, { kind: "failed", message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    });
+    this.events.emit(ref.full, { kind: "done", id: img.id });
     this.deps.log.info(`pulled ${ref.full} as ${img.id} in ${(performance.now() - started).toFixed(0)}ms`);
     return img;
   }
