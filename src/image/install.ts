@@ -1,0 +1,129 @@
+import * as path from "node:path";
+import { InvalidArgumentError } from "../errors.ts";
+import type { Platform } from "../platform/types.ts";
+import { chainIds } from "../snapshot/chain-id.ts";
+import { type OverlaySnapshots, diskUsage } from "../snapshot/overlay-snapshots.ts";
+import type { ImageRecord, Store } from "../store/index.ts";
+import type { ContentStore } from "./content-store.ts";
+import type { Leases } from "./leases.ts";
+import type { Descriptor, ImageConfig, ImageManifest } from "./manifest.ts";
+import { applyLayer } from "./unpack/index.ts";
+
+/** What installing an image needs from the daemon. */
+export type InstallDeps = {
+  store: Store;
+  content: ContentStore;
+  snapshots: OverlaySnapshots;
+  platform: Platform;
+  leases: Leases;
+  maxLayerBytes: number;
+  /** Names that are pinned (the sandbox image): never collected. */
+  pinned: ReadonlySet<string>;
+};
+
+export type InstallInput = {
+  /** The manifest (or index) the image was asked for by: its digest is the repo digest. */
+  top: Descriptor;
+  /** The manifests stored for this image (index and platform manifest, or just one). */
+  manifests: Descriptor[];
+  manifest: ImageManifest;
+  configBytes: Uint8Array;
+  config: ImageConfig;
+  /** Repo tags and repo digests to record. */
+  refs: string[];
+  /** Resolves when layer `i`'s blob is in the content store (a pull downloads meanwhile). */
+  layerReady: (i: number) => Promise<void>;
+  signal?: AbortSignal;
+  onUnpacked?: (desc: Descriptor, chainId: string, cached: boolean) => void;
+};
+
+/**
+ * Turns blobs in the content store into an image: unpacks each layer not already
+ * unpacked (in order, each as soon as its blob is ready), checks it against the config's
+ * diff id, then records the image, its names and the blobs it needs in one transaction.
+ * The manifests and config must already be in the content store.
+ */
+export async function installImage(deps: InstallDeps, input: InstallInput): Promise<ImageRecord> {
+  const { manifest, config } = input;
+  const layers = manifest.layers;
+  if (config.rootfs.diffIds.length !== layers.length) {
+    throw new InvalidArgumentError(
+      "image",
+      `the manifest has ${layers.length} layers but the config lists ${config.rootfs.diffIds.length} diff ids`,
+    );
+  }
+  const chains = chainIds(config.rootfs.diffIds);
+  const release = deps.leases.hold([...input.manifests.map((d) => d.digest), manifest.config.digest, ...layers.map((l) => l.digest), ...chains]);
+  try {
+    for (const [i, desc] of layers.entries()) {
+      await input.layerReady(i);
+      const chainId = chains[i] as string;
+      if (deps.snapshots.exists(chainId) && deps.store.images.findSnapshot(chainId)) {
+        input.onUnpacked?.(desc, chainId, true);
+        continue;
+      }
+      const parent = i === 0 ? null : (chains[i - 1] as string);
+      await unpackOne(deps, desc, config.rootfs.diffIds[i] as string, chainId, parent, input.signal);
+      input.onUnpacked?.(desc, chainId, false);
+    }
+    const all = [...input.manifests, manifest.config, ...layers];
+    return deps.store.transaction(() => {
+      for (const d of all) deps.store.images.putBlob({ digest: d.digest, size: d.size, mediaType: d.mediaType });
+      return deps.store.images.put({
+        id: manifest.config.digest,
+        manifestDigest: input.top.digest,
+        size: all.reduce((n, d) => n + d.size, 0),
+        config: JSON.parse(new TextDecoder().decode(input.configBytes)),
+        chainId: chains.at(-1) ?? null,
+        pinned: input.refs.some((r) => deps.pinned.has(r)),
+        info: {
+          mediaType: input.top.mediaType,
+          platform: { os: config.os, architecture: config.architecture, variant: config.variant ?? "" },
+          manifests: input.manifests.map((d) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size })),
+          layers: layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: config.rootfs.diffIds[i] ?? "" })),
+          chainIds: chains,
+        },
+        refs: input.refs,
+        blobs: [...new Set(all.map((d) => d.digest))],
+      });
+    });
+  } finally {
+    release();
+  }
+}
+
+/** Unpacks one layer blob into a temp dir, checks its diff id, then commits it. */
+async function unpackOne(
+  deps: InstallDeps,
+  desc: Descriptor,
+  diffId: string,
+  chainId: string,
+  parent: string | null,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { tmp, fs: dest } = await deps.snapshots.prepare();
+  try {
+    await applyLayer({
+      platform: deps.platform,
+      dest,
+      stream: deps.content.stream(desc.digest),
+      mediaType: desc.mediaType,
+      maxBytes: deps.maxLayerBytes,
+      expectedDiffId: diffId,
+      signal,
+    });
+    const usage = await diskUsage(dest);
+    await deps.snapshots.commit(tmp, chainId);
+    deps.store.images.putSnapshot({
+      chainId,
+      parent,
+      diffId,
+      path: path.join(deps.snapshots.pathOf(chainId), "fs"),
+      size: usage.bytes,
+      inodes: usage.inodes,
+    });
+  } catch (err) {
+    await deps.snapshots.discard(tmp);
+    throw new Error(`unpack layer ${desc.digest}`, { cause: err });
+  }
+}
