@@ -8,7 +8,7 @@ import { createPullImage } from "./image-pull.ts";
 import { createRemoveImage } from "./image-remove.ts";
 import { createImageStatus } from "./image-status.ts";
 import { createRuntimeConfig } from "./runtime-config.ts";
-import { createWatchPull } from "./skiff-images.ts";
+import { createExport, createImport, createWatchPull } from "./skiff-images.ts";
 import { createStatus } from "./status.ts";
 import { withUnimplemented } from "./unimplemented.ts";
 import { createUpdateRuntimeConfig } from "./update-runtime-config.ts";
@@ -45,5 +45,9 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
     removeImage: createRemoveImage(ctx),
     imageFsInfo: createImageFsInfo(ctx),
   });
-  router.service(SkiffImages, withUnimplemented(SkiffImages, { watchPull: createWatchPull(ctx) }, () => "planned: image archives"));
+  router.service(SkiffImages, {
+    watchPull: createWatchPull(ctx),
+    import: createImport(ctx),
+    export: createExport(ctx),
+  });
 }

@@ -1,10 +1,16 @@
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
 import type { Platform } from "../platform/types.ts";
 import { OverlaySnapshots } from "../snapshot/overlay-snapshots.ts";
 import type { ImageRecord, Store } from "../store/index.ts";
+import { NotFoundError, describeError } from "../errors.ts";
+import { exportArchive } from "./archive/export.ts";
+import { importArchive } from "./archive/import.ts";
 import { ContentStore } from "./content-store.ts";
+import type { InstallDeps } from "./install.ts";
+import type { ByteSource } from "./unpack/index.ts";
 import { Leases } from "./leases.ts";
 import type { WantedPlatform } from "./platform-select.ts";
 import { type PullOptions, pullImage } from "./pull.ts";
@@ -45,6 +51,69 @@ export class ImageManager {
     this.#pinned = new Set(sandbox ? pinnedNames(sandbox) : []);
   }
 
+  #installDeps(): InstallDeps {
+    return {
+      store: this.deps.store,
+      content: this.content,
+      snapshots: this.snapshots,
+      platform: this.deps.platform,
+      leases: this.#leases,
+      maxLayerBytes: this.deps.config.image.maxLayerBytes,
+      pinned: this.#pinned,
+    };
+  }
+
+  /** Loads an OCI layout or `docker save` archive (plain, gzip or zstd). */
+  async import(source: ByteSource): Promise<ImageRecord[]> {
+    const started = performance.now();
+    // An archive holds whole images: bound it by the per-layer limit times a generous factor.
+    const maxArchiveBytes = this.deps.config.image.maxLayerBytes * 4;
+    const images = await importArchive({ ...this.#installDeps(), want: this.deps.want, maxArchiveBytes }, source).finally(() =>
+      this.gc().catch(() => undefined),
+    );
+    const names = images.map((i) => i.refs.find((r) => !r.includes("@")) ?? i.id);
+    this.deps.log.info(`imported ${names.join(", ") || "no images"} in ${(performance.now() - started).toFixed(0)}ms`);
+    return images;
+  }
+
+  /** Streams the named images as one OCI archive; every name must resolve. */
+  export(names: string[]): AsyncGenerator<Uint8Array> {
+    const images = names.map((n) => {
+      const img = this.resolve(n);
+      if (!img) throw new NotFoundError(`image "${n}" not found`);
+      return img;
+    });
+    return exportArchive(this.content, images);
+  }
+
+  /**
+   * Imports every archive in the import directory (`image.import_dir`), for air-gapped
+   * nodes: drop archives in and restart. An archive is imported again only when its size
+   * or modification time changed; a bad archive is logged and skipped.
+   */
+  async importDir(): Promise<number> {
+    const dir = this.deps.config.image.importDir;
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    let imported = 0;
+    for (const name of names.sort()) {
+      if (name.startsWith(".")) continue;
+      const file = path.join(dir, name);
+      const st = await fsp.stat(file).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      const key = `import:${name}`;
+      const stamp = `${st.size}:${Math.trunc(st.mtimeMs)}`;
+      if (this.deps.store.runtimeState.get(key) === stamp) continue;
+      try {
+        await this.import(Bun.file(file).stream());
+        this.deps.store.runtimeState.set(key, stamp);
+        imported++;
+      } catch (err) {
+        this.deps.log.warn(`import of ${file} failed: ${describeError(err)}`);
+      }
+    }
+    return imported;
+  }
+
   /** Pulls `image` (any form the kubelet sends) with the request's credentials. */
   async pull(image: string, auth?: AuthConfig, opts: PullOptions = {}): Promise<ImageRecord> {
     const ref = parseImageReference(image, "image.image");
@@ -57,16 +126,10 @@ export class ImageManager {
     };
     const img = await pullImage(
       {
-        store: this.deps.store,
-        content: this.content,
-        snapshots: this.snapshots,
-        platform: this.deps.platform,
-        leases: this.#leases,
+        ...this.#installDeps(),
         want: this.deps.want,
         concurrency: config.image.pullConcurrency,
         progressTimeoutMs: config.image.progressTimeoutMs,
-        maxLayerBytes: config.image.maxLayerBytes,
-        pinned: this.#pinned,
       },
       client,
       ref,

@@ -90,6 +90,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
   }
   try {
     await images.recover();
+    await images.importDir();
   } catch (err) {
     log.error(`image store recovery failed: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -27,6 +27,12 @@ const packageDefinition = protoLoader.loadSync(path.join(REPO, "proto/runtime/v1
   oneofs: true,
 });
 const runtimeV1 = (grpc.loadPackageDefinition(packageDefinition) as any).runtime.v1;
+const skiffDefinition = protoLoader.loadSync(path.join(REPO, "proto/skiff/v1/skiff.proto"), {
+  keepCase: true,
+  longs: String,
+  defaults: true,
+});
+const skiffV1 = (grpc.loadPackageDefinition(skiffDefinition) as any).skiff.v1;
 
 /**
  * grpc-js decodes `grpc-message` with decodeURI, which leaves %2F and %3A as they are;
@@ -47,11 +53,13 @@ export type GrpcClient = {
   raw: grpc.Client;
   call<T = Record<string, unknown>>(method: string, request?: object, deadlineMs?: number): Promise<T>;
   stream<T = Record<string, unknown>>(method: string, request?: object): Promise<T[]>;
+  /** A client-streaming call: sends every message, then waits for the one response. */
+  send<T = Record<string, unknown>>(method: string, requests: Iterable<object>): Promise<T>;
   close(): void;
 };
 
-export function grpcClient(socket: string, service: "RuntimeService" | "ImageService"): GrpcClient {
-  const Ctor = runtimeV1[service];
+export function grpcClient(socket: string, service: "RuntimeService" | "ImageService" | "SkiffImages"): GrpcClient {
+  const Ctor = service === "SkiffImages" ? skiffV1.Images : runtimeV1[service];
   const raw: grpc.Client = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
     "grpc.max_send_message_length": 64 * 1024 * 1024,
@@ -74,6 +82,15 @@ export function grpcClient(socket: string, service: "RuntimeService" | "ImageSer
         s.on("end", () => resolve(out));
       });
     },
+    send(method, requests) {
+      return new Promise((resolve, reject) => {
+        const call = (raw as any)[method]({ deadline: Date.now() + 60_000 }, (err: grpc.ServiceError | null, res: any) =>
+          err ? reject(fullyDecoded(err)) : resolve(res),
+        );
+        for (const r of requests) call.write(r);
+        call.end();
+      });
+    },
     close: () => raw.close(),
   };
 }
@@ -93,6 +110,8 @@ export type Daemon = {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   runtime: GrpcClient;
   image: GrpcClient;
+  /** skiff's own skiff.v1.Images service. */
+  skiff: GrpcClient;
   /** Everything the daemon printed so far (stdout + stderr). */
   output(): string;
   /** SIGTERM and wait; returns the exit code. */
@@ -156,16 +175,19 @@ export async function startDaemon(opts: { reuseDir?: string; extraConfig?: strin
     proc,
     runtime: grpcClient(socket, "RuntimeService"),
     image: grpcClient(socket, "ImageService"),
+    skiff: grpcClient(socket, "SkiffImages"),
     output: () => text,
     async stop() {
       d.runtime.close();
       d.image.close();
+      d.skiff.close();
       proc.kill("SIGTERM");
       return proc.exited;
     },
     async kill() {
       d.runtime.close();
       d.image.close();
+      d.skiff.close();
       proc.kill("SIGKILL");
       await proc.exited;
     },
