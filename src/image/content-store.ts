@@ -49,11 +49,19 @@ export class ContentStore {
     }
   }
 
-  /** Moves a verified ingest file into place. The caller has checked digest and size. */
+  /**
+   * Moves a verified ingest file into place. The caller has checked digest and size.
+   * Idempotent: when two pulls shared one download, the second finds the ingest file
+   * gone and the blob in place, and that is success.
+   */
   async commit(digest: string, from = this.ingestPath(digest)): Promise<string> {
     const to = this.blobPath(digest);
-    await fsp.chmod(from, 0o400);
-    await fsp.rename(from, to);
+    try {
+      await fsp.chmod(from, 0o400);
+      await fsp.rename(from, to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || !this.has(digest)) throw err;
+    }
     return to;
   }
 

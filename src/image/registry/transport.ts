@@ -66,7 +66,9 @@ export class EndpointTransport {
   }
 
   #endpointTls(): BunFetchRequestInit["tls"] {
-    const tls: NonNullable<BunFetchRequestInit["tls"]> = {};
+    // The host's CA store counts, not only the roots bundled into Bun: an operator who adds
+    // a CA to /etc/ssl/certs expects skiff to trust it, as containerd does.
+    const tls: NonNullable<BunFetchRequestInit["tls"]> = { ca: getCACertificates("default") };
     if (this.endpoint.insecureSkipVerify) tls.rejectUnauthorized = false;
     if (this.endpoint.caFile) {
       let pem: string;

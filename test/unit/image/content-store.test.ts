@@ -52,3 +52,20 @@ describe("ContentStore", () => {
     });
   }
 });
+
+describe("ContentStore.commit", () => {
+  test("a second commit of a blob already moved into place succeeds", async () => {
+    const cs = new ContentStore(path.join(dir, "e"));
+    const bytes = new TextEncoder().encode("shared download");
+    const digest = sha(bytes);
+    fs.writeFileSync(cs.ingestPath(digest), bytes);
+    await cs.commit(digest);
+    await cs.commit(digest); // the other pull of the shared download
+    expect(cs.has(digest, bytes.length)).toBe(true);
+  });
+
+  test("committing a missing ingest file for an absent blob still fails", async () => {
+    const cs = new ContentStore(path.join(dir, "f"));
+    await expect(cs.commit(`sha256:${"1".repeat(64)}`)).rejects.toThrow(/ENOENT/);
+  });
+});
