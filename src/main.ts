@@ -4,14 +4,31 @@ import pkg from "../package.json" with { type: "json" };
 import { describeError } from "./errors.ts";
 import { UsageError } from "./cli/client-args.ts";
 import { configCommand } from "./cli/config.ts";
+import { imageCommand } from "./cli/image.ts";
+import { imagefsinfoCommand } from "./cli/imagefsinfo.ts";
+import { imagesCommand } from "./cli/images.ts";
 import { infoCommand } from "./cli/info.ts";
+import { inspectiCommand } from "./cli/inspecti.ts";
+import { pullCommand } from "./cli/pull.ts";
+import { rmiCommand } from "./cli/rmi.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { versionCommand } from "./cli/version.ts";
 
 /** The one command tree: the daemon and the client verbs. */
 export const mainCommand = defineCommand({
   meta: { name: "skiff", version: pkg.version, description: "a Kubernetes container runtime (CRI) in one file" },
-  subCommands: { serve: serveCommand, version: versionCommand, info: infoCommand, config: configCommand },
+  subCommands: {
+    serve: serveCommand,
+    version: versionCommand,
+    info: infoCommand,
+    config: configCommand,
+    pull: pullCommand,
+    images: imagesCommand,
+    inspecti: inspectiCommand,
+    rmi: rmiCommand,
+    imagefsinfo: imagefsinfoCommand,
+    image: imageCommand,
+  },
 });
 
 /** Exit codes: 0 ok, 1 the command failed, 2 it was called wrongly. */

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import pkg from "../../package.json" with { type: "json" };
 import { chosenEndpoint, clientArgs, clientFrom, print } from "./client-args.ts";
+import { checkArgs } from "./strict-args.ts";
 
 /**
  * `skiff version`: this binary's version, and the runtime's answer to the CRI Version
@@ -10,7 +11,8 @@ import { chosenEndpoint, clientArgs, clientFrom, print } from "./client-args.ts"
 export const versionCommand = defineCommand({
   meta: { name: "version", description: "print skiff's version and the CRI runtime's Version" },
   args: { ...clientArgs },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
+    checkArgs(rawArgs, clientArgs, { max: 0 });
     const local = { client: { name: "skiff", version: pkg.version, bun: Bun.version } };
     const client = clientFrom(args);
     try {

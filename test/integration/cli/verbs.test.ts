@@ -59,6 +59,8 @@ describe("exit codes", () => {
     { desc: "a malformed endpoint exits 1 naming the problem", args: ["info", "--endpoint", "tcp://1.2.3.4:5"], code: 1 },
     { desc: "no command at all prints usage and exits 2", args: [], code: 2 },
     { desc: "--help exits 0", args: ["--help"], code: 0 },
+    { desc: "an unknown flag exits 2", args: ["version", "--bogus"], code: 2 },
+    { desc: "an unexpected operand exits 2", args: ["info", "extra"], code: 2 },
   ];
   for (const tc of cases) {
     test(tc.desc, async () => {
