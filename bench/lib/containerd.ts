@@ -18,6 +18,16 @@ export type ContainerdOptions = {
   binary?: string;
   /** containerd's log level. Default "info" (its own default). */
   logLevel?: "trace" | "debug" | "info" | "warn" | "error";
+  /**
+   * Extra TOML appended to the generated config (more tables, e.g. the CRI plugin's
+   * registry or snapshotter settings). A function gets the daemon's temp dir, for paths
+   * inside it.
+   */
+  extraConfig?: string | ((dir: string) => string);
+  /** Files to write into the temp dir before the start, by path relative to it. */
+  files?: Record<string, string>;
+  /** Where to make the temp dir (root, state, sockets). Default the OS temp dir. */
+  tmpRoot?: string;
   readyTimeoutMs?: number;
   keepDir?: boolean;
 };
@@ -36,7 +46,7 @@ const DISABLED_PLUGINS = [
 ];
 
 /** The config file: containerd's v2 format, every host path redirected into `dir`. */
-export function containerdConfig(dir: string, logLevel: string): string {
+export function containerdConfig(dir: string, logLevel: string, extra = ""): string {
   const q = (s: string) => JSON.stringify(s); // a TOML basic string is a JSON string here
   const cri = `plugins."io.containerd.grpc.v1.cri"`;
   return `# written by skiff's bench/lib/containerd.ts
@@ -77,16 +87,23 @@ required_plugins = ["io.containerd.grpc.v1.cri"]
     [${cri}.cni]
       bin_dir = ${q(path.join(dir, "cni", "bin"))}
       conf_dir = ${q(path.join(dir, "cni", "net.d"))}
-`;
+${extra}`;
 }
 
 export async function startContainerd(opts: ContainerdOptions = {}): Promise<RunningDaemon> {
   const binary = opts.binary ?? process.env.CONTAINERD_BIN ?? "/usr/bin/containerd";
   if (!fs.existsSync(binary)) throw new Error(`${binary} not found (Debian: apt-get install containerd)`);
-  const dir = makeTempDir("containerd");
+  const dir = makeTempDir("containerd", opts.tmpRoot);
   for (const sub of ["root", "state", "tmp", "opt", "cni/bin", "cni/net.d"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   const configPath = path.join(dir, "config.toml");
-  fs.writeFileSync(configPath, containerdConfig(dir, opts.logLevel ?? "info"));
+  for (const [rel, text] of Object.entries(opts.files ?? {})) {
+    const p = path.resolve(dir, rel);
+    if (!p.startsWith(`${dir}/`)) throw new Error(`startContainerd: file ${rel} is outside the temp dir`);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, text);
+  }
+  const extra = typeof opts.extraConfig === "function" ? opts.extraConfig(dir) : (opts.extraConfig ?? "");
+  fs.writeFileSync(configPath, containerdConfig(dir, opts.logLevel ?? "info", extra));
   return spawnDaemon({
     name: "containerd",
     argv: [binary, "--config", configPath],

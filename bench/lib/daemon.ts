@@ -39,10 +39,10 @@ export type SpawnOptions = {
   keepDir?: boolean;
 };
 
-/** A fresh private temp dir, e.g. /tmp/skiff-bench-containerd-Ab12Cd. */
-export function makeTempDir(name: string): string {
+/** A fresh private temp dir, e.g. /tmp/skiff-bench-containerd-Ab12Cd (under `base` when given). */
+export function makeTempDir(name: string, base = os.tmpdir()): string {
   // Short prefix under /tmp: unix socket paths must stay below 108 bytes.
-  return fs.mkdtempSync(path.join(os.tmpdir(), `skiff-bench-${name}-`));
+  return fs.mkdtempSync(path.join(base, `skiff-bench-${name}-`));
 }
 
 /** The last lines of a log file, for error messages. */

@@ -21,6 +21,8 @@ export type SkiffOptions = {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Extra TOML appended to the generated config. */
   extraConfig?: string;
+  /** Where to make the temp dir (socket, root, state). Default the OS temp dir. */
+  tmpRoot?: string;
   readyTimeoutMs?: number;
   keepDir?: boolean;
 };
@@ -80,7 +82,7 @@ ${extra}`;
 
 export async function startSkiff(opts: SkiffOptions = {}): Promise<RunningDaemon> {
   const binary = await ensureSkiffBinary(opts);
-  const dir = makeTempDir("skiff");
+  const dir = makeTempDir("skiff", opts.tmpRoot);
   const configPath = path.join(dir, "config.toml");
   fs.writeFileSync(configPath, skiffConfig(dir, opts.extraConfig));
   const argv = [binary, "serve", "--config", configPath];

@@ -103,3 +103,110 @@ export function table(header: string[], rows: (string | number)[][]): string {
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join("\n");
 }
+
+/** CPU time (user + system, ms) of the children a process has waited for (cutime + cstime). */
+export function readChildrenCpuMs(pid: number): number {
+  const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // cutime is field 16, cstime field 17.
+  const ticks = Number(rest[13]) + Number(rest[14]);
+  return (ticks * 1000) / ticksPerSecond();
+}
+
+/** Every live descendant of `pid` (children, their children...), from /proc/<pid>/task/<tid>/children. */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  const visit = (p: number) => {
+    let tids: string[];
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      return; // gone meanwhile
+    }
+    for (const tid of tids) {
+      let kids = "";
+      try {
+        kids = fs.readFileSync(`/proc/${p}/task/${tid}/children`, "utf8");
+      } catch {
+        continue;
+      }
+      for (const k of kids.split(" ")) {
+        const c = Number(k);
+        if (c > 0) {
+          out.push(c);
+          visit(c);
+        }
+      }
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/** VmRSS of a process plus all its live descendants, KiB (shared pages counted once per process). */
+export function readTreeRssKiB(pid: number): number {
+  let sum = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      sum += readRss(p).rssKiB;
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return sum;
+}
+
+export type RssSampling = {
+  /** Highest VmRSS of the process seen, KiB. */
+  peakRssKiB: number;
+  /** Highest VmRSS summed over the process and its descendants, KiB. */
+  peakTreeRssKiB: number;
+  samples: number;
+};
+
+/**
+ * Samples a process's RSS (and its tree's) every `intervalMs` until the returned stop()
+ * is called; stop() takes one last sample and returns the peaks. A timer in this process
+ * does the sampling, so it only runs while the event loop is free (it is, while a call
+ * is awaited).
+ */
+export function sampleRss(pid: number, intervalMs = 50): { stop(): RssSampling } {
+  const r: RssSampling = { peakRssKiB: 0, peakTreeRssKiB: 0, samples: 0 };
+  const sample = () => {
+    try {
+      r.peakRssKiB = Math.max(r.peakRssKiB, readRss(pid).rssKiB);
+      r.peakTreeRssKiB = Math.max(r.peakTreeRssKiB, readTreeRssKiB(pid));
+      r.samples++;
+    } catch {
+      // the process is gone: keep what was seen
+    }
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return r;
+    },
+  };
+}
+
+/** User and system CPU time (ms) of one process so far, its threads included. */
+export function readCpuSplitMs(pid: number): { userMs: number; sysMs: number } {
+  const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const tick = 1000 / ticksPerSecond();
+  return { userMs: Number(rest[11]) * tick, sysMs: Number(rest[12]) * tick };
+}
+
+/** The machine's CPU counters from /proc/stat: busy and total time over all cores, ms. */
+export function readHostCpuMs(): { busyMs: number; totalMs: number } {
+  const line = fs.readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+  const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = v[3]! + v[4]!;
+  const tick = 1000 / ticksPerSecond();
+  return { busyMs: (total - idle) * tick, totalMs: total * tick };
+}
