@@ -31,6 +31,8 @@ export async function buildTarget(target: Target): Promise<string> {
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
       path.join(root, "src/main.ts"),
+      // Worker entry points must be bundled as entry points of their own.
+      path.join(root, "src/image/unpack/unpack-worker.ts"),
       "--outfile",
       outfile,
     ],

@@ -11,6 +11,7 @@ import { importArchive } from "./archive/import.ts";
 import { ContentStore } from "./content-store.ts";
 import type { InstallDeps } from "./install.ts";
 import type { ByteSource } from "./unpack/index.ts";
+import type { LayerUnpacker } from "./unpack/worker-unpacker.ts";
 import { Leases } from "./leases.ts";
 import type { WantedPlatform } from "./platform-select.ts";
 import { type PullOptions, pullImage } from "./pull.ts";
@@ -26,6 +27,10 @@ export type ImageManagerDeps = {
   /** The platform images are pulled for (this node's). */
   want: WantedPlatform;
   log: ConsolaInstance;
+  /** Layer unpacking off the main thread (workers); in-process when unset. */
+  unpack?: LayerUnpacker;
+  /** Layers unpacked at once. */
+  unpackConcurrency?: number;
 };
 
 export type GcResult = { blobs: number; snapshots: number; bytes: number };
@@ -60,6 +65,8 @@ export class ImageManager {
       leases: this.#leases,
       maxLayerBytes: this.deps.config.image.maxLayerBytes,
       pinned: this.#pinned,
+      unpack: this.deps.unpack,
+      unpackConcurrency: this.deps.unpackConcurrency,
     };
   }
 

@@ -2,12 +2,14 @@ import * as path from "node:path";
 import { InvalidArgumentError } from "../errors.ts";
 import type { Platform } from "../platform/types.ts";
 import { chainIds } from "../snapshot/chain-id.ts";
-import { type OverlaySnapshots, diskUsage } from "../snapshot/overlay-snapshots.ts";
+import type { OverlaySnapshots } from "../snapshot/overlay-snapshots.ts";
 import type { ImageRecord, Store } from "../store/index.ts";
 import type { ContentStore } from "./content-store.ts";
 import type { Leases } from "./leases.ts";
+import { createLimiter } from "./limit.ts";
 import type { Descriptor, ImageConfig, ImageManifest } from "./manifest.ts";
 import { applyLayer } from "./unpack/index.ts";
+import type { LayerUnpacker } from "./unpack/worker-unpacker.ts";
 
 /** What installing an image needs from the daemon. */
 export type InstallDeps = {
@@ -19,7 +21,25 @@ export type InstallDeps = {
   maxLayerBytes: number;
   /** Names that are pinned (the sandbox image): never collected. */
   pinned: ReadonlySet<string>;
+  /** How layers are unpacked; in-process with `platform` by default, workers in the daemon. */
+  unpack?: LayerUnpacker;
+  /** Layers unpacked at once (each into its own directory, so order does not matter). */
+  unpackConcurrency?: number;
 };
+
+/** Unpacks on the calling thread, with the deps' platform (tests, fake platforms). */
+function inlineUnpacker(deps: InstallDeps): LayerUnpacker {
+  return (job, signal) =>
+    applyLayer({
+      platform: deps.platform,
+      dest: job.dest,
+      stream: Bun.file(job.blobPath).stream(),
+      mediaType: job.mediaType,
+      maxBytes: job.maxBytes,
+      expectedDiffId: job.expectedDiffId,
+      signal,
+    });
+}
 
 export type InstallInput = {
   /** The manifest (or index) the image was asked for by: its digest is the repo digest. */
@@ -55,19 +75,27 @@ export async function installImage(deps: InstallDeps, input: InstallInput): Prom
   const chains = chainIds(config.rootfs.diffIds);
   const release = deps.leases.hold([...input.manifests.map((d) => d.digest), manifest.config.digest, ...layers.map((l) => l.digest), ...chains]);
   try {
-    for (const [i, desc] of layers.entries()) {
-      await input.layerReady(i);
-      const chainId = chains[i] as string;
-      if (deps.snapshots.exists(chainId) && deps.store.images.findSnapshot(chainId)) {
-        input.onUnpacked?.(desc, chainId, true);
-        continue;
-      }
-      const parent = i === 0 ? null : (chains[i - 1] as string);
-      await unpackOne(deps, desc, config.rootfs.diffIds[i] as string, chainId, parent, input.signal);
-      input.onUnpacked?.(desc, chainId, false);
-    }
+    // Each layer unpacks into its own directory, so layers unpack in parallel as their
+    // blobs arrive; the snapshots are recorded afterwards, parents first.
+    const limit = createLimiter(Math.max(1, deps.unpackConcurrency ?? 1));
+    const unpacked = layers.map((desc, i) =>
+      (async (): Promise<Snapshot | undefined> => {
+        await input.layerReady(i);
+        const chainId = chains[i] as string;
+        if (deps.snapshots.exists(chainId) && deps.store.images.findSnapshot(chainId)) {
+          input.onUnpacked?.(desc, chainId, true);
+          return undefined;
+        }
+        const snap = await limit(() => unpackOne(deps, desc, config.rootfs.diffIds[i] as string, chainId, i === 0 ? null : (chains[i - 1] as string), input.signal));
+        input.onUnpacked?.(desc, chainId, false);
+        return snap;
+      })(),
+    );
+    for (const u of unpacked) u.catch(() => {});
+    const snaps = await Promise.all(unpacked);
     const all = [...input.manifests, manifest.config, ...layers];
     return deps.store.transaction(() => {
+      for (const snap of snaps) if (snap) deps.store.images.putSnapshot(snap);
       for (const d of all) deps.store.images.putBlob({ digest: d.digest, size: d.size, mediaType: d.mediaType });
       return deps.store.images.put({
         id: manifest.config.digest,
@@ -92,7 +120,9 @@ export async function installImage(deps: InstallDeps, input: InstallInput): Prom
   }
 }
 
-/** Unpacks one layer blob into a temp dir, checks its diff id, then commits it. */
+type Snapshot = Parameters<Store["images"]["putSnapshot"]>[0];
+
+/** Unpacks one layer blob into a temp dir, checks its diff id, then commits the dir. */
 async function unpackOne(
   deps: InstallDeps,
   desc: Descriptor,
@@ -100,28 +130,18 @@ async function unpackOne(
   chainId: string,
   parent: string | null,
   signal?: AbortSignal,
-): Promise<void> {
+): Promise<Snapshot> {
   const { tmp, fs: dest } = await deps.snapshots.prepare();
   try {
-    await applyLayer({
-      platform: deps.platform,
-      dest,
-      stream: deps.content.stream(desc.digest),
-      mediaType: desc.mediaType,
-      maxBytes: deps.maxLayerBytes,
-      expectedDiffId: diffId,
+    const unpack = deps.unpack ?? inlineUnpacker(deps);
+    const result = await unpack(
+      { dest, blobPath: deps.content.blobPath(desc.digest), mediaType: desc.mediaType, maxBytes: deps.maxLayerBytes, expectedDiffId: diffId },
       signal,
-    });
-    const usage = await diskUsage(dest);
+    );
     await deps.snapshots.commit(tmp, chainId);
-    deps.store.images.putSnapshot({
-      chainId,
-      parent,
-      diffId,
-      path: path.join(deps.snapshots.pathOf(chainId), "fs"),
-      size: usage.bytes,
-      inodes: usage.inodes,
-    });
+    // The unpacker's own counts: bytes of file data written and entries made. A walk of
+    // the tree would cost as much again as the unpack on a layer of many small files.
+    return { chainId, parent, diffId, path: path.join(deps.snapshots.pathOf(chainId), "fs"), size: result.size, inodes: result.entries };
   } catch (err) {
     await deps.snapshots.discard(tmp);
     throw new Error(`unpack layer ${desc.digest}`, { cause: err });

@@ -7,6 +7,7 @@ import type { CriContext } from "../cri/context.ts";
 import { registerCriServices } from "../cri/runtime-service.ts";
 import { ImageManager } from "../image/image-manager.ts";
 import { platformFor } from "../image/platform-select.ts";
+import { createWorkerUnpacker } from "../image/unpack/worker-unpacker.ts";
 import { createPlatform } from "../platform/index.ts";
 import { detectHostFacts } from "../runtime/host-facts.ts";
 import { type Store, openStore, systemClock } from "../store/index.ts";
@@ -44,7 +45,16 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     restrictOomScoreAdj: config.linux.restrictOomScoreAdj,
   });
   const store: Store = openStore(storePath(config));
-  const images = new ImageManager({ config, store, platform, want: platformFor(platform.os, process.arch), log });
+  const images = new ImageManager({
+    config,
+    store,
+    platform,
+    want: platformFor(platform.os, process.arch),
+    log,
+    unpack: createWorkerUnpacker(),
+    // One layer per core: unpacking is CPU-bound (decompression, tar, many small files).
+    unpackConcurrency: Math.max(1, navigator.hardwareConcurrency),
+  });
   const context: CriContext = {
     config,
     configSource,

@@ -73,24 +73,3 @@ export class OverlaySnapshots {
     return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
   }
 }
-
-/** Disk bytes (allocated blocks) and inodes under a directory, without following links. */
-export async function diskUsage(dir: string): Promise<{ bytes: number; inodes: number }> {
-  let bytes = 0;
-  let inodes = 0;
-  const seen = new Set<string>();
-  const walk = async (p: string): Promise<void> => {
-    const st = await fsp.lstat(p).catch(() => undefined);
-    if (!st) return;
-    const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) return; // hardlinks count once
-    seen.add(key);
-    bytes += st.blocks * 512;
-    inodes++;
-    if (st.isDirectory()) {
-      for (const name of await fsp.readdir(p).catch(() => [] as string[])) await walk(path.join(p, name));
-    }
-  };
-  await walk(dir);
-  return { bytes, inodes };
-}

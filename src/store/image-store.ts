@@ -9,9 +9,9 @@ export type SnapshotRecord = {
   parent: string | null;
   diffId: string;
   path: string;
-  /** Bytes the unpacked layer takes on disk (allocated blocks). */
+  /** Bytes of file data the unpacked layer holds. */
   size: number;
-  /** Files, dirs and links the unpacked layer holds. */
+  /** Entries (files, dirs, links, devices) the unpacked layer holds. */
   inodes: number;
   createdAt: bigint;
 };

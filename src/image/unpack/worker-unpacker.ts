@@ -1,0 +1,60 @@
+import { InvalidArgumentError, NotSupportedError } from "../../errors.ts";
+import type { ApplyLayerResult } from "./apply-layer.ts";
+import { UnpackError, UnpackLimitError } from "./errors.ts";
+import type { UnpackFailure, UnpackJob, UnpackReply } from "./worker-protocol.ts";
+
+/** Unpacks a layer blob (on disk) into `dest`; what installImage calls. */
+export type LayerUnpacker = (job: UnpackJob, signal?: AbortSignal) => Promise<ApplyLayerResult>;
+
+/** Turns a worker's failure back into the error class that gives the right gRPC code. */
+export function rebuildError(kind: UnpackFailure, message: string): Error {
+  switch (kind) {
+    case "limit":
+      return new UnpackLimitError(message);
+    case "unpack":
+      return new UnpackError(message);
+    case "unsupported":
+      return new NotSupportedError(message);
+    case "invalid":
+      return new InvalidArgumentError("layer", message);
+    default:
+      return new Error(message);
+  }
+}
+
+/**
+ * Where the worker's code is. From source, next to this file. In a binary built by
+ * scripts/build-binary.ts every module's import.meta.url is the binary itself, and the
+ * worker, bundled as a second entry point, sits in Bun's embedded filesystem under the
+ * entry points' common directory, `src/` (checked: bun 1.4.4, linux).
+ */
+export function workerSpecifier(moduleUrl = import.meta.url): string {
+  const embedded = /^file:\/\/(?:(\/\$bunfs\/root)|\/([A-Z]:\/~BUN\/root))\//.exec(moduleUrl);
+  if (embedded) return `${embedded[1] ?? embedded[2]}/image/unpack/unpack-worker.ts`;
+  return new URL("./unpack-worker.ts", moduleUrl).href;
+}
+
+/**
+ * Runs each unpack in a fresh Worker: one thread per layer, ended when the layer is done,
+ * so nothing idles between pulls. The caller bounds how many run at once.
+ */
+export function createWorkerUnpacker(): LayerUnpacker {
+  return (job, signal) =>
+    new Promise<ApplyLayerResult>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const worker = new Worker(workerSpecifier());
+      const finish = (fn: () => void) => {
+        signal?.removeEventListener("abort", onAbort);
+        worker.terminate();
+        fn();
+      };
+      const onAbort = () => finish(() => reject(signal?.reason ?? new Error("unpack aborted")));
+      signal?.addEventListener("abort", onAbort);
+      worker.onmessage = (e: MessageEvent<UnpackReply>) => {
+        const reply = e.data;
+        finish(() => (reply.ok ? resolve(reply.result) : reject(rebuildError(reply.kind, reply.message))));
+      };
+      worker.onerror = (e) => finish(() => reject(new Error(`unpack worker failed: ${e.message}`)));
+      worker.postMessage(job);
+    });
+}
