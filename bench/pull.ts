@@ -39,7 +39,7 @@ import { logTail, type RunningDaemon } from "./lib/daemon.ts";
 import { createScratchFs } from "./lib/scratch-fs.ts";
 import { createSkiffImagesClient } from "./lib/skiff-images.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
-import { mib, readChildrenCpuMs, readCpuSplitMs, readHostCpuMs, readRss, sampleRss, table } from "./lib/stats.ts";
+import { mib, readChildrenCpuMs, readCpuSplitMs, readHostCpuMs, readRss, sampleRss, table, hostReport } from "./lib/stats.ts";
 import { buildSyntheticImage, type SyntheticImage } from "./lib/synthetic-image.ts";
 
 const RUNTIMES = ["skiff", "containerd"] as const;
@@ -632,21 +632,11 @@ async function main(): Promise<void> {
     );
   }
 
-  const cpus = os.cpus();
   const report = {
     benchmark: "pull",
     date: new Date().toISOString(),
     durationSec: round3((performance.now() - benchStart) / 1000),
-    host: {
-      cores: cpus.length,
-      cpuModel: cpus[0]?.model,
-      kernel: os.release(),
-      memTotalMiB: Math.round(os.totalmem() / 1024 / 1024),
-      loadavgAtStart: loadAtStart,
-      loadavgAtEnd: os.loadavg(),
-      /** Where the runtimes' roots were (see --fs). */
-      filesystem: fsDescription,
-    },
+    host: { ...hostReport(loadAtStart), filesystem: fsDescription },
     versions: {
       bun: Bun.version,
       skiff: runtimes.includes("skiff") ? { binary: skiffBinaryVersion(), gitHead: gitHead(), srcDirty: gitDirty() } : undefined,

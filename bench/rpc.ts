@@ -27,7 +27,7 @@ import { interrupted, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion, startContainerd } from "./lib/containerd.ts";
 import type { RunningDaemon } from "./lib/daemon.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
-import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table } from "./lib/stats.ts";
+import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport } from "./lib/stats.ts";
 
 const RUNTIMES = ["skiff", "containerd"] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
@@ -285,20 +285,11 @@ async function main(): Promise<void> {
 
   printTables(results);
 
-  const cpus = os.cpus();
   const report = {
     benchmark: "rpc",
     date: new Date().toISOString(),
     durationSec: round3((performance.now() - benchStart) / 1000),
-    host: {
-      cores: cpus.length,
-      cpuModel: cpus[0]?.model,
-      kernel: os.release(),
-      memTotalMiB: Math.round(os.totalmem() / 1024 / 1024),
-      /** 1/5/15-minute load averages when the bench started and when it ended. */
-      loadavgAtStart: loadAtStart,
-      loadavgAtEnd: os.loadavg(),
-    },
+    host: hostReport(loadAtStart),
     versions: {
       bun: Bun.version,
       skiff: results.skiff ? { binary: skiffBinaryVersion(), runtimeVersion: results.skiff.runtimeVersion, gitHead: gitHead() } : undefined,

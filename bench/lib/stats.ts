@@ -1,3 +1,4 @@
+import * as os from "node:os";
 /** Small numeric helpers shared by the benchmarks: latency summaries and process RSS. */
 import * as fs from "node:fs";
 
@@ -209,4 +210,18 @@ export function readHostCpuMs(): { busyMs: number; totalMs: number } {
   const idle = v[3]! + v[4]!;
   const tick = 1000 / ticksPerSecond();
   return { busyMs: (total - idle) * tick, totalMs: total * tick };
+}
+
+/** The host facts every bench report carries: cores, CPU, kernel, memory, load averages. */
+export function hostReport(loadavgAtStart: number[]): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model,
+    kernel: os.release(),
+    memTotalMiB: Math.round(os.totalmem() / 1024 / 1024),
+    /** 1/5/15-minute load averages when the bench started and when it ended. */
+    loadavgAtStart,
+    loadavgAtEnd: os.loadavg(),
+  };
 }
