@@ -68,4 +68,4 @@ async function resolveForUsage(rawArgs: string[]): Promise<[typeof mainCommand, 
   return [cmd, parent];
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+if (import.meta.main) main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -37,6 +37,7 @@ function inlineUnpacker(deps: InstallDeps): LayerUnpacker {
       mediaType: job.mediaType,
       maxBytes: job.maxBytes,
       expectedDiffId: job.expectedDiffId,
+      blobVerified: job.blobVerified,
       signal,
     });
 }
@@ -135,7 +136,7 @@ async function unpackOne(
   try {
     const unpack = deps.unpack ?? inlineUnpacker(deps);
     const result = await unpack(
-      { dest, blobPath: deps.content.blobPath(desc.digest), mediaType: desc.mediaType, maxBytes: deps.maxLayerBytes, expectedDiffId: diffId },
+      { dest, blobPath: deps.content.blobPath(desc.digest), mediaType: desc.mediaType, maxBytes: deps.maxLayerBytes, expectedDiffId: diffId, blobVerified: true },
       signal,
     );
     await deps.snapshots.commit(tmp, chainId);

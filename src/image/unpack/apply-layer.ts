@@ -31,6 +31,8 @@ export interface ApplyLayerOptions {
   maxHeaderBytes?: number;
   /** When set, the blob's sha256 must match (the descriptor digest). */
   expectedDigest?: string;
+  /** The blob's digest was verified already (content store): don't hash it again. */
+  blobVerified?: boolean;
   /** When set, the tar's sha256 must match (the config's `rootfs.diff_ids` entry). */
   expectedDiffId?: string;
   signal?: AbortSignal;
@@ -44,6 +46,7 @@ export async function applyLayer(opts: ApplyLayerOptions): Promise<ApplyLayerRes
     mediaType: opts.mediaType,
     compression: opts.compression,
     maxBytes: opts.maxBytes,
+    blobVerified: opts.blobVerified && opts.expectedDigest === undefined,
     signal: opts.signal,
   });
   const entries = readTar(layer, { maxEntries: opts.maxEntries, maxHeaderBytes: opts.maxHeaderBytes });

@@ -30,13 +30,18 @@ export interface DecompressOptions {
   compression?: Compression;
   /** Bound on the uncompressed bytes. Default `DEFAULT_MAX_LAYER_BYTES`. */
   maxBytes?: number;
+  /**
+   * Skip hashing the blob as read, for a blob whose digest was already verified (the
+   * content store only holds verified blobs). `digests().digest` is then "".
+   */
+  blobVerified?: boolean;
   signal?: AbortSignal;
 }
 
 /** What one full read of a layer blob tells about it. */
 export interface LayerDigests {
   compression: Compression;
-  /** `sha256:<hex>` of the blob as read (the layer descriptor's digest). */
+  /** `sha256:<hex>` of the blob as read (the layer descriptor's digest); "" when `blobVerified`. */
   digest: string;
   compressedSize: number;
   /** `sha256:<hex>` of the uncompressed tar (the diff id). */
@@ -137,7 +142,7 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
       }
       this.#digests = {
         compression,
-        digest: `sha256:${this.#inHash.digest("hex")}`,
+        digest: this.#opts.blobVerified ? "" : `sha256:${this.#inHash.digest("hex")}`,
         compressedSize: this.compressedSize,
         diffId: `sha256:${this.#outHash.digest("hex")}`,
         uncompressedSize: this.uncompressedSize,
@@ -177,7 +182,7 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
   #countIn(chunk: Uint8Array): Uint8Array {
     this.compressedSize += chunk.length;
     this.#frames?.update(chunk);
-    this.#inHash.update(chunk);
+    if (!this.#opts.blobVerified) this.#inHash.update(chunk);
     return chunk;
   }
 

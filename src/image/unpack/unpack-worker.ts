@@ -33,6 +33,7 @@ self.onmessage = async (e: MessageEvent<UnpackJob>) => {
       mediaType: job.mediaType,
       maxBytes: job.maxBytes,
       expectedDiffId: job.expectedDiffId,
+      blobVerified: job.blobVerified,
     });
     reply = { ok: true, result };
   } catch (err) {

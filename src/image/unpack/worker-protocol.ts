@@ -7,6 +7,8 @@ export type UnpackJob = {
   mediaType?: string;
   maxBytes?: number;
   expectedDiffId?: string;
+  /** The blob is from the content store, verified on the way in: skip hashing it. */
+  blobVerified?: boolean;
 };
 
 /**
