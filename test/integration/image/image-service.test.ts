@@ -31,6 +31,12 @@ const layered = buildImage([
   layerBlob(tar([{ name: "data/top.txt", data: "top\n" }]), "none"),
 ]);
 const arm = busyboxImage({ architecture: "arm64", variant: "v8" });
+/** Crafted layers a hostile registry could serve; each must be refused, writing nothing outside. */
+const hostile = [
+  { name: "dotdot", entries: [{ name: "../../../../escaped-dotdot", data: "x" }] },
+  { name: "symlink-parent", entries: [{ name: "evil", type: "symlink" as const, linkname: "/tmp" }, { name: "evil/escaped-symlink", data: "x" }] },
+  { name: "hardlink-out", entries: [{ name: "passwd", type: "link" as const, linkname: "../../../../etc/passwd" }] },
+].map((h) => ({ ...h, image: buildImage([layerBlob(busyboxLayer()), layerBlob(tar(h.entries))], { salt: h.name }) }));
 const amd = busyboxImage({ architecture: "amd64", salt: "multi" });
 let indexDigest = "";
 
@@ -39,6 +45,7 @@ beforeAll(async () => {
   await pushImage(reg.host, "library/busybox", base, "1.36");
   await pushImage(reg.host, "team/layered", layered, "v1");
   indexDigest = await pushIndex(reg.host, "team/multi", [arm, amd], "latest");
+  for (const h of hostile) await pushImage(reg.host, `hostile/${h.name}`, h.image, "1");
   d = await startDaemon({ extraConfig: `\n[registry.hosts."${reg.host}"]\nplain_http = true\n` });
 }, 120_000);
 afterAll(async () => {
@@ -112,6 +119,19 @@ describe.skipIf(!isRoot)("PullImage", () => {
       const err = await errOf(pull(tc.image.replace("REG", reg.host)));
       expect(err?.code).toBe(tc.code);
       expect(err.details).toContain(tc.text);
+    });
+  }
+});
+
+describe.skipIf(!isRoot)("hostile images from the registry", () => {
+  for (const h of hostile) {
+    test(`a layer with ${h.name} is refused, nothing lands outside, nothing is left behind`, async () => {
+      const err = await errOf(pull(`${reg.host}/hostile/${h.name}:1`));
+      expect(err?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      expect(err.details).toContain("layer entry");
+      for (const f of ["/escaped-dotdot", "/tmp/escaped-symlink"]) expect(fs.existsSync(f)).toBe(false);
+      expect(fs.readdirSync(path.join(d.root, "snapshots")).filter((n) => n.startsWith("tmp-"))).toEqual([]);
+      expect((await status(h.image.configDigest)).image).toBeNull();
     });
   }
 });
