@@ -39,7 +39,7 @@ import { logTail, type RunningDaemon } from "./lib/daemon.ts";
 import { createScratchFs } from "./lib/scratch-fs.ts";
 import { createSkiffImagesClient } from "./lib/skiff-images.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
-import { mib, readChildrenCpuMs, readCpuSplitMs, readHostCpuMs, readRss, sampleRss, table, hostReport } from "./lib/stats.ts";
+import { mib, readChildrenCpuMs, readCpuSplitMs, readHostCpuMs, readRss, sampleRss, table, hostReport, resultPath, warnIfLoaded } from "./lib/stats.ts";
 import { buildSyntheticImage, type SyntheticImage } from "./lib/synthetic-image.ts";
 
 const RUNTIMES = ["skiff", "containerd"] as const;
@@ -485,18 +485,10 @@ const s1 = (ms: number) => (ms / 1000).toFixed(2);
 const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
-function resultPath(): string {
-  if (args.out) return path.resolve(args.out);
-  const stamp = new Date().toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
-  return path.join(REPO, "bench", "results", `pull-${stamp}.json`);
-}
 
 async function main(): Promise<void> {
   const benchStart = performance.now();
-  const loadAtStart = os.loadavg();
-  if (loadAtStart[0]! > 0.5) {
-    console.error(`warning: 1-minute load average is ${loadAtStart[0]!.toFixed(2)}: other work is running; figures will be noisy`);
-  }
+  const loadAtStart = warnIfLoaded();
   if (runtimes.includes("skiff")) await ensureSkiffBinary({ build: args.rebuild ? "always" : "if-missing" });
 
   // 1. The image, and a registry holding it. Neither is measured.
@@ -677,7 +669,7 @@ async function main(): Promise<void> {
     skiffPhases: phases,
     baseline: base,
   };
-  const out = resultPath();
+  const out = resultPath(REPO, "pull", args.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round3(v) : v), 2)}\n`);
   const shown = out.startsWith(`${process.cwd()}/`) ? path.relative(process.cwd(), out) : out;

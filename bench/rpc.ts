@@ -27,7 +27,7 @@ import { interrupted, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion, startContainerd } from "./lib/containerd.ts";
 import type { RunningDaemon } from "./lib/daemon.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
-import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport } from "./lib/stats.ts";
+import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport, resultPath, warnIfLoaded } from "./lib/stats.ts";
 
 const RUNTIMES = ["skiff", "containerd"] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
@@ -222,20 +222,10 @@ function printTables(results: Partial<Record<RuntimeName, RuntimeResult>>): void
   );
 }
 
-function resultPath(): string {
-  if (args.out) return path.resolve(args.out);
-  // UTC date and time, so two runs on one day do not overwrite each other.
-  const stamp = new Date().toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
-  return path.join(REPO, "bench", "results", `rpc-${stamp}.json`);
-}
 
 async function main(): Promise<void> {
   const benchStart = performance.now();
-  // Other work on the machine skews every figure here; record it and say so.
-  const loadAtStart = os.loadavg();
-  if (loadAtStart[0]! > 0.5) {
-    console.error(`warning: 1-minute load average is ${loadAtStart[0]!.toFixed(2)}: other work is running; figures will be noisy`);
-  }
+  const loadAtStart = warnIfLoaded();
   const targets: Target[] = [];
   const results: Partial<Record<RuntimeName, RuntimeResult>> = {};
   try {
@@ -309,7 +299,7 @@ async function main(): Promise<void> {
     },
     results,
   };
-  const out = resultPath();
+  const out = resultPath(REPO, "rpc", args.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round3(v) : v), 2)}\n`);
   const shown = out.startsWith(`${process.cwd()}/`) ? path.relative(process.cwd(), out) : out;

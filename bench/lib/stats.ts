@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import * as os from "node:os";
 /** Small numeric helpers shared by the benchmarks: latency summaries and process RSS. */
 import * as fs from "node:fs";
@@ -224,4 +225,20 @@ export function hostReport(loadavgAtStart: number[]): Record<string, unknown> {
     loadavgAtStart,
     loadavgAtEnd: os.loadavg(),
   };
+}
+
+/** Warns when other work is running (figures will be noisy); returns the load averages. */
+export function warnIfLoaded(): number[] {
+  const load = os.loadavg();
+  if ((load[0] ?? 0) > 0.5) {
+    console.error(`warning: 1-minute load average is ${(load[0] ?? 0).toFixed(2)}: other work is running; figures will be noisy`);
+  }
+  return load;
+}
+
+/** `bench/results/<name>-<UTC date and time>.json`, unless `out` names a file. */
+export function resultPath(repo: string, name: string, out?: string): string {
+  if (out) return path.resolve(out);
+  const stamp = new Date().toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
+  return path.join(repo, "bench", "results", `${name}-${stamp}.json`);
 }

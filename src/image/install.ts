@@ -8,7 +8,7 @@ import type { ContentStore } from "./content-store.ts";
 import type { Leases } from "./leases.ts";
 import { createLimiter } from "./limit.ts";
 import type { Descriptor, ImageConfig, ImageManifest } from "./manifest.ts";
-import { applyLayer } from "./unpack/index.ts";
+import { runUnpackJob } from "./unpack/run-job.ts";
 import type { LayerUnpacker } from "./unpack/worker-unpacker.ts";
 
 /** What installing an image needs from the daemon. */
@@ -29,17 +29,7 @@ export type InstallDeps = {
 
 /** Unpacks on the calling thread, with the deps' platform (tests, fake platforms). */
 function inlineUnpacker(deps: InstallDeps): LayerUnpacker {
-  return (job, signal) =>
-    applyLayer({
-      platform: deps.platform,
-      dest: job.dest,
-      stream: Bun.file(job.blobPath).stream(),
-      mediaType: job.mediaType,
-      maxBytes: job.maxBytes,
-      expectedDiffId: job.expectedDiffId,
-      blobVerified: job.blobVerified,
-      signal,
-    });
+  return (job, signal) => runUnpackJob(deps.platform, job, signal);
 }
 
 export type InstallInput = {

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, NotSupportedError } from "../../errors.ts";
 import { createPlatform } from "../../platform/index.ts";
-import { applyLayer } from "./apply-layer.ts";
+import { runUnpackJob } from "./run-job.ts";
 import { UnpackError, UnpackLimitError } from "./errors.ts";
 import type { UnpackFailure, UnpackJob, UnpackReply } from "./worker-protocol.ts";
 
@@ -26,15 +26,7 @@ self.onmessage = async (e: MessageEvent<UnpackJob>) => {
   const job = e.data;
   let reply: UnpackReply;
   try {
-    const result = await applyLayer({
-      platform,
-      dest: job.dest,
-      stream: Bun.file(job.blobPath).stream(),
-      mediaType: job.mediaType,
-      maxBytes: job.maxBytes,
-      expectedDiffId: job.expectedDiffId,
-      blobVerified: job.blobVerified,
-    });
+    const result = await runUnpackJob(platform, job);
     reply = { ok: true, result };
   } catch (err) {
     const chain: string[] = [];
