@@ -1,0 +1,211 @@
+/**
+ * The spec options of an application container (CreateContainer). Pure: every input is
+ * resolved by the caller; this file only decides. Validation happens here, eagerly, so a
+ * bad request fails before anything is applied, with the CRI field named in the error.
+ */
+import type { ContainerConfig, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
+import type { RuntimeHandlerConfig } from "../config/schema.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import type { ImageConfig } from "../image/manifest.ts";
+import { ANNOTATION, CONTAINER_TYPE_CONTAINER, passthroughAnnotations } from "./annotations.ts";
+import { cgroupsPath } from "./build.ts";
+import type { SpecHostFacts } from "./host.ts";
+import { withAnnotations } from "./opts/annotations.ts";
+import { bindMount, criMountToOci, withMounts } from "./opts/mounts.ts";
+import { withNamespace, withoutNamespace } from "./opts/namespaces.ts";
+import { resolveArgs, withArgs, withCwd, withEnv, withRootReadonly, withTerminal, withUser } from "./opts/process.ts";
+import { checkOomScoreAdj, clampOomScoreAdj, toOciResources, withCgroupsPath, withOomScoreAdj, withResources } from "./opts/resources.ts";
+import {
+  withCapabilities,
+  withMaskedPaths,
+  withNoNewPrivileges,
+  withPrivileged,
+  withReadonlyPaths,
+} from "./opts/security.ts";
+import type { Mount, User } from "./spec.ts";
+import type { NamedOpt } from "./spec-opts.ts";
+import { containerUser } from "./user.ts";
+
+/** The files every container of a pod shares, on the host. */
+export type SandboxPaths = { hostname: string; hosts: string; resolvConf: string; shm: string };
+
+/** The pod's namespaces as paths the runtime can join (pinned files or /proc/<pid>/ns/*). */
+export type NamespacePaths = {
+  net?: string;
+  ipc?: string;
+  uts?: string;
+  /** The pod's pid ns for POD mode; the target container's for TARGET mode. */
+  pid?: string;
+};
+
+export type ContainerSpecInput = {
+  id: string;
+  sandboxId: string;
+  config: ContainerConfig;
+  sandboxConfig: PodSandboxConfig;
+  /** `name` is what the kubelet asked for; it goes into the image-name annotation. */
+  image: { name: string; ref?: string; spec: ImageConfig };
+  handler: Pick<RuntimeHandlerConfig, "podAnnotations" | "containerAnnotations" | "privilegedWithoutHostDevices">;
+  host: SpecHostFacts;
+  /** The pod's hostname (the node's when the pod uses the host network), for `HOSTNAME`. */
+  hostname: string;
+  sandboxPaths: SandboxPaths;
+  namespacePaths: NamespacePaths;
+  /** The pod's cgroup parent (`LinuxPodSandboxConfig.cgroup_parent`). */
+  cgroupParent: string;
+  /** The image user looked up in the rootfs's /etc/passwd, when it is a name. */
+  user?: User;
+};
+
+const decoder = new TextDecoder();
+
+/** The env of the container: image env, then the CRI envs; a later key wins. */
+function containerEnv(input: ContainerSpecInput): string[] {
+  const fromConfig = input.config.envs.map((kv, i) => {
+    if (kv.key === "") throw new InvalidArgumentError(`config.envs[${i}].key`, "is empty");
+    if (kv.key.includes("=")) throw new InvalidArgumentError(`config.envs[${i}].key`, `"${kv.key}" contains "="`);
+    return `${kv.key}=${decoder.decode(kv.value)}`;
+  });
+  return [`HOSTNAME=${input.hostname}`, ...input.image.spec.config.env, ...fromConfig];
+}
+
+/** CRI mounts plus the pod's files; a CRI mount at a pod file's path replaces it. */
+function containerMounts(input: ContainerSpecInput): Mount[] {
+  const seen = new Set<string>();
+  const cri = input.config.mounts.map((m, i) => {
+    const field = `config.mounts[${i}]`;
+    const mount = criMountToOci(m, field);
+    if (seen.has(mount.destination)) {
+      throw new InvalidArgumentError(`${field}.container_path`, `"${mount.destination}" is mounted twice`);
+    }
+    seen.add(mount.destination);
+    return mount;
+  });
+  const ro = input.config.linux?.securityContext?.readonlyRootfs ?? false;
+  const p = input.sandboxPaths;
+  const podFiles: Mount[] = [
+    bindMount(p.hostname, "/etc/hostname", ro),
+    bindMount(p.hosts, "/etc/hosts", ro),
+    bindMount(p.resolvConf, "/etc/resolv.conf", ro),
+    bindMount(p.shm, "/dev/shm", false),
+  ].filter((m) => m.source !== "" && !seen.has(m.destination));
+  return [...podFiles, ...cri];
+}
+
+function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
+  const mode = input.config.linux?.securityContext?.namespaceOptions;
+  const paths = input.namespacePaths;
+  const field = "config.linux.security_context.namespace_options";
+  const need = (path: string | undefined, what: string): string => {
+    if (!path) throw new InvalidArgumentError(`${field}.${what}`, "the pod has no such namespace to join");
+    return path;
+  };
+  const out: NamedOpt[] = [];
+  if (mode?.network === NamespaceMode.NODE) {
+    out.push(["withoutNamespace(network)", withoutNamespace("network")]);
+    out.push(["withoutNamespace(uts)", withoutNamespace("uts")]);
+  } else {
+    out.push(["withNamespace(network)", withNamespace("network", need(paths.net, "network"))]);
+    out.push(["withNamespace(uts)", withNamespace("uts", need(paths.uts, "network"))]);
+  }
+  if (mode?.ipc === NamespaceMode.NODE) out.push(["withoutNamespace(ipc)", withoutNamespace("ipc")]);
+  else out.push(["withNamespace(ipc)", withNamespace("ipc", need(paths.ipc, "ipc"))]);
+  switch (mode?.pid ?? NamespaceMode.POD) {
+    case NamespaceMode.NODE:
+      out.push(["withoutNamespace(pid)", withoutNamespace("pid")]);
+      break;
+    case NamespaceMode.CONTAINER:
+      out.push(["withNamespace(pid)", withNamespace("pid")]);
+      break;
+    default:
+      out.push(["withNamespace(pid)", withNamespace("pid", need(paths.pid, "pid"))]);
+  }
+  return out;
+}
+
+function securityOpts(input: ContainerSpecInput): NamedOpt[] {
+  const sc = input.config.linux?.securityContext;
+  const out: NamedOpt[] = [];
+  if (sc?.privileged) {
+    if (!input.sandboxConfig.linux?.securityContext?.privileged) {
+      throw new InvalidArgumentError("config.linux.security_context.privileged", "the pod sandbox is not privileged");
+    }
+    const devices = input.handler.privilegedWithoutHostDevices ? undefined : (input.host.devices ?? []);
+    out.push(["withPrivileged", withPrivileged(devices)]);
+  } else {
+    const caps = sc?.capabilities;
+    if (caps) {
+      const change = { add: caps.addCapabilities, drop: caps.dropCapabilities, ambient: caps.addAmbientCapabilities };
+      out.push(["withCapabilities", withCapabilities(change)]);
+    }
+    if (sc && sc.maskedPaths.length > 0) out.push(["withMaskedPaths", withMaskedPaths(sc.maskedPaths)]);
+    if (sc && sc.readonlyPaths.length > 0) out.push(["withReadonlyPaths", withReadonlyPaths(sc.readonlyPaths)]);
+  }
+  if (sc?.noNewPrivs) out.push(["withNoNewPrivileges", withNoNewPrivileges]);
+  return out;
+}
+
+function resourceOpts(input: ContainerSpecInput): NamedOpt[] {
+  const r = input.config.linux?.resources;
+  if (!r) return [];
+  const field = "config.linux.resources";
+  const out: NamedOpt[] = [["withResources", withResources(toOciResources(r, field))]];
+  if (r.oomScoreAdj !== 0n) {
+    const adj = clampOomScoreAdj(checkOomScoreAdj(r.oomScoreAdj, `${field}.oom_score_adj`), {
+      canLowerOomScoreAdj: input.host.canLowerOomScoreAdj,
+      ownOomScoreAdj: input.host.ownOomScoreAdj,
+    });
+    out.push(["withOomScoreAdj", withOomScoreAdj(adj)]);
+  }
+  return out;
+}
+
+/** The CRI annotations of a container, written last so passthrough cannot fake them. */
+function annotationOpts(input: ContainerSpecInput): NamedOpt[] {
+  const pod = input.sandboxConfig;
+  const passthrough = {
+    ...passthroughAnnotations(pod.annotations, input.handler.podAnnotations),
+    ...passthroughAnnotations(input.config.annotations, input.handler.containerAnnotations),
+  };
+  const cri: Record<string, string> = {
+    [ANNOTATION.containerType]: CONTAINER_TYPE_CONTAINER,
+    [ANNOTATION.containerName]: input.config.metadata?.name ?? "",
+    [ANNOTATION.sandboxId]: input.sandboxId,
+    [ANNOTATION.sandboxName]: pod.metadata?.name ?? "",
+    [ANNOTATION.sandboxNamespace]: pod.metadata?.namespace ?? "",
+    [ANNOTATION.sandboxUid]: pod.metadata?.uid ?? "",
+    [ANNOTATION.imageName]: input.image.name,
+  };
+  return [
+    ["withPassthroughAnnotations", withAnnotations(passthrough)],
+    ["withCriAnnotations", withAnnotations(cri)],
+  ];
+}
+
+/**
+ * The options that turn a base spec into the spec of container `input.id`, in the order
+ * they must run. Throws `InvalidArgumentError` naming the CRI field for bad input.
+ */
+export function containerSpecOpts(input: ContainerSpecInput): NamedOpt[] {
+  const { config, image } = input;
+  if (!config.metadata?.name) throw new InvalidArgumentError("config.metadata.name", "is empty");
+  const args = resolveArgs(config.command, config.args, image.spec.config.entrypoint, image.spec.config.cmd);
+  const cwd = config.workingDir || image.spec.config.workingDir || "/";
+  if (!cwd.startsWith("/")) throw new InvalidArgumentError("config.working_dir", `"${cwd}" is not an absolute path`);
+  const sc = config.linux?.securityContext;
+  return [
+    ["withCgroupsPath", withCgroupsPath(cgroupsPath(input.host.cgroupDriver, input.cgroupParent, input.id))],
+    ["withArgs", withArgs(args)],
+    ["withEnv", withEnv(containerEnv(input))],
+    ["withCwd", withCwd(cwd)],
+    ["withTerminal", withTerminal(config.tty)],
+    ["withUser", withUser(containerUser(sc, image.spec.config.user, input.user))],
+    ["withMounts", withMounts(containerMounts(input))],
+    ["withRootReadonly", withRootReadonly(sc?.readonlyRootfs ?? false)],
+    ...namespaceOpts(input),
+    ...securityOpts(input),
+    ...resourceOpts(input),
+    ...annotationOpts(input),
+  ];
+}
