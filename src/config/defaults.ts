@@ -105,7 +105,13 @@ export function baseDefaults(os: ConfigOs): Config {
     paths: windows
       ? { root: "C:\\ProgramData\\skiff\\root", state: "C:\\ProgramData\\skiff\\state" }
       : { root: "/var/lib/skiff", state: "/run/skiff" },
-    linux: { cgroupDriver: "auto", restrictOomScoreAdj: "auto" },
+    linux: {
+      cgroupDriver: "auto",
+      restrictOomScoreAdj: "auto",
+      conmonPath: windows ? "" : "/usr/bin/conmon",
+      infraPath: windows ? "" : "/usr/bin/catatonit",
+      shmSize: 64 * MiB,
+    },
     runtime: { defaultRuntime: windows ? "runhcs-wcow-process" : "runc" },
     runtimes: windows
       ? { "runhcs-wcow-process": handler({ runtimeType: "hcs" }) }
@@ -114,8 +120,8 @@ export function baseDefaults(os: ConfigOs): Config {
           crun: handler({ runtimePath: "/usr/bin/crun" }),
         },
     cni: windows
-      ? { confDir: "C:\\ProgramData\\skiff\\cni\\conf", binDirs: ["C:\\ProgramData\\skiff\\cni\\bin"], maxConfNum: 1 }
-      : { confDir: "/etc/cni/net.d", binDirs: ["/usr/lib/cni", "/opt/cni/bin"], maxConfNum: 1 },
+      ? { confDir: "C:\\ProgramData\\skiff\\cni\\conf", binDirs: ["C:\\ProgramData\\skiff\\cni\\bin"], maxConfNum: 1, writeDefault: false, defaultSubnet: "10.88.0.0/16" }
+      : { confDir: "/etc/cni/net.d", binDirs: ["/usr/lib/cni", "/opt/cni/bin"], maxConfNum: 1, writeDefault: true, defaultSubnet: "10.88.0.0/16" },
     registry: { mirrors: {}, hosts: {} },
     image: {
       pullConcurrency: 3,

@@ -94,6 +94,8 @@ const socketGroup: Codec<string> = {
   encode: tomlValue,
 };
 
+const cidr = (s: string) => (/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(s) ? undefined : `"${s}" is not a CIDR such as 10.88.0.0/16`);
+
 const notEmpty = (s: string) => (s === "" ? "must not be empty" : undefined);
 
 const srv = fieldsOf<ServerConfig>();
@@ -118,6 +120,9 @@ const lnx = fieldsOf<LinuxConfig>();
 export const linuxFields: FieldTable<LinuxConfig> = [
   lnx("cgroup_driver", "cgroupDriver", oneOf(CGROUP_DRIVERS), '"systemd", "cgroupfs", or "auto" (systemd when it runs as init); must match the kubelet.'),
   lnx("restrict_oom_score_adj", "restrictOomScoreAdj", autoOrBool, 'Clamp oom_score_adj to skiff\'s own: true, false, or "auto" (when skiff may not lower it).'),
+  lnx("conmon_path", "conmonPath", absPath(true), "Absolute path of conmon, the monitor run per container."),
+  lnx("infra_path", "infraPath", absPath(true), "Static infra binary (catatonit) for pods when image.sandbox_image is empty."),
+  lnx("shm_size", "shmSize", size(4096, 2 ** 40), "Size of each pod's private /dev/shm."),
 ];
 
 const rt = fieldsOf<RuntimeConfig>();
@@ -142,6 +147,8 @@ export const cniFields: FieldTable<CniConfig> = [
   cni("conf_dir", "confDir", absPath(false), "Directory of CNI network configs (.conf, .conflist)."),
   cni("bin_dirs", "binDirs", absPathArray, "Directories searched for CNI plugin binaries, in order."),
   cni("max_conf_num", "maxConfNum", int(0), "How many network configs to load, in file-name order; 0 loads all."),
+  cni("write_default", "writeDefault", bool, "Write a default bridge conflist into conf_dir at start when it holds none."),
+  cni("default_subnet", "defaultSubnet", str(cidr), "Pod subnet (CIDR) of that default conflist."),
 ];
 
 const httpUrl = (s: string) => {

@@ -60,6 +60,12 @@ export interface PathsConfig {
 export interface LinuxConfig {
   cgroupDriver: CgroupDriver;
   restrictOomScoreAdj: RestrictOomScoreAdj;
+  /** Absolute path of conmon, the per-container monitor. */
+  conmonPath: string;
+  /** Absolute path of the static infra binary (catatonit) used when no sandbox image is set. */
+  infraPath: string;
+  /** Size of each pod's private /dev/shm tmpfs, in bytes. */
+  shmSize: number;
 }
 
 export interface RuntimeConfig {
@@ -90,6 +96,10 @@ export interface CniConfig {
   binDirs: string[];
   /** How many network configs to load from `confDir`; 0 loads them all. */
   maxConfNum: number;
+  /** Write a default bridge conflist into `confDir` at start when it holds none. */
+  writeDefault: boolean;
+  /** Pod subnet of that default conflist. */
+  defaultSubnet: string;
 }
 
 /** `[registry.mirrors."<host>"]`: where to pull from instead of (then before) `<host>`. */

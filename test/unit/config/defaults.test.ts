@@ -99,12 +99,24 @@ describe("defaultConfig", () => {
       logLevel: "info",
     });
     expect(c.paths).toEqual({ root: "/var/lib/skiff", state: "/run/skiff" });
-    expect(c.linux).toEqual({ cgroupDriver: "auto", restrictOomScoreAdj: "auto" });
+    expect(c.linux).toEqual({
+      cgroupDriver: "auto",
+      restrictOomScoreAdj: "auto",
+      conmonPath: "/usr/bin/conmon",
+      infraPath: "/usr/bin/catatonit",
+      shmSize: 64 * 1024 * 1024,
+    });
     expect(c.runtime.defaultRuntime).toBe("runc");
     expect(c.runtimes.runc?.runtimePath).toBe("/usr/sbin/runc");
     expect(c.runtimes.crun?.runtimePath).toBe("/usr/bin/crun");
     expect(c.runtimes.runc?.runtimeRoot).toBe("/run/skiff/runtime/runc");
-    expect(c.cni).toEqual({ confDir: "/etc/cni/net.d", binDirs: ["/usr/lib/cni", "/opt/cni/bin"], maxConfNum: 1 });
+    expect(c.cni).toEqual({
+      confDir: "/etc/cni/net.d",
+      binDirs: ["/usr/lib/cni", "/opt/cni/bin"],
+      maxConfNum: 1,
+      writeDefault: true,
+      defaultSubnet: "10.88.0.0/16",
+    });
     expect(c.image).toEqual({
       pullConcurrency: 3,
       progressTimeoutMs: 300_000,
