@@ -13,6 +13,19 @@ import { pullCommand } from "./cli/pull.ts";
 import { rmiCommand } from "./cli/rmi.ts";
 import { serveCommand } from "./cli/serve.ts";
 import { versionCommand } from "./cli/version.ts";
+import { runpCommand } from "./cli/runp.ts";
+import { createCommand } from "./cli/create.ts";
+import { startCommand } from "./cli/start.ts";
+import { stopCommand } from "./cli/stop.ts";
+import { rmCommand } from "./cli/rm.ts";
+import { stoppCommand } from "./cli/stopp.ts";
+import { rmpCommand } from "./cli/rmp.ts";
+import { podsCommand } from "./cli/pods.ts";
+import { psCommand } from "./cli/ps.ts";
+import { inspectCommand } from "./cli/inspect.ts";
+import { inspectpCommand } from "./cli/inspectp.ts";
+import { logsCommand } from "./cli/logs.ts";
+import { execCommand } from "./cli/exec.ts";
 
 /** The one command tree: the daemon and the client verbs. */
 export const mainCommand = defineCommand({
@@ -28,6 +41,19 @@ export const mainCommand = defineCommand({
     rmi: rmiCommand,
     imagefsinfo: imagefsinfoCommand,
     image: imageCommand,
+    runp: runpCommand,
+    create: createCommand,
+    start: startCommand,
+    stop: stopCommand,
+    rm: rmCommand,
+    stopp: stoppCommand,
+    rmp: rmpCommand,
+    pods: podsCommand,
+    ps: psCommand,
+    inspect: inspectCommand,
+    inspectp: inspectpCommand,
+    logs: logsCommand,
+    exec: execCommand,
   },
 });
 
