@@ -12,9 +12,25 @@ import { ANNOTATION, CONTAINER_TYPE_CONTAINER, passthroughAnnotations } from "./
 import { cgroupsPath } from "./build.ts";
 import type { SpecHostFacts } from "./host.ts";
 import { withAnnotations } from "./opts/annotations.ts";
-import { bindMount, criMountToOci, withMounts } from "./opts/mounts.ts";
+import { apparmorProfile } from "./apparmor-profile.ts";
+import { criDevices } from "./devices.ts";
+import type { DeviceInfo } from "./devices.ts";
+import { imageVolumeMounts } from "./image-volumes.ts";
+import { withApparmorProfile, withSeccomp, withSelinuxLabels } from "./opts/confinement.ts";
+import { withDevices } from "./opts/devices.ts";
+import { bindMount, criMountToOci, rootfsPropagationFor, withMounts, withRootfsPropagation } from "./opts/mounts.ts";
 import { withNamespace, withoutNamespace } from "./opts/namespaces.ts";
-import { resolveArgs, withArgs, withCwd, withEnv, withRootReadonly, withTerminal, withUser } from "./opts/process.ts";
+import {
+  resolveArgs,
+  withArgs,
+  withCwd,
+  withDefaultPathEnv,
+  withEnv,
+  withoutHostname,
+  withRootReadonly,
+  withTerminal,
+  withUser,
+} from "./opts/process.ts";
 import { checkOomScoreAdj, clampOomScoreAdj, toOciResources, withCgroupsPath, withOomScoreAdj, withResources } from "./opts/resources.ts";
 import {
   withCapabilities,
@@ -23,6 +39,8 @@ import {
   withPrivileged,
   withReadonlyPaths,
 } from "./opts/security.ts";
+import { seccompPlan } from "./seccomp-profile.ts";
+import { selinuxLabels } from "./selinux-label.ts";
 import type { Mount, User } from "./spec.ts";
 import type { NamedOpt } from "./spec-opts.ts";
 import { containerUser } from "./user.ts";
@@ -54,8 +72,24 @@ export type ContainerSpecInput = {
   namespacePaths: NamespacePaths;
   /** The pod's cgroup parent (`LinuxPodSandboxConfig.cgroup_parent`). */
   cgroupParent: string;
-  /** The image user looked up in the rootfs's /etc/passwd, when it is a name. */
+  /**
+   * The user looked up in the rootfs's /etc/passwd (and its groups in /etc/group):
+   * `run_as_username` when set, else the image's `User` when it is a name.
+   */
   user?: User;
+  /**
+   * The text of Localhost seccomp profiles, by absolute path: the caller reads the file
+   * `seccompLocalhostPath(config.linux.security_context, ...)` names before calling.
+   */
+  seccompLocalhost?: Readonly<Record<string, string>>;
+  /** stat(2) of each host path `deviceHostPaths(config)` lists. */
+  deviceInfo?: Readonly<Record<string, DeviceInfo>>;
+  /**
+   * A container-private dir for the image's `Volumes`; each gets `<dir>/<dirName>` from
+   * `imageVolumePaths`, which the caller creates. Without it, volume paths are plain
+   * directories of the rootfs (in its writable layer), which is also what they hold.
+   */
+  imageVolumesDir?: string;
 };
 
 const decoder = new TextDecoder();
@@ -90,7 +124,8 @@ function containerMounts(input: ContainerSpecInput): Mount[] {
     bindMount(p.resolvConf, "/etc/resolv.conf", ro),
     bindMount(p.shm, "/dev/shm", false),
   ].filter((m) => m.source !== "" && !seen.has(m.destination));
-  return [...podFiles, ...cri];
+  const volumes = input.imageVolumesDir ? imageVolumeMounts(input.image.spec, input.config, input.imageVolumesDir) : [];
+  return [...podFiles, ...volumes.filter((v) => !seen.has(v.destination)), ...cri];
 }
 
 function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
@@ -118,6 +153,11 @@ function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
     case NamespaceMode.CONTAINER:
       out.push(["withNamespace(pid)", withNamespace("pid")]);
       break;
+    case NamespaceMode.TARGET:
+      // The caller resolves target_id to that container's pid ns and passes it as paths.pid.
+      if (!mode?.targetId) throw new InvalidArgumentError(`${field}.target_id`, "is empty for pid mode TARGET");
+      out.push(["withNamespace(pid)", withNamespace("pid", need(paths.pid, "target_id"))]);
+      break;
     default:
       out.push(["withNamespace(pid)", withNamespace("pid", need(paths.pid, "pid"))]);
   }
@@ -144,6 +184,26 @@ function securityOpts(input: ContainerSpecInput): NamedOpt[] {
   }
   if (sc?.noNewPrivs) out.push(["withNoNewPrivileges", withNoNewPrivileges]);
   return out;
+}
+
+/** Seccomp, AppArmor and SELinux; after the capability options, which seccomp reads. */
+function confinementOpts(input: ContainerSpecInput): NamedOpt[] {
+  const sc = input.config.linux?.securityContext;
+  const field = "config.linux.security_context";
+  const privileged = sc?.privileged ?? false;
+  const out: NamedOpt[] = [];
+  const plan = seccompPlan(sc, field, { privileged, arch: input.host.arch, localhost: input.seccompLocalhost });
+  if (plan.kind !== "keep") out.push(["withSeccomp", withSeccomp(plan)]);
+  out.push(["withApparmorProfile", withApparmorProfile(apparmorProfile(sc, field, input.host, privileged))]);
+  const labels = selinuxLabels(sc?.selinuxOptions, `${field}.selinux_options`, input.host, privileged);
+  if (labels) out.push(["withSelinuxLabels", withSelinuxLabels(labels)]);
+  return out;
+}
+
+function deviceOpts(input: ContainerSpecInput): NamedOpt[] {
+  if (input.config.devices.length === 0) return [];
+  const { devices, rules } = criDevices(input.config, input.deviceInfo ?? {});
+  return [["withDevices", withDevices(devices, rules)]];
 }
 
 function resourceOpts(input: ContainerSpecInput): NamedOpt[] {
@@ -194,17 +254,26 @@ export function containerSpecOpts(input: ContainerSpecInput): NamedOpt[] {
   const cwd = config.workingDir || image.spec.config.workingDir || "/";
   if (!cwd.startsWith("/")) throw new InvalidArgumentError("config.working_dir", `"${cwd}" is not an absolute path`);
   const sc = config.linux?.securityContext;
+  const mounts = containerMounts(input);
+  const propagation = rootfsPropagationFor(mounts);
   return [
     ["withCgroupsPath", withCgroupsPath(cgroupsPath(input.host.cgroupDriver, input.cgroupParent, input.id))],
     ["withArgs", withArgs(args)],
     ["withEnv", withEnv(containerEnv(input))],
+    ["withDefaultPathEnv", withDefaultPathEnv],
     ["withCwd", withCwd(cwd)],
     ["withTerminal", withTerminal(config.tty)],
     ["withUser", withUser(containerUser(sc, image.spec.config.user, input.user))],
-    ["withMounts", withMounts(containerMounts(input))],
+    ["withMounts", withMounts(mounts)],
+    ...(propagation ? [["withRootfsPropagation", withRootfsPropagation(propagation)] as const] : []),
     ["withRootReadonly", withRootReadonly(sc?.readonlyRootfs ?? false)],
+    // The container joins the pod's UTS namespace (or the host's), whose hostname the
+    // sandbox set; runc refuses a hostname for a joined namespace, so none is written.
+    ["withoutHostname", withoutHostname],
     ...namespaceOpts(input),
     ...securityOpts(input),
+    ...deviceOpts(input),
+    ...confinementOpts(input),
     ...resourceOpts(input),
     ...annotationOpts(input),
   ];

@@ -15,6 +15,10 @@ import { withNamespace, withoutNamespace } from "./opts/namespaces.ts";
 import { toSafeNumber, withArgs, withCwd, withEnv, withHostname, withoutHostname, withRootReadonly, withUser } from "./opts/process.ts";
 import { clampOomScoreAdj, withCgroupsPath, withCpuShares, withOomScoreAdj, withSysctls } from "./opts/resources.ts";
 import { withoutDefaultSecurity } from "./opts/security.ts";
+import { apparmorProfile } from "./apparmor-profile.ts";
+import { withApparmorProfile, withSeccomp, withSelinuxLabels } from "./opts/confinement.ts";
+import { seccompPlan } from "./seccomp-profile.ts";
+import { selinuxLabels } from "./selinux-label.ts";
 import type { Mount } from "./spec.ts";
 import type { NamedOpt } from "./spec-opts.ts";
 
@@ -44,6 +48,8 @@ export type SandboxSpecInput = {
   unprivilegedPorts?: boolean;
   /** Let unprivileged users ping in the pod's netns (default true; false in a user namespace). */
   unprivilegedIcmp?: boolean;
+  /** Localhost seccomp profile texts by path, as for containers (`seccompLocalhostPath`). */
+  seccompLocalhost?: Readonly<Record<string, string>>;
 };
 
 const FIELD = "config.linux.security_context";
@@ -82,6 +88,24 @@ function namespaceOpts(input: SandboxSpecInput): NamedOpt[] {
   if (mode?.ipc === NamespaceMode.NODE) out.push(["withoutNamespace(ipc)", withoutNamespace("ipc")]);
   else out.push(["withNamespace(ipc)", withNamespace("ipc", p.ipc)]);
   if (mode?.pid === NamespaceMode.NODE) out.push(["withoutNamespace(pid)", withoutNamespace("pid")]);
+  return out;
+}
+
+/**
+ * The infra process is confined by the pod-level profiles (LinuxSandboxSecurityContext
+ * seccomp/apparmor/selinux_options); a privileged pod's infra runs unconfined. These come
+ * after `withoutDefaultSecurity`, which clears whatever the base carried.
+ */
+function confinementOpts(input: SandboxSpecInput): NamedOpt[] {
+  const sc = input.config.linux?.securityContext;
+  const privileged = sc?.privileged ?? false;
+  const out: NamedOpt[] = [];
+  const plan = seccompPlan(sc, FIELD, { privileged, arch: input.host.arch, localhost: input.seccompLocalhost });
+  if (plan.kind !== "keep") out.push(["withSeccomp", withSeccomp(plan)]);
+  const profile = apparmorProfile(sc, FIELD, input.host, privileged);
+  if (profile !== undefined) out.push(["withApparmorProfile", withApparmorProfile(profile)]);
+  const labels = selinuxLabels(sc?.selinuxOptions, `${FIELD}.selinux_options`, input.host, privileged);
+  if (labels) out.push(["withSelinuxLabels", withSelinuxLabels(labels)]);
   return out;
 }
 
@@ -143,6 +167,7 @@ export function sandboxSpecOpts(input: SandboxSpecInput): NamedOpt[] {
   return [
     ["withoutMount(/run)", withoutMount("/run")],
     ["withoutDefaultSecurity", withoutDefaultSecurity],
+    ...confinementOpts(input),
     ["withEnv", withEnv(input.env ?? [])],
     ["withRootReadonly", withRootReadonly(true)],
     ["withArgs", withArgs(input.args)],

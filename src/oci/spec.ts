@@ -96,10 +96,18 @@ export type LinuxDevice = {
   gid?: number;
 };
 
+/** One argument condition of a seccomp rule (`linux.seccomp.syscalls[].args[]`). */
+export type SeccompArg = { index: number; value: number; valueTwo?: number; op: string };
+
+export type SeccompSyscall = { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] };
+
 export type Seccomp = {
   defaultAction: string;
+  /** The errno of `SCMP_ACT_ERRNO` as the default action (runc >= 1.1); EPERM when absent. */
+  defaultErrnoRet?: number;
   architectures?: string[];
-  syscalls?: Array<{ names: string[]; action: string; args?: unknown[] }>;
+  flags?: string[];
+  syscalls?: SeccompSyscall[];
 };
 
 export type Linux = {
@@ -112,6 +120,8 @@ export type Linux = {
   seccomp?: Seccomp;
   devices?: LinuxDevice[];
   mountLabel?: string;
+  /** Propagation of the rootfs mount: `rslave`/`rshared` when a bind mount needs it. */
+  rootfsPropagation?: string;
 };
 
 /**

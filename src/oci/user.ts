@@ -1,5 +1,6 @@
 /** The process user of a container, from the CRI security context and the image. */
 import type { LinuxContainerSecurityContext } from "../gen/runtime/v1/api_pb.ts";
+import { SupplementalGroupsPolicy } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { User } from "./spec.ts";
 import { toSafeNumber } from "./opts/process.ts";
@@ -12,10 +13,14 @@ function id(v: bigint, field: string): number {
 }
 
 /**
- * uid/gid/groups for the container. Precedence: `resolved` (the caller's /etc/passwd
- * lookup of a named user), then `run_as_user`/`run_as_group`, then a numeric image `User`
- * (`uid` or `uid:gid`). A named user without `resolved` is refused: looking it up is I/O,
- * which does not belong here.
+ * uid/gid/groups for the container. Precedence: `resolved` (the caller's /etc/passwd and
+ * /etc/group lookup of `run_as_username` or a named image user), then
+ * `run_as_user`/`run_as_group`, then a numeric image `User` (`uid` or `uid:gid`). A named
+ * user without `resolved` is refused: looking it up is I/O, which does not belong here.
+ *
+ * `run_as_group` applies over any of them. `supplemental_groups` are added to the groups
+ * `resolved` carries from the image's /etc/group (policy Merge, the default); with policy
+ * Strict the image's groups are dropped and only the requested ones are used.
  */
 export function containerUser(
   sc: LinuxContainerSecurityContext | undefined,
@@ -23,26 +28,32 @@ export function containerUser(
   resolved: User | undefined,
 ): User {
   const field = "config.linux.security_context";
+  if (sc?.runAsUser && sc.runAsUsername) {
+    throw new InvalidArgumentError(`${field}.run_as_username`, "is set together with run_as_user");
+  }
+  if (sc?.runAsGroup && !sc.runAsUser && !sc.runAsUsername) {
+    throw new InvalidArgumentError(`${field}.run_as_group`, "is set without run_as_user or run_as_username");
+  }
+  const strict = sc?.supplementalGroupsPolicy === SupplementalGroupsPolicy.Strict;
   const groups = (sc?.supplementalGroups ?? []).map((g, i) => id(g, `${field}.supplemental_groups[${i}]`));
-  const withGroups = (u: User): User => {
-    const all = [...(u.additionalGids ?? []), ...groups];
-    return all.length > 0 ? { ...u, additionalGids: [...new Set(all)] } : u;
+  const gidOverride = sc?.runAsGroup ? id(sc.runAsGroup.value, `${field}.run_as_group`) : undefined;
+  const finish = (u: User): User => {
+    const base = gidOverride === undefined ? u : { ...u, gid: gidOverride };
+    const all = [...(strict ? [] : (base.additionalGids ?? [])), ...groups];
+    const { additionalGids: _drop, ...rest } = base;
+    return all.length > 0 ? { ...rest, additionalGids: [...new Set(all)] } : rest;
   };
-  if (resolved) return withGroups(resolved);
-  let uid: number | undefined;
-  let gid: number | undefined;
-  if (sc?.runAsUser) uid = id(sc.runAsUser.value, `${field}.run_as_user`);
-  if (sc?.runAsGroup) gid = id(sc.runAsGroup.value, `${field}.run_as_group`);
-  if (uid === undefined && sc?.runAsUsername) {
+  if (resolved) return finish(resolved);
+  if (sc?.runAsUser) return finish({ uid: id(sc.runAsUser.value, `${field}.run_as_user`), gid: 0 });
+  if (sc?.runAsUsername) {
     throw new InvalidArgumentError(`${field}.run_as_username`, `user "${sc.runAsUsername}" must be resolved first`);
   }
-  if (uid === undefined && imageUser) {
+  if (imageUser) {
     const [u = "", g] = imageUser.split(":", 2);
     if (!ID.test(u) || (g !== undefined && !ID.test(g))) {
       throw new InvalidArgumentError("image.config.user", `user "${imageUser}" must be resolved first`);
     }
-    uid = Number(u);
-    if (gid === undefined && g !== undefined) gid = Number(g);
+    return finish({ uid: Number(u), gid: g === undefined ? 0 : Number(g) });
   }
-  return withGroups({ uid: uid ?? 0, gid: gid ?? 0 });
+  return finish({ uid: 0, gid: 0 });
 }

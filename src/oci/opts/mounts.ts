@@ -39,6 +39,10 @@ export function criMountToOci(m: CriMount, field: string): Mount {
     if (m.propagation !== MountPropagation.PROPAGATION_PRIVATE) {
       throw new InvalidArgumentError(`${field}.recursive_read_only`, "needs private propagation");
     }
+    // "rro" is runc's (>= 1.1) and crun's option for mount_setattr(MOUNT_ATTR_RDONLY,
+    // AT_RECURSIVE), which needs Linux >= 5.12. It is passed through rather than refused:
+    // the kubelet only sends recursive_read_only when the runtime reports support in
+    // RuntimeHandlerFeatures.recursive_read_only_mounts, so that is where the host check lives.
     mount.options = [...(mount.options ?? []), "rro"];
   }
   return mount;
@@ -63,6 +67,26 @@ export const withMounts =
       .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i)
       .map(({ m }) => structuredClone(m));
     s.mounts = [...kept, ...added];
+  };
+
+/**
+ * The rootfs propagation that `mounts` need: a bind mount can only be `rshared` or
+ * `rslave` when the mount it sits on (the rootfs) is at least that, so the strongest
+ * one asked for wins. Undefined when all are private. (The host side, that the source
+ * itself is a shared or slave mount, is the caller's to check.)
+ */
+export function rootfsPropagationFor(mounts: readonly Mount[]): string | undefined {
+  const opts = mounts.flatMap((m) => m.options ?? []);
+  if (opts.includes("rshared")) return "rshared";
+  if (opts.includes("rslave")) return "rslave";
+  return undefined;
+}
+
+export const withRootfsPropagation =
+  (propagation: string): SpecOpt =>
+  (s) => {
+    s.linux ??= {};
+    s.linux.rootfsPropagation = propagation;
   };
 
 /** Removes the mount at `destination`, if any. */

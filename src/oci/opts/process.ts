@@ -1,5 +1,6 @@
 /** Options for `process`: args, env, cwd, terminal, user; and the root/hostname basics. */
 import { InvalidArgumentError } from "../../errors.ts";
+import { DEFAULT_PATH_ENV } from "../base-spec.ts";
 import { processOf } from "../spec.ts";
 import type { User } from "../spec.ts";
 import type { SpecOpt } from "../spec-opts.ts";
@@ -53,6 +54,16 @@ export const withEnv =
     const p = processOf(s);
     p.env = mergeEnv(p.env ?? [], env);
   };
+
+/**
+ * Adds the default PATH when the env has none: the image may not set one, and a base
+ * spec need not either, but a process without PATH cannot find `sh`.
+ */
+export const withDefaultPathEnv: SpecOpt = (s) => {
+  const p = processOf(s);
+  const env = p.env ?? [];
+  if (!env.some((e) => e.startsWith("PATH="))) p.env = [DEFAULT_PATH_ENV, ...env];
+};
 
 export const withCwd =
   (cwd: string): SpecOpt =>
