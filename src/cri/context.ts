@@ -5,6 +5,11 @@ import type { HostFacts } from "../runtime/host-facts.ts";
 import type { Readiness } from "../server/readiness.ts";
 import type { ImageManager } from "../image/image-manager.ts";
 import type { Clock, Store } from "../store/index.ts";
+import type { ContainerManager } from "../container/container-manager.ts";
+import type { SandboxManager } from "../sandbox/sandbox-manager.ts";
+
+/** Pods and containers, where the OS has them built (Linux). */
+export type Pods = { sandboxes: SandboxManager; containers: ContainerManager };
 
 /** Everything a CRI handler may use, passed in explicitly (no globals). */
 export type CriContext = {
@@ -21,4 +26,10 @@ export type CriContext = {
   log: ConsolaInstance;
   /** skiff's own version, from package.json. */
   version: string;
+  /** Absent where pods are not built yet: their RPCs answer Unimplemented. */
+  pods?: Pods;
+  /** Pod networking (CNI), where pods are built. */
+  network?: { status(): { ready: boolean; reason: string; message: string } };
+  /** Why `pods` is absent, when their start failed. */
+  podsUnavailable?: string;
 };

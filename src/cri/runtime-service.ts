@@ -13,6 +13,59 @@ import { createStatus } from "./status.ts";
 import { withUnimplemented } from "./unimplemented.ts";
 import { createUpdateRuntimeConfig } from "./update-runtime-config.ts";
 import { createVersion } from "./version.ts";
+import type { Pods } from "./context.ts";
+import { NotSupportedError } from "../errors.ts";
+import { createContainerStatus } from "./container-status.ts";
+import { createCreateContainer } from "./container-create.ts";
+import { createExecSync } from "./container-exec-sync.ts";
+import { createListContainers, createStreamContainers } from "./container-list.ts";
+import { createRemoveContainer } from "./container-remove.ts";
+import { createStartContainer } from "./container-start.ts";
+import { createStopContainer } from "./container-stop.ts";
+import { createListPodSandbox, createStreamPodSandboxes } from "./sandbox-list.ts";
+import { createRemovePodSandbox } from "./sandbox-remove.ts";
+import { createRunPodSandbox } from "./sandbox-run.ts";
+import { createPodSandboxStatus } from "./sandbox-status.ts";
+import { createStopPodSandbox } from "./sandbox-stop.ts";
+
+/**
+ * The daemon's pods, looked up per call: they are built after the routes are, and may be
+ * absent (not built for this OS, or their start failed), which answers Unimplemented.
+ */
+function lazyPods(ctx: CriContext): Pods {
+  const need = (): Pods => {
+    if (!ctx.pods) throw new NotSupportedError(`pods and containers are not available: ${ctx.podsUnavailable ?? "not built for this OS yet"}`);
+    return ctx.pods;
+  };
+  return {
+    get sandboxes() {
+      return need().sandboxes;
+    },
+    get containers() {
+      return need().containers;
+    },
+  };
+}
+
+/** The pod and container RPCs, one handler file each. */
+function podHandlers(pods: Pods) {
+  return {
+    runPodSandbox: createRunPodSandbox(pods),
+    stopPodSandbox: createStopPodSandbox(pods),
+    removePodSandbox: createRemovePodSandbox(pods),
+    podSandboxStatus: createPodSandboxStatus(pods),
+    listPodSandbox: createListPodSandbox(pods),
+    streamPodSandboxes: createStreamPodSandboxes(pods),
+    createContainer: createCreateContainer(pods),
+    startContainer: createStartContainer(pods),
+    stopContainer: createStopContainer(pods),
+    removeContainer: createRemoveContainer(pods),
+    containerStatus: createContainerStatus(pods),
+    listContainers: createListContainers(pods),
+    streamContainers: createStreamContainers(pods),
+    execSync: createExecSync(pods),
+  };
+}
 
 /** Where each not-yet-built RPC is planned, for the Unimplemented message. */
 function plannedFor(method: string): string {
@@ -33,6 +86,7 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
         status: createStatus(ctx),
         runtimeConfig: createRuntimeConfig(ctx),
         updateRuntimeConfig: createUpdateRuntimeConfig(ctx),
+        ...podHandlers(lazyPods(ctx)),
       },
       plannedFor,
     ),

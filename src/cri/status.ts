@@ -9,11 +9,20 @@ export const RUNTIME_READY = "RuntimeReady";
 export const NETWORK_READY = "NetworkReady";
 
 /**
- * Status reports the runtime and network conditions. Networking (CNI) is not built yet,
- * so NetworkReady is false with a reason, as api.proto asks for an unmet condition.
+ * Status reports the runtime and network conditions. NetworkReady is CNI's readiness (a
+ * loaded network config); when unmet it carries a reason, as api.proto asks.
  * With `verbose`, `info` carries the effective config (secrets redacted), versions and
  * the host facts, each as a JSON string.
  */
+function networkCondition(ctx: CriContext) {
+  const s = ctx.network?.status() ?? {
+    ready: false,
+    reason: "NetworkPluginNotReady",
+    message: ctx.podsUnavailable ?? "pod networking is not available on this OS yet",
+  };
+  return s.ready ? { type: NETWORK_READY, status: true } : { type: NETWORK_READY, status: false, reason: s.reason, message: s.message };
+}
+
 export function createStatus(ctx: CriContext) {
   return async (req: StatusRequest): Promise<MessageInitShape<typeof StatusResponseSchema>> => {
     const runtimeReady = ctx.readiness.state === "ready";
@@ -31,12 +40,7 @@ export function createStatus(ctx: CriContext) {
           runtimeReady
             ? { type: RUNTIME_READY, status: true }
             : { type: RUNTIME_READY, status: false, reason: "RuntimeNotReady", message: ctx.readiness.reason },
-          {
-            type: NETWORK_READY,
-            status: false,
-            reason: "NetworkPluginNotReady",
-            message: "pod networking (CNI) is not implemented in skiff yet",
-          },
+          networkCondition(ctx),
         ],
       },
       info,

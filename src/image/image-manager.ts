@@ -211,10 +211,17 @@ export class ImageManager {
    * Frees blobs and snapshots no image needs, and files on disk the store does not know
    * (what a crash left). Never touches what a pull in progress holds.
    */
+  /** Chain ids that containers and sandbox infra rootfs stand on (recorded as `info.chainId`). */
+  #heldByPods(): string[] {
+    const { store } = this.deps;
+    const held = [...store.containers.list(), ...store.sandboxes.list()].map((r) => (r.info as { chainId?: unknown }).chainId);
+    return held.filter((c): c is string => typeof c === "string");
+  }
+
   async gc(): Promise<GcResult> {
     const { images } = this.deps.store;
     const result: GcResult = { blobs: 0, snapshots: 0, bytes: 0 };
-    for (const s of images.unusedSnapshots(this.#leases.keys())) {
+    for (const s of images.unusedSnapshots([...this.#leases.keys(), ...this.#heldByPods()])) {
       if (this.#leases.has(s.chainId)) continue;
       result.bytes += s.size;
       await this.snapshots.remove(s.chainId);

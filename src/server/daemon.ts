@@ -10,6 +10,7 @@ import { platformFor } from "../image/platform-select.ts";
 import { createWorkerUnpacker } from "../image/unpack/worker-unpacker.ts";
 import { createPlatform } from "../platform/index.ts";
 import { detectHostFacts } from "../runtime/host-facts.ts";
+import { createPods } from "../sandbox/create-pods.ts";
 import { type Store, openStore, systemClock } from "../store/index.ts";
 import { parseEndpoint } from "./endpoint.ts";
 import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
@@ -105,6 +106,17 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     await images.importDir();
   } catch (err) {
     log.error(`image store recovery failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (platform.os === "linux") {
+    try {
+      const pods = await createPods({ config, store, platform, images, host, clock: systemClock, log });
+      context.pods = pods;
+      context.network = pods.network;
+    } catch (err) {
+      // The image service stays up; pod RPCs answer Unimplemented and Status says why.
+      context.podsUnavailable = err instanceof Error ? err.message : String(err);
+      log.error(`pods are not available: ${context.podsUnavailable}`);
+    }
   }
   readiness.ready();
   log.info(`skiff ${pkg.version} serving CRI on ${config.server.socket} (cgroup driver ${host.cgroupDriver})`);

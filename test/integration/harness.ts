@@ -120,13 +120,18 @@ export type Daemon = {
   kill(): Promise<void>;
 };
 
-/** Writes a config file for a daemon living entirely under `dir`. */
+/**
+ * Writes a config file for a daemon living entirely under `dir`. Unless `extra` has its
+ * own [cni] table, CNI configs are read from (and never written to) `<dir>/cni`, so a
+ * test daemon neither touches the host's /etc/cni nor makes bridges.
+ */
 export function writeConfig(dir: string, extra = ""): string {
   const configPath = path.join(dir, "config.toml");
+  const cni = extra.includes("[cni]") ? "" : `\n[cni]\nconf_dir = "${path.join(dir, "cni")}"\nwrite_default = false\n`;
   fs.writeFileSync(
     configPath,
     `[server]\nsocket = "${path.join(dir, "run/skiff.sock")}"\nlog_level = "debug"\nshutdown_timeout = "3s"\n\n` +
-      `[paths]\nroot = "${path.join(dir, "root")}"\nstate = "${path.join(dir, "state")}"\n${extra}`,
+      `[paths]\nroot = "${path.join(dir, "root")}"\nstate = "${path.join(dir, "state")}"\n${cni}${extra}`,
   );
   return configPath;
 }

@@ -1,0 +1,64 @@
+/**
+ * Checks of a ContainerConfig that must pass before anything is created, each naming the
+ * CRI field at fault; and the host-side resolution of CRI mount sources.
+ */
+import * as fs from "node:fs";
+import type { ContainerConfig, Mount } from "../gen/runtime/v1/api_pb.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { checkName } from "../sandbox/sandbox-config-check.ts";
+
+/** Validates what CreateContainer needs before it reserves the name. */
+export function checkContainerConfig(config: ContainerConfig | undefined): asserts config is ContainerConfig {
+  if (!config) throw new InvalidArgumentError("config", "is required");
+  if (!config.metadata) throw new InvalidArgumentError("config.metadata", "is required");
+  checkName(config.metadata.name, "config.metadata.name");
+  if (!config.image?.image) throw new InvalidArgumentError("config.image.image", "is required");
+  const lp = config.logPath;
+  if (lp !== "") {
+    if (lp.startsWith("/")) throw new InvalidArgumentError("config.log_path", `"${lp}" must be relative to the pod's log_directory`);
+    if (lp.split("/").includes("..") || lp.includes("\0")) throw new InvalidArgumentError("config.log_path", `"${lp}" must not leave the pod's log_directory`);
+  }
+  const r = config.linux?.resources;
+  if (r) {
+    const nonNegative = [
+      ["cpu_period", r.cpuPeriod],
+      ["cpu_shares", r.cpuShares],
+      ["memory_limit_in_bytes", r.memoryLimitInBytes],
+      ["memory_swap_limit_in_bytes", r.memorySwapLimitInBytes],
+    ] as const;
+    for (const [key, v] of nonNegative) {
+      if (v < (key === "memory_swap_limit_in_bytes" ? -1n : 0n)) throw new InvalidArgumentError(`config.linux.resources.${key}`, `${v} is negative`);
+    }
+    if (r.cpuQuota < -1n) throw new InvalidArgumentError("config.linux.resources.cpu_quota", `${r.cpuQuota} is negative`);
+  }
+}
+
+/**
+ * The CRI mounts with each host path made real: a symlink is resolved to what it points
+ * at (so the runtime mounts exactly what was checked), a dangling or looping link is an
+ * error, and a missing path is created as a directory, as kubelets expect of runtimes.
+ */
+export function resolveMountSources(mounts: readonly Mount[]): Mount[] {
+  return mounts.map((m, i) => {
+    const field = `config.mounts[${i}].host_path`;
+    if (!m.hostPath.startsWith("/")) throw new InvalidArgumentError(field, `"${m.hostPath}" is not an absolute path`);
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(m.hostPath);
+    } catch {
+      st = undefined;
+    }
+    if (!st) {
+      fs.mkdirSync(m.hostPath, { recursive: true, mode: 0o755 });
+      return m;
+    }
+    if (!st.isSymbolicLink()) return m;
+    let real: string;
+    try {
+      real = fs.realpathSync(m.hostPath);
+    } catch (err) {
+      throw new InvalidArgumentError(field, `"${m.hostPath}" is a symlink that leads nowhere`, { cause: err });
+    }
+    return { ...m, hostPath: real };
+  });
+}

@@ -1,0 +1,318 @@
+/**
+ * Containers on Linux: CreateContainer, StartContainer, StopContainer, RemoveContainer,
+ * ExecSync and the state behind ContainerStatus. A container is a store row first (which
+ * reserves its name), then an overlay rootfs, a bundle and a conmon-monitored runtime
+ * container. Every step can be undone from the id alone, for rollback and recovery.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { clone, fromJson, toJson } from "@bufbuild/protobuf";
+import type { ContainerConfig } from "../gen/runtime/v1/api_pb.ts";
+import { ContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
+import { buildSpec } from "../oci/build.ts";
+import { containerSpecOpts } from "../oci/container.ts";
+import type { Spec } from "../oci/spec.ts";
+import { KeyedLock } from "../runtime/keyed-lock.ts";
+import type { ExitInfo, ExecResult } from "../runtime/linux/oci-runtime.ts";
+import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
+import type { ContainerRecord, JsonObject, SandboxRecord } from "../store/index.ts";
+import type { PodContext } from "../sandbox/pod-context.ts";
+import { newId } from "../sandbox/new-id.ts";
+import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager.ts";
+import { checkContainerConfig, resolveMountSources } from "./container-config-check.ts";
+import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
+import { imageConfigOf } from "./image-config.ts";
+import { mountRootfs, unmountAll } from "./mounts.ts";
+import { parseGroup, parsePasswd, resolveUser } from "./passwd.ts";
+import { readRootfsFile } from "./rootfs-file.ts";
+
+/** ExecSync output is capped per stream, as the kubelet caps probe output. */
+export const EXEC_SYNC_MAX_OUTPUT = 16 * 1024 * 1024;
+
+/** The stored ContainerConfig of a record. */
+export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
+  return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
+}
+
+/** The CRI reason for an exit: what the kubelet shows as a container's last state. */
+export function exitReason(exit: ExitInfo): string {
+  if (exit.oomKilled) return "OOMKilled";
+  return exit.exitCode === 0 ? "Completed" : "Error";
+}
+
+/** A copy of `config` with the mount sources resolved on the host. */
+function withMountSources(config: ContainerConfig, mounts: ContainerConfig["mounts"]): ContainerConfig {
+  const c = clone(ContainerConfigSchema, config);
+  c.mounts = mounts;
+  return c;
+}
+
+export class ContainerManager {
+  readonly #lock = new KeyedLock();
+
+  constructor(
+    private readonly ctx: PodContext,
+    private readonly sandboxes: SandboxManager,
+  ) {
+    sandboxes.attachContainers({
+      stopAll: async (sid) => {
+        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.stop(c.id, 0);
+      },
+      removeAll: async (sid) => {
+        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.remove(c.id);
+      },
+    });
+  }
+
+  paths(id: string): ContainerPaths {
+    return containerPaths(this.ctx.config.paths, id);
+  }
+
+  #handler(sandbox: SandboxRecord): RuntimeHandler {
+    const h = this.ctx.handlers.get(sandbox.runtimeHandler);
+    if (!h) throw new FailedPreconditionError(`runtime handler "${sandbox.runtimeHandler}" of sandbox "${sandbox.id}" is no longer configured`);
+    return h;
+  }
+
+  /** CreateContainer: the container exists in the runtime, not yet started. */
+  async create(podSandboxId: string, config: ContainerConfig | undefined): Promise<string> {
+    if (podSandboxId === "") throw new InvalidArgumentError("pod_sandbox_id", "is required");
+    checkContainerConfig(config);
+    const sandbox = this.sandboxes.get(podSandboxId);
+    if (sandbox.state !== "ready") throw new FailedPreconditionError(`sandbox "${sandbox.id}" is not ready`);
+    const sandboxConfig = sandboxConfigOf(sandbox);
+    const image = this.ctx.images.resolve(config.image!.image);
+    if (!image) throw new NotFoundError(`image "${config.image!.image}" not found`);
+    const handler = this.#handler(sandbox);
+    const mounts = resolveMountSources(config.mounts);
+    const id = newId();
+    const logPath = containerLogPath(sandboxConfig.logDirectory, config.logPath);
+    this.ctx.store.containers.create({
+      id,
+      sandboxId: sandbox.id,
+      metadata: { name: config.metadata!.name, attempt: config.metadata!.attempt },
+      config: toJson(ContainerConfigSchema, config) as JsonObject,
+      imageRef: image.refs.find((r) => r.includes("@")) ?? image.id,
+      imageId: image.id,
+      logPath,
+      // Keeps the image's layers from garbage collection while the container exists.
+      info: { chainId: image.chainId },
+    });
+    return this.#lock.run(id, async () => {
+      try {
+        const p = this.paths(id);
+        const lowers = image.chainId ? this.ctx.store.images.snapshotChain(image.chainId).map((s) => s.path) : [];
+        fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
+        fs.mkdirSync(p.bundle, { recursive: true, mode: 0o711 });
+        mountRootfs(this.ctx.platform, { lowers, upper: p.upper, work: p.work, emptyLower: p.emptyLower, target: p.rootfs });
+        const imageConfig = imageConfigOf(image);
+        const user = resolveUser(config.linux?.securityContext, imageConfig.config.user, {
+          passwd: parsePasswd(readRootfsFile(p.rootfs, "etc/passwd")),
+          group: parseGroup(readRootfsFile(p.rootfs, "etc/group")),
+        });
+        const sp = this.sandboxes.paths(sandbox.id);
+        const ns = sandbox.netns as Record<string, string>;
+        const info = sandbox.info as { pid?: number };
+        const opts = containerSpecOpts({
+          id,
+          sandboxId: sandbox.id,
+          config: withMountSources(config, mounts),
+          sandboxConfig,
+          image: { name: config.image!.image, ref: image.id, spec: imageConfig },
+          handler: handler.config,
+          host: this.ctx.specHost,
+          hostname: fs.readFileSync(sp.hostname, "utf8").trim(),
+          sandboxPaths: { hostname: sp.hostname, hosts: sp.hosts, resolvConf: sp.resolvConf, shm: ns.ipc ? sp.shm : "/dev/shm" },
+          namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc ?? undefined, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },
+          cgroupParent: sandboxConfig.linux?.cgroupParent ?? "",
+          user,
+        });
+        const spec: Spec = buildSpec(handler.baseSpec, opts);
+        spec.root = { path: p.rootfs, readonly: config.linux?.securityContext?.readonlyRootfs ?? false };
+        fs.writeFileSync(path.join(p.bundle, "config.json"), JSON.stringify(spec));
+        if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
+        const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
+        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+        this.ctx.store.containers.updateState(id, "created", { info: { pid, conmonPid, chainId: image.chainId }, expect: ["creating"] });
+      } catch (err) {
+        this.ctx.log.warn(`create container "${id}" failed, undoing: ${String(err)}`);
+        await this.#teardown(id, handler).catch((e) => this.ctx.log.error(`undo container "${id}": ${String(e)}`));
+        this.ctx.store.containers.delete(id);
+        throw err;
+      }
+      return id;
+    });
+  }
+
+  /** Undoes what create did on the host; each step tolerates finding it undone. */
+  async #teardown(id: string, handler: RuntimeHandler | undefined): Promise<void> {
+    const p = this.paths(id);
+    if (handler) await handler.runtime.delete(id, true);
+    unmountAll(this.ctx.platform, p.rootfs);
+    fs.rmSync(p.bundle, { recursive: true, force: true });
+    fs.rmSync(p.dir, { recursive: true, force: true });
+  }
+
+  /** The container for an id or unique prefix, its exit folded in. @throws NotFoundError */
+  async get(idOrPrefix: string, field = "container_id"): Promise<ContainerRecord> {
+    const id = this.ctx.store.containers.resolveId(idOrPrefix, field);
+    const rec = this.ctx.store.containers.find(id);
+    if (!rec || rec.state === "creating") throw new NotFoundError(`container "${idOrPrefix}" not found`);
+    return this.#refresh(rec);
+  }
+
+  /** Folds in an exit conmon recorded that the store does not know of yet. */
+  async #refresh(rec: ContainerRecord): Promise<ContainerRecord> {
+    if (rec.state !== "running") return rec;
+    const handler = this.#handlerOf(rec);
+    const exit = handler ? await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle) : undefined;
+    return exit ? this.#recordExit(rec.id, exit) : rec;
+  }
+
+  #handlerOf(rec: ContainerRecord): RuntimeHandler | undefined {
+    const sandbox = this.ctx.store.sandboxes.find(rec.sandboxId);
+    return sandbox ? this.ctx.handlers.get(sandbox.runtimeHandler) : undefined;
+  }
+
+  #recordExit(id: string, exit: ExitInfo): ContainerRecord {
+    const cur = this.ctx.store.containers.get(id);
+    if (cur.state === "exited") return cur;
+    return this.ctx.store.containers.updateState(id, "exited", {
+      finishedAt: exit.finishedAt,
+      exitCode: exit.exitCode,
+      reason: exitReason(exit),
+    });
+  }
+
+  #watch(id: string, handler: RuntimeHandler): void {
+    handler.runtime
+      .waitExit(id, this.paths(id).bundle)
+      .then((exit) => this.ctx.store.containers.find(id) && this.#recordExit(id, exit))
+      .catch((err) => this.ctx.log.debug(`watch container "${id}": ${String(err)}`));
+  }
+
+  /** StartContainer: only a created container can start. */
+  async start(idOrPrefix: string): Promise<void> {
+    const rec = await this.get(idOrPrefix);
+    await this.#lock.run(rec.id, async () => {
+      const cur = this.ctx.store.containers.get(rec.id);
+      if (cur.state !== "created") throw new FailedPreconditionError(`container "${rec.id}" is ${cur.state}, not created`);
+      const handler = this.#handlerOf(cur);
+      if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+      try {
+        await handler.runtime.start(rec.id);
+      } catch (err) {
+        this.ctx.store.containers.updateState(rec.id, "exited", {
+          finishedAt: this.ctx.clock(),
+          exitCode: 128,
+          reason: "StartError",
+          message: String(err instanceof Error ? err.message : err),
+        });
+        throw err;
+      }
+      this.ctx.store.containers.updateState(rec.id, "running", { startedAt: this.ctx.clock(), expect: ["created"] });
+      this.#watch(rec.id, handler);
+    });
+  }
+
+  /**
+   * StopContainer: the stop signal (config, then image, then SIGTERM), SIGKILL after
+   * `timeoutSec`. Idempotent; an unknown id is fine (api.proto).
+   */
+  async stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
+    let rec: ContainerRecord;
+    try {
+      rec = await this.get(idOrPrefix);
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    await this.#lock.run(rec.id, async () => {
+      const cur = await this.#refresh(this.ctx.store.containers.get(rec.id));
+      const handler = this.#handlerOf(cur);
+      if (!handler || cur.state === "exited") return;
+      const signal = this.#stopSignal(cur);
+      const exit = await handler.runtime.stop(rec.id, cur.state === "created" ? "KILL" : signal, Math.max(0, timeoutSec) * 1000);
+      if (exit) this.#recordExit(rec.id, exit);
+      else this.ctx.store.containers.updateState(rec.id, "exited", { finishedAt: this.ctx.clock(), exitCode: 137, reason: "Error" });
+    });
+  }
+
+  #stopSignal(rec: ContainerRecord): string {
+    const config = containerConfigOf(rec);
+    if (config.stopSignal !== Signal.RUNTIME_DEFAULT) return Signal[config.stopSignal] ?? "SIGTERM";
+    const image = this.ctx.store.images.find(rec.imageId);
+    const fromImage = image ? imageConfigOf(image).config.stopSignal : undefined;
+    return fromImage || "SIGTERM";
+  }
+
+  /**
+   * RemoveContainer: a running container is killed first (api.proto: "If the container
+   * is running, the container must be forcibly removed"). Idempotent.
+   */
+  async remove(idOrPrefix: string): Promise<void> {
+    let rec: ContainerRecord;
+    try {
+      rec = await this.get(idOrPrefix);
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    if (rec.state === "running" || rec.state === "created") await this.stop(rec.id, 0);
+    await this.#lock.run(rec.id, async () => {
+      if (!this.ctx.store.containers.find(rec.id)) return;
+      await this.#teardown(rec.id, this.#handlerOf(rec));
+      this.ctx.store.containers.delete(rec.id);
+    });
+  }
+
+  /** ExecSync: runs `cmd` in the running container, killed at the deadline. */
+  async execSync(idOrPrefix: string, cmd: string[], timeoutSec: number): Promise<ExecResult> {
+    if (cmd.length === 0) throw new InvalidArgumentError("cmd", "is required");
+    if (timeoutSec < 0) throw new InvalidArgumentError("timeout", `${timeoutSec} is negative`);
+    const rec = await this.get(idOrPrefix);
+    if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is not running`);
+    const handler = this.#handlerOf(rec);
+    if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+    const spec = JSON.parse(fs.readFileSync(path.join(this.paths(rec.id).bundle, "config.json"), "utf8")) as Spec;
+    return handler.runtime.execSync(
+      rec.id,
+      this.paths(rec.id).bundle,
+      { args: cmd, env: spec.process?.env, cwd: spec.process?.cwd, user: spec.process?.user },
+      timeoutSec * 1000,
+      EXEC_SYNC_MAX_OUTPUT,
+    );
+  }
+
+  /** The containers, their exits folded in. */
+  async list(filter: { sandboxId?: string } = {}): Promise<ContainerRecord[]> {
+    const out: ContainerRecord[] = [];
+    for (const rec of this.ctx.store.containers.list(filter)) {
+      if (rec.state === "creating") continue;
+      out.push(await this.#refresh(rec));
+    }
+    return out;
+  }
+
+  /**
+   * After a restart: a container still "creating" is undone; running ones are watched
+   * again, or recorded as exited when they ended while skiff was down.
+   */
+  async recover(): Promise<void> {
+    for (const rec of this.ctx.store.containers.list()) {
+      const handler = this.#handlerOf(rec);
+      try {
+        if (rec.state === "creating") {
+          await this.#teardown(rec.id, handler);
+          this.ctx.store.containers.delete(rec.id);
+        } else if (rec.state === "running" && handler) {
+          const cur = await this.#refresh(rec);
+          if (cur.state === "running") this.#watch(rec.id, handler);
+        }
+      } catch (err) {
+        this.ctx.log.error(`recover container "${rec.id}": ${String(err)}`);
+      }
+    }
+  }
+}

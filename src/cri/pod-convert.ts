@@ -1,0 +1,113 @@
+/**
+ * Store records as CRI messages: PodSandbox, PodSandboxStatus, Container,
+ * ContainerStatus. Pure; the handlers fetch the records.
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  ContainerState,
+  type ContainerSchema,
+  type ContainerStatusSchema,
+  PodSandboxState,
+  type PodSandboxSchema,
+  type PodSandboxStatusSchema,
+} from "../gen/runtime/v1/api_pb.ts";
+import { containerConfigOf } from "../container/container-manager.ts";
+import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
+import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
+
+const SANDBOX_STATE = { ready: PodSandboxState.SANDBOX_READY } as const;
+
+export function criSandboxState(rec: SandboxRecord): PodSandboxState {
+  return rec.state === "ready" ? SANDBOX_STATE.ready : PodSandboxState.SANDBOX_NOTREADY;
+}
+
+export function criContainerState(rec: ContainerRecord): ContainerState {
+  switch (rec.state) {
+    case "created":
+      return ContainerState.CONTAINER_CREATED;
+    case "running":
+      return ContainerState.CONTAINER_RUNNING;
+    case "exited":
+      return ContainerState.CONTAINER_EXITED;
+    default:
+      return ContainerState.CONTAINER_UNKNOWN;
+  }
+}
+
+export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSandboxSchema> {
+  const config = sandboxConfigOf(rec);
+  return {
+    id: rec.id,
+    metadata: config.metadata,
+    state: criSandboxState(rec),
+    createdAt: rec.createdAt,
+    labels: config.labels,
+    annotations: config.annotations,
+    runtimeHandler: rec.runtimeHandler,
+  };
+}
+
+export function toCriSandboxStatus(rec: SandboxRecord): MessageInitShape<typeof PodSandboxStatusSchema> {
+  const config = sandboxConfigOf(rec);
+  const [ip = "", ...more] = rec.ips;
+  return {
+    id: rec.id,
+    metadata: config.metadata,
+    state: criSandboxState(rec),
+    createdAt: rec.createdAt,
+    network: { ip, additionalIps: more.map((m) => ({ ip: m })) },
+    linux: { namespaces: { options: config.linux?.securityContext?.namespaceOptions } },
+    labels: config.labels,
+    annotations: config.annotations,
+    runtimeHandler: rec.runtimeHandler,
+  };
+}
+
+export function toCriContainer(rec: ContainerRecord): MessageInitShape<typeof ContainerSchema> {
+  const config = containerConfigOf(rec);
+  return {
+    id: rec.id,
+    podSandboxId: rec.sandboxId,
+    metadata: config.metadata,
+    image: config.image,
+    imageRef: rec.imageRef,
+    imageId: rec.imageId,
+    state: criContainerState(rec),
+    createdAt: rec.createdAt,
+    labels: config.labels,
+    annotations: config.annotations,
+  };
+}
+
+export function toCriContainerStatus(rec: ContainerRecord, user?: { uid: number; gid: number; additionalGids?: number[] }): MessageInitShape<typeof ContainerStatusSchema> {
+  const config = containerConfigOf(rec);
+  return {
+    id: rec.id,
+    metadata: config.metadata,
+    state: criContainerState(rec),
+    createdAt: rec.createdAt,
+    startedAt: rec.startedAt,
+    finishedAt: rec.finishedAt,
+    exitCode: rec.exitCode,
+    image: config.image,
+    imageRef: rec.imageRef,
+    imageId: rec.imageId,
+    reason: rec.reason,
+    message: rec.message,
+    labels: config.labels,
+    annotations: config.annotations,
+    mounts: config.mounts,
+    logPath: rec.logPath,
+    resources: config.linux?.resources ? { linux: config.linux.resources } : undefined,
+    user: user
+      ? { linux: { uid: BigInt(user.uid), gid: BigInt(user.gid), supplementalGroups: (user.additionalGids ?? []).map(BigInt) } }
+      : undefined,
+    stopSignal: config.stopSignal,
+  };
+}
+
+/** Whether `labels` has every key=value of `selector` (CRI label selectors are equality only). */
+export function matchesLabels(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
+  if (!selector) return true;
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}

@@ -1,0 +1,25 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { PodSandboxStatusRequest, PodSandboxStatusResponseSchema } from "../gen/runtime/v1/api_pb.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import type { Pods } from "./context.ts";
+import { toCriSandboxStatus } from "./pod-convert.ts";
+
+/** PodSandboxStatus; with `verbose`, `info["info"]` holds the stored state and the infra spec. */
+export function createPodSandboxStatus(pods: Pods) {
+  return async (req: PodSandboxStatusRequest): Promise<MessageInitShape<typeof PodSandboxStatusResponseSchema>> => {
+    if (req.podSandboxId === "") throw new InvalidArgumentError("pod_sandbox_id", "is required");
+    const rec = pods.sandboxes.get(req.podSandboxId);
+    const info: Record<string, string> = {};
+    if (req.verbose) {
+      const p = pods.sandboxes.paths(rec.id);
+      let runtimeSpec: unknown;
+      try {
+        runtimeSpec = JSON.parse(await Bun.file(`${p.bundle}/config.json`).text());
+      } catch {
+        runtimeSpec = undefined;
+      }
+      info.info = JSON.stringify({ pid: (rec.info as { pid?: number }).pid, netns: rec.netns, image: "", runtimeHandler: rec.runtimeHandler, runtimeSpec, config: rec.config });
+    }
+    return { status: toCriSandboxStatus(rec), info, timestamp: BigInt(Date.now()) * 1_000_000n };
+  };
+}

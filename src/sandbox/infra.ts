@@ -1,0 +1,39 @@
+/**
+ * What runs as a pod's infra process: the configured sandbox image's entrypoint, or,
+ * with none configured, the host's static `catatonit -P` bind-mounted into an empty
+ * read-only rootfs, so a pod starts without pulling anything.
+ */
+import type { ImageConfig } from "../image/manifest.ts";
+import type { Mount } from "../oci/spec.ts";
+
+/** Where the host's infra binary appears inside the empty rootfs. */
+export const INFRA_BINARY_PATH = "/catatonit";
+
+export type InfraProcess = {
+  args: string[];
+  env: string[];
+  cwd: string;
+  /** Extra mounts for the infra spec. */
+  mounts: Mount[];
+};
+
+/** The built-in infra: catatonit in pause mode (`-P`), which waits for a signal and exits. */
+export function hostInfra(infraPath: string): InfraProcess {
+  return {
+    args: [INFRA_BINARY_PATH, "-P"],
+    env: [],
+    cwd: "/",
+    mounts: [{ destination: INFRA_BINARY_PATH, type: "bind", source: infraPath, options: ["bind", "ro", "nosuid", "nodev"] }],
+  };
+}
+
+/** The infra process of a sandbox image: its Entrypoint + Cmd, env and working dir. */
+export function imageInfra(image: ImageConfig): InfraProcess {
+  const c = image.config;
+  return {
+    args: [...(c.entrypoint ?? []), ...(c.cmd ?? [])],
+    env: [...(c.env ?? [])],
+    cwd: c.workingDir || "/",
+    mounts: [],
+  };
+}

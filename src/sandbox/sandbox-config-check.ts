@@ -1,0 +1,67 @@
+/**
+ * Checks of a PodSandboxConfig that must pass before anything is created, each naming
+ * the CRI field at fault (DESIGN.md rule 3).
+ */
+import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { InvalidArgumentError } from "../errors.ts";
+
+/**
+ * Characters a name may not hold: they would let it escape a directory or break the
+ * `name_namespace_uid_attempt` key. Kubernetes names are DNS labels and never hold them.
+ */
+const BAD_NAME = /[/\\\0\n]/;
+
+/** Checks a metadata name-like field: present, no path characters, not `.` or `..`. */
+export function checkName(value: string, field: string): void {
+  if (value === "") throw new InvalidArgumentError(field, "is required");
+  if (BAD_NAME.test(value) || value === "." || value === "..") {
+    throw new InvalidArgumentError(field, `"${value}" must not contain path characters`);
+  }
+  if (value.length > 253) throw new InvalidArgumentError(field, "is longer than 253 characters");
+}
+
+/** A hostname for sethostname(2): at most 64 bytes, no path or control characters. */
+function checkHostname(hostname: string): void {
+  if (hostname === "") return;
+  if (Buffer.byteLength(hostname) > 64 || /[/\\\s\0]/.test(hostname)) {
+    throw new InvalidArgumentError("config.hostname", `"${hostname}" is not a valid hostname`);
+  }
+}
+
+/** Validates what RunPodSandbox needs before it reserves the name. */
+export function checkSandboxConfig(config: PodSandboxConfig | undefined): asserts config is PodSandboxConfig {
+  if (!config) throw new InvalidArgumentError("config", "is required");
+  const md = config.metadata;
+  if (!md) throw new InvalidArgumentError("config.metadata", "is required");
+  checkName(md.name, "config.metadata.name");
+  checkName(md.namespace, "config.metadata.namespace");
+  checkName(md.uid, "config.metadata.uid");
+  checkHostname(config.hostname);
+  if (config.logDirectory !== "" && !config.logDirectory.startsWith("/")) {
+    throw new InvalidArgumentError("config.log_directory", `"${config.logDirectory}" is not an absolute path`);
+  }
+  if (config.logDirectory.split("/").includes("..")) {
+    throw new InvalidArgumentError("config.log_directory", `"${config.logDirectory}" must not contain ".."`);
+  }
+  const res = config.linux?.resources;
+  if (res) {
+    for (const [key, v] of [
+      ["cpu_period", res.cpuPeriod],
+      ["cpu_quota", res.cpuQuota],
+      ["cpu_shares", res.cpuShares],
+      ["memory_limit_in_bytes", res.memoryLimitInBytes],
+    ] as const) {
+      // cpu_quota may be -1 (no limit) in the kubelet's pod resources.
+      if (v < (key === "cpu_quota" ? -1n : 0n)) {
+        throw new InvalidArgumentError(`config.linux.resources.${key}`, `${v} is negative`);
+      }
+    }
+  }
+  config.portMappings.forEach((pm, i) => {
+    const field = `config.port_mappings[${i}]`;
+    if (pm.containerPort < 1 || pm.containerPort > 65535) {
+      throw new InvalidArgumentError(`${field}.container_port`, `${pm.containerPort} is not a port`);
+    }
+    if (pm.hostPort < 0 || pm.hostPort > 65535) throw new InvalidArgumentError(`${field}.host_port`, `${pm.hostPort} is not a port`);
+  });
+}

@@ -1,0 +1,294 @@
+/**
+ * Pod sandboxes on Linux: RunPodSandbox, StopPodSandbox, RemovePodSandbox and the state
+ * behind PodSandboxStatus. Each sandbox is a store row first (which reserves its name),
+ * then pinned namespaces, a /dev/shm, the pod's files, its network and its infra
+ * process. Every step can be undone from the id alone (`teardown`), so a failed run and
+ * a restart after a crash clean up the same way.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { fromJson, toJson } from "@bufbuild/protobuf";
+import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import { NotFoundError } from "../errors.ts";
+import { buildSpec } from "../oci/build.ts";
+import { withMounts } from "../oci/opts/mounts.ts";
+import { sandboxSpecOpts } from "../oci/sandbox.ts";
+import type { NamespaceKind } from "../platform/types.ts";
+import { KeyedLock } from "../runtime/keyed-lock.ts";
+import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
+import type { JsonObject, SandboxRecord } from "../store/index.ts";
+import { mountRootfs, mountShm, unmountAll } from "../container/mounts.ts";
+import { imageConfigOf } from "../container/image-config.ts";
+import { hostInfra, imageInfra, type InfraProcess } from "./infra.ts";
+import { newId } from "./new-id.ts";
+import { checkSandboxConfig } from "./sandbox-config-check.ts";
+import { hasDnsConfig, hostnameFile, podHostsFile, resolvConfFile } from "./pod-files.ts";
+import type { PodContext } from "./pod-context.ts";
+import { sandboxPaths, type SandboxPaths } from "./sandbox-paths.ts";
+
+const ALL_PINS: readonly NamespaceKind[] = ["net", "uts", "ipc"];
+/** How long the infra process gets to exit on StopPodSandbox before SIGKILL. */
+const INFRA_STOP_TIMEOUT_MS = 2_000;
+
+/** The infra process and, for a sandbox image, the layers of its rootfs. */
+type InfraPlan = { process: InfraProcess; image?: { lowers: string[]; chainId: string | null } };
+
+/** What the sandbox manager needs of the container manager. */
+export type PodContainers = {
+  /** Stops every container of the sandbox (timeout 0: at once). */
+  stopAll(sandboxId: string): Promise<void>;
+  /** Removes every container of the sandbox, running or not. */
+  removeAll(sandboxId: string): Promise<void>;
+};
+
+/** The stored PodSandboxConfig of a record. */
+export function sandboxConfigOf(rec: SandboxRecord): PodSandboxConfig {
+  return fromJson(PodSandboxConfigSchema, rec.config, { ignoreUnknownFields: true });
+}
+
+function modes(config: PodSandboxConfig) {
+  const ns = config.linux?.securityContext?.namespaceOptions;
+  return { hostNet: ns?.network === NamespaceMode.NODE, hostIpc: ns?.ipc === NamespaceMode.NODE };
+}
+
+export class SandboxManager {
+  readonly lock = new KeyedLock();
+  #containers: PodContainers | undefined;
+
+  constructor(private readonly ctx: PodContext) {}
+
+  /** Set once the container manager exists (they need each other). */
+  attachContainers(c: PodContainers): void {
+    this.#containers = c;
+  }
+
+  paths(id: string): SandboxPaths {
+    return sandboxPaths(this.ctx.config.paths, id);
+  }
+
+  /**
+   * RunPodSandbox. The name is reserved by inserting the row; a second request for the
+   * same name fails with AlreadyExists naming the holder (api.proto: names are unique).
+   */
+  async run(config: PodSandboxConfig | undefined, runtimeHandler: string): Promise<string> {
+    checkSandboxConfig(config);
+    const handler = this.ctx.handlers.resolve(runtimeHandler);
+    const infra = await this.#infraProcess();
+    const id = newId();
+    this.ctx.store.sandboxes.create({
+      id,
+      metadata: { name: config.metadata!.name, namespace: config.metadata!.namespace, uid: config.metadata!.uid, attempt: config.metadata!.attempt },
+      config: toJson(PodSandboxConfigSchema, config) as JsonObject,
+      runtimeHandler: handler.name,
+    });
+    return this.lock.run(id, async () => {
+      try {
+        await this.#setUp(id, config, handler, infra);
+      } catch (err) {
+        this.ctx.log.warn(`run sandbox "${id}" failed, undoing: ${String(err)}`);
+        await this.#teardown(id, config, handler).catch((e) => this.ctx.log.error(`undo sandbox "${id}": ${String(e)}`));
+        this.ctx.store.sandboxes.delete(id);
+        throw err;
+      }
+      return id;
+    });
+  }
+
+  async #infraProcess(): Promise<InfraPlan> {
+    const ref = this.ctx.config.image.sandboxImage;
+    if (ref === "") return { process: hostInfra(this.ctx.config.linux.infraPath) };
+    const img = this.ctx.images.resolve(ref) ?? (await this.ctx.images.pull(ref));
+    const lowers = img.chainId ? this.ctx.store.images.snapshotChain(img.chainId).map((s) => s.path) : [];
+    return { process: imageInfra(imageConfigOf(img)), image: { lowers, chainId: img.chainId } };
+  }
+
+  async #setUp(id: string, config: PodSandboxConfig, handler: RuntimeHandler, infra: InfraPlan): Promise<void> {
+    const { platform, store, network } = this.ctx;
+    const p = this.paths(id);
+    const { hostNet, hostIpc } = modes(config);
+    fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
+    fs.mkdirSync(p.stateDir, { recursive: true, mode: 0o711 });
+
+    const kinds = ALL_PINS.filter((k) => (k === "ipc" ? !hostIpc : !hostNet));
+    const pins = kinds.length > 0 ? platform.pinNamespaces(kinds, p.pin, hostNet || config.hostname === "" ? {} : { hostname: config.hostname }) : {};
+    // The sandbox image's layers stay out of garbage collection while the pod exists.
+    const chainId = infra.image?.chainId ?? null;
+    store.sandboxes.update(id, { netns: pins, info: { chainId } });
+    if (!hostIpc) mountShm(platform, p.shm, this.ctx.config.linux.shmSize);
+
+    const hostname = hostNet ? os.hostname() : config.hostname;
+    fs.writeFileSync(p.hostname, hostnameFile(hostname), { mode: 0o644 });
+    fs.writeFileSync(p.resolvConf, hasDnsConfig(config.dnsConfig) ? resolvConfFile(config.dnsConfig) : readHost("/etc/resolv.conf"), { mode: 0o644 });
+    fs.writeFileSync(p.hosts, hostNet ? readHost("/etc/hosts") : podHostsFile(hostname, []), { mode: 0o644 });
+
+    let ips: string[] = [];
+    if (!hostNet) {
+      const md = config.metadata!;
+      const res = await network.setUp({
+        sandboxId: id,
+        netnsPath: (pins as Record<string, string>).net!,
+        podName: md.name,
+        podNamespace: md.namespace,
+        podUid: md.uid,
+        portMappings: config.portMappings.map((pm) => ({
+          hostPort: pm.hostPort,
+          containerPort: pm.containerPort,
+          protocol: (["tcp", "udp", "sctp"] as const)[pm.protocol] ?? "tcp",
+          hostIp: pm.hostIp,
+        })),
+        dns: config.dnsConfig ? { servers: config.dnsConfig.servers, searches: config.dnsConfig.searches, options: config.dnsConfig.options } : undefined,
+        cgroupParent: config.linux?.cgroupParent,
+      });
+      ips = res.ips;
+      store.sandboxes.update(id, { ips });
+      fs.writeFileSync(p.hosts, podHostsFile(hostname, ips), { mode: 0o644 });
+    }
+
+    // The infra process: an empty read-only rootfs with catatonit, or the sandbox image.
+    if (infra.image) mountRootfs(platform, { lowers: infra.image.lowers, target: p.rootfs, emptyLower: `${p.bundle}/empty` });
+    else fs.mkdirSync(p.rootfs, { recursive: true });
+    const named = (pins as Partial<Record<NamespaceKind, string>>);
+    const opts = sandboxSpecOpts({
+      id,
+      config,
+      args: infra.process.args,
+      env: infra.process.env,
+      cwd: infra.process.cwd,
+      handler: handler.config,
+      host: this.ctx.specHost,
+      namespacePaths: { net: named.net, uts: named.uts, ipc: named.ipc },
+      shm: hostIpc ? undefined : p.shm,
+      resolvConf: p.resolvConf,
+    });
+    const spec = buildSpec(handler.baseSpec, [...opts, ["withInfraMounts", withMounts(infra.process.mounts)]]);
+    spec.root = { path: p.rootfs, readonly: true };
+    fs.writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
+    const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: p.infraLog, tty: false, stdin: false, stdinOnce: false });
+    await handler.runtime.start(id);
+    store.sandboxes.updateState(id, "ready", { info: { pid, conmonPid, chainId } });
+    this.#watchInfra(id, handler);
+  }
+
+  /** Marks the sandbox not ready when its infra process exits. */
+  #watchInfra(id: string, handler: RuntimeHandler): void {
+    handler.runtime
+      .waitExit(id, this.paths(id).bundle)
+      .then(() => {
+        const s = this.ctx.store.sandboxes.find(id);
+        if (s?.state === "ready") this.ctx.store.sandboxes.updateState(id, "notready", { expect: ["ready"] });
+      })
+      .catch((err) => this.ctx.log.debug(`watch sandbox "${id}": ${String(err)}`));
+  }
+
+  /**
+   * Undoes everything a sandbox set up on the host, in reverse; each step tolerates
+   * finding its work already undone. The store row is the caller's business.
+   */
+  async #teardown(id: string, config: PodSandboxConfig | undefined, handler: RuntimeHandler | undefined): Promise<void> {
+    const { platform } = this.ctx;
+    const p = this.paths(id);
+    if (handler) await handler.runtime.delete(id, true);
+    await this.#networkDown(id, config);
+    unmountAll(platform, p.rootfs);
+    unmountAll(platform, p.shm);
+    for (const kind of ALL_PINS) platform.unpinNamespace(p.pin(kind));
+    fs.rmSync(p.stateDir, { recursive: true, force: true });
+    fs.rmSync(p.dir, { recursive: true, force: true });
+  }
+
+  async #networkDown(id: string, config: PodSandboxConfig | undefined): Promise<void> {
+    if (!config || modes(config).hostNet) return;
+    const p = this.paths(id);
+    const md = config.metadata;
+    const netns = fs.existsSync(p.pin("net")) ? p.pin("net") : "";
+    await this.ctx.network.tearDown({ sandboxId: id, netnsPath: netns, podName: md?.name ?? "", podNamespace: md?.namespace ?? "", podUid: md?.uid ?? "" });
+  }
+
+  /**
+   * StopPodSandbox: stops every container, the infra process, tears the network down and
+   * releases the namespaces and /dev/shm. Idempotent; an unknown id is fine (api.proto:
+   * "If there are any running containers in the sandbox, they must be forcibly terminated").
+   */
+  async stop(id: string): Promise<void> {
+    await this.lock.run(id, async () => {
+      const rec = this.ctx.store.sandboxes.find(id);
+      if (!rec || rec.state === "removing") return;
+      await this.#containers?.stopAll(id);
+      const config = sandboxConfigOf(rec);
+      const handler = this.ctx.handlers.get(rec.runtimeHandler);
+      if (handler) await handler.runtime.stop(id, "KILL", INFRA_STOP_TIMEOUT_MS);
+      await this.#networkDown(id, config);
+      const p = this.paths(id);
+      unmountAll(this.ctx.platform, p.shm);
+      for (const kind of ALL_PINS) this.ctx.platform.unpinNamespace(p.pin(kind));
+      if (rec.state !== "notready") this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
+      else this.ctx.store.sandboxes.update(id, { ips: [] });
+    });
+  }
+
+  /**
+   * RemovePodSandbox: stops what runs, removes every container and everything the
+   * sandbox made, then its row. Idempotent: an unknown id is fine (api.proto).
+   */
+  async remove(id: string): Promise<void> {
+    const rec = this.ctx.store.sandboxes.find(id);
+    if (!rec) return;
+    if (rec.state !== "notready" && rec.state !== "removing") await this.stop(id);
+    await this.lock.run(id, async () => {
+      const cur = this.ctx.store.sandboxes.find(id);
+      if (!cur) return;
+      if (cur.state !== "removing") this.ctx.store.sandboxes.updateState(id, "removing");
+      await this.#containers?.removeAll(id);
+      await this.#teardown(id, sandboxConfigOf(cur), this.ctx.handlers.get(cur.runtimeHandler));
+      this.ctx.store.sandboxes.delete(id);
+    });
+  }
+
+  /** The sandbox for an id or unique prefix. @throws NotFoundError */
+  get(idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
+    const id = this.ctx.store.sandboxes.resolveId(idOrPrefix, field);
+    const rec = this.ctx.store.sandboxes.find(id);
+    if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
+    return rec;
+  }
+
+  /** Every sandbox CRI may see: all but those still being created. */
+  list(): SandboxRecord[] {
+    return this.ctx.store.sandboxes.list().filter((s) => s.state !== "creating");
+  }
+
+  /**
+   * After a restart: finishes what a crash interrupted. A sandbox still "creating" is
+   * undone, one "removing" is removed; ready ones get their infra watched again, or are
+   * marked not ready when their infra exited while skiff was down.
+   */
+  async recover(): Promise<void> {
+    for (const rec of this.ctx.store.sandboxes.list()) {
+      const handler = this.ctx.handlers.get(rec.runtimeHandler);
+      try {
+        if (rec.state === "creating") {
+          await this.#containers?.removeAll(rec.id);
+          await this.#teardown(rec.id, sandboxConfigOf(rec), handler);
+          this.ctx.store.sandboxes.delete(rec.id);
+        } else if (rec.state === "removing") {
+          await this.remove(rec.id);
+        } else if (rec.state === "ready" && handler) {
+          const exit = await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle);
+          if (exit) this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
+          else this.#watchInfra(rec.id, handler);
+        }
+      } catch (err) {
+        this.ctx.log.error(`recover sandbox "${rec.id}": ${String(err)}`);
+      }
+    }
+  }
+}
+
+function readHost(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}

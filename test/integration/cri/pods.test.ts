@@ -1,0 +1,247 @@
+/**
+ * Pods and containers for real, as root: skiff with runc, conmon and the CNI plugins,
+ * images from a local registry, driven over its socket by grpc-js.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
+import { startRegistry, type TestRegistry } from "../../support/registry.ts";
+import { type Daemon, isRoot, startDaemon } from "../harness.ts";
+import { containerConfig, mountsUnder, podConfig, setUpTestNetwork, TEST_GATEWAY, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
+
+let reg: TestRegistry;
+let images: PodImages;
+let d: Daemon;
+let undoNetwork = () => {};
+let logs: string;
+
+async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: number; details: string };
+  }
+  throw new Error("the call succeeded");
+}
+
+const call = <T = any>(method: string, req: object = {}, ms = 60_000) => d.runtime.call<T>(method, req, ms);
+
+async function runPod(name: string, over: Record<string, unknown> = {}): Promise<string> {
+  const r = await call("RunPodSandbox", { config: podConfig(name, path.join(logs, name), over) });
+  return r.pod_sandbox_id as string;
+}
+
+async function runContainer(pod: string, name: string, script: string, over: Record<string, unknown> = {}): Promise<string> {
+  const s = await call("PodSandboxStatus", { pod_sandbox_id: pod });
+  const sandboxConfig = podConfig(s.status.metadata.name, path.join(logs, s.status.metadata.name));
+  const c = await call("CreateContainer", { pod_sandbox_id: pod, config: containerConfig(name, images.busybox, script, over), sandbox_config: sandboxConfig });
+  await call("StartContainer", { container_id: c.container_id });
+  return c.container_id as string;
+}
+
+async function statusOf(id: string) {
+  return (await call("ContainerStatus", { container_id: id })).status;
+}
+
+async function exitedStatus(id: string) {
+  return waitFor(`container ${id} to exit`, async () => {
+    const s = await statusOf(id);
+    return s.state === "CONTAINER_EXITED" ? s : undefined;
+  });
+}
+
+describe.skipIf(!isRoot)("pods and containers", () => {
+  beforeAll(async () => {
+    reg = await startRegistry();
+    images = await pushPodImages(reg.host);
+    const dir = fs.mkdtempSync("/tmp/skiff-pods-");
+    const confDir = path.join(dir, "cni");
+    undoNetwork = setUpTestNetwork(confDir, path.join(dir, "ipam"));
+    logs = path.join(dir, "logs");
+    d = await startDaemon({ extraConfig: `\n[cni]\nconf_dir = "${confDir}"\nwrite_default = false\n` });
+    await d.image.call("PullImage", { image: { image: images.busybox } }, 60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      if (d) {
+        const pods = await call("ListPodSandbox", {});
+        for (const p of pods.items ?? []) await call("RemovePodSandbox", { pod_sandbox_id: p.id });
+        await d.stop();
+      }
+    } finally {
+      undoNetwork();
+      await reg?.stop();
+    }
+  }, 120_000);
+
+  test("Status reports the network ready once a CNI config is loaded", async () => {
+    const s = await call("Status", {});
+    const net = s.status.conditions.find((c: any) => c.type === "NetworkReady");
+    expect(net.status).toBe(true);
+  });
+
+  test("a pod runs, gets an IP from the bridge and is listed with its labels", async () => {
+    const id = await runPod("web");
+    const s = await call("PodSandboxStatus", { pod_sandbox_id: id, verbose: true });
+    expect(s.status.state).toBe("SANDBOX_READY");
+    expect(s.status.network.ip).toMatch(/^10\.199\.0\.\d+$/);
+    expect(s.status.runtime_handler).toBe("runc");
+    expect(JSON.parse(s.info.info).runtimeSpec.annotations["io.kubernetes.cri.container-type"]).toBe("sandbox");
+    const listed = await call("ListPodSandbox", { filter: { label_selector: { app: "web" } } });
+    expect(listed.items.map((p: any) => p.id)).toEqual([id]);
+    const byPrefix = await call("ListPodSandbox", { filter: { id: id.slice(0, 12) } });
+    expect(byPrefix.items.length).toBe(1);
+    for (const kind of ["net", "uts", "ipc"]) expect(fs.existsSync(path.join(d.state, "ns", kind, id))).toBe(true);
+  });
+
+  test("a second pod with the same name, namespace, uid and attempt is refused", async () => {
+    const config = podConfig("twin", path.join(logs, "twin"));
+    await call("RunPodSandbox", { config });
+    const err = await codeOf(call("RunPodSandbox", { config }));
+    expect(err.code).toBe(GrpcStatus.ALREADY_EXISTS);
+    expect(err.details).toContain("twin");
+  });
+
+  test("a container's output lands in its log file in the CRI format, and its exit code and reason are kept", async () => {
+    const pod = await runPod("logger");
+    const id = await runContainer(pod, "talk", "echo hello; echo oops >&2; exit 3");
+    const s = await exitedStatus(id);
+    expect(s.exit_code).toBe(3);
+    expect(s.reason).toBe("Error");
+    expect(Number(s.finished_at)).toBeGreaterThan(Number(s.started_at));
+    expect(s.log_path).toBe(path.join(logs, "logger", "talk/0.log"));
+    const text = fs.readFileSync(s.log_path, "utf8");
+    expect(text).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d) stdout F hello$/m);
+    expect(text).toMatch(/ stderr F oops$/m);
+  });
+
+  test("a container that exits 0 is Completed", async () => {
+    const pod = await runPod("done");
+    const s = await exitedStatus(await runContainer(pod, "ok", "true"));
+    expect(s.exit_code).toBe(0);
+    expect(s.reason).toBe("Completed");
+  });
+
+  test("two pods on the bridge reach each other by IP, and ExecSync returns output and exit codes", async () => {
+    const a = await runPod("ping-a");
+    const b = await runPod("ping-b");
+    const ca = await runContainer(a, "sleeper", "sleep 1000");
+    const ipB = (await call("PodSandboxStatus", { pod_sandbox_id: b })).status.network.ip;
+    const ping = await call("ExecSync", { container_id: ca, cmd: ["ping", "-c", "1", "-W", "3", ipB], timeout: 10 });
+    expect(ping.exit_code).toBe(0);
+    expect(Buffer.from(ping.stdout).toString()).toContain("1 packets received");
+    const fail = await call("ExecSync", { container_id: ca, cmd: ["sh", "-c", "echo out; echo err >&2; exit 7"], timeout: 10 });
+    expect(fail.exit_code).toBe(7);
+    expect(Buffer.from(fail.stdout).toString()).toBe("out\n");
+    expect(Buffer.from(fail.stderr).toString()).toBe("err\n");
+  });
+
+  test("ExecSync past its timeout is killed and answers DeadlineExceeded", async () => {
+    const pod = await runPod("slow");
+    const c = await runContainer(pod, "sleeper", "sleep 1000");
+    const t0 = Date.now();
+    const err = await codeOf(call("ExecSync", { container_id: c, cmd: ["sleep", "30"], timeout: 1 }));
+    expect(err.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  test("a hostPort is reachable from the host", async () => {
+    const pod = await runPod("served", { port_mappings: [{ protocol: "TCP", container_port: 8080, host_port: 18080 }] });
+    await runContainer(pod, "httpd", "mkdir -p /www && echo served-by-skiff > /www/index.html && httpd -f -p 8080 -h /www");
+    const body = await waitFor("the hostPort to answer", async () => {
+      try {
+        const r = await fetch(`http://${TEST_GATEWAY}:18080/index.html`, { signal: AbortSignal.timeout(2000) });
+        return await r.text();
+      } catch {
+        return undefined;
+      }
+    });
+    expect(body).toBe("served-by-skiff\n");
+  });
+
+  test("a container over its memory limit is OOMKilled", async () => {
+    const pod = await runPod("hungry");
+    const id = await runContainer(pod, "eat", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived", {
+      linux: { resources: { memory_limit_in_bytes: 16 * 1024 * 1024 } },
+    });
+    const s = await exitedStatus(id);
+    expect(s.reason).toBe("OOMKilled");
+  });
+
+  test("StopContainer with a timeout kills a process that ignores SIGTERM; Stop and Remove are idempotent", async () => {
+    const pod = await runPod("stubborn");
+    const id = await runContainer(pod, "ignore", "trap '' TERM; sleep 1000 & wait");
+    await call("StopContainer", { container_id: id, timeout: 1 });
+    const s = await statusOf(id);
+    expect(s.state).toBe("CONTAINER_EXITED");
+    expect(s.exit_code).toBe(137);
+    await call("StopContainer", { container_id: id, timeout: 1 });
+    await call("RemoveContainer", { container_id: id });
+    await call("RemoveContainer", { container_id: id });
+    await call("StopContainer", { container_id: "0123456789abcdef", timeout: 1 });
+    expect((await codeOf(statusOf(id))).code).toBe(GrpcStatus.NOT_FOUND);
+  });
+
+  test("stopping and removing a pod leaves no pin, mount, dir, runtime state or row behind", async () => {
+    const id = await runPod("gone");
+    const c = await runContainer(id, "sleeper", "sleep 1000");
+    await call("StopPodSandbox", { pod_sandbox_id: id });
+    expect((await call("PodSandboxStatus", { pod_sandbox_id: id })).status.state).toBe("SANDBOX_NOTREADY");
+    expect((await statusOf(c)).state).toBe("CONTAINER_EXITED");
+    await call("StopPodSandbox", { pod_sandbox_id: id });
+    await call("RemovePodSandbox", { pod_sandbox_id: id });
+    await call("RemovePodSandbox", { pod_sandbox_id: id });
+    expect((await codeOf(call("PodSandboxStatus", { pod_sandbox_id: id }))).code).toBe(GrpcStatus.NOT_FOUND);
+    expect((await call("ListContainers", { filter: { pod_sandbox_id: id } })).containers ?? []).toEqual([]);
+    for (const kind of ["net", "uts", "ipc"]) expect(fs.existsSync(path.join(d.state, "ns", kind, id))).toBe(false);
+    expect(mountsUnder(path.join(d.state, "sandboxes", id))).toEqual([]);
+    expect(mountsUnder(path.join(d.state, "containers", c))).toEqual([]);
+    expect(fs.existsSync(path.join(d.state, "sandboxes", id))).toBe(false);
+    expect(fs.existsSync(path.join(d.root, "sandboxes", id))).toBe(false);
+    expect(fs.existsSync(path.join(d.root, "containers", c))).toBe(false);
+    const runcList = Bun.spawnSync(["runc", "--root", path.join(d.state, "runtime", "runc"), "list", "-q"]).stdout.toString();
+    expect(runcList).not.toContain(id);
+    expect(runcList).not.toContain(c);
+  });
+
+  test("bad requests get InvalidArgument or NotFound naming the field, and create nothing", async () => {
+    const before = (await call("ListPodSandbox", {})).items.length;
+    const cases: [string, object, number, string][] = [
+      ["RunPodSandbox", { config: { metadata: { name: "", namespace: "n", uid: "u" } } }, GrpcStatus.INVALID_ARGUMENT, "config.metadata.name"],
+      ["RunPodSandbox", { config: { metadata: { name: "a/b", namespace: "n", uid: "u" } } }, GrpcStatus.INVALID_ARGUMENT, "config.metadata.name"],
+      ["RunPodSandbox", { config: podConfig("h", "/tmp/x"), runtime_handler: "nosuch" }, GrpcStatus.INVALID_ARGUMENT, "runtime_handler"],
+      ["RunPodSandbox", { config: podConfig("l", "relative/logs") }, GrpcStatus.INVALID_ARGUMENT, "config.log_directory"],
+    ];
+    for (const [method, req, code, field] of cases) {
+      const err = await codeOf(call(method, req));
+      expect(err.code).toBe(code);
+      expect(err.details).toContain(field);
+    }
+    expect((await call("ListPodSandbox", {})).items.length).toBe(before);
+
+    const pod = await runPod("strict");
+    const containersBefore = (await call("ListContainers", {})).containers.length;
+    const dangling = path.join(logs, "dangling-link");
+    fs.mkdirSync(logs, { recursive: true });
+    fs.rmSync(dangling, { force: true });
+    fs.symlinkSync("/nonexistent/skiff-test", dangling);
+    const bad: [object, number, string][] = [
+      [containerConfig("trav", images.busybox, "true", { log_path: "../../etc/x.log" }), GrpcStatus.INVALID_ARGUMENT, "config.log_path"],
+      [containerConfig("noimg", "127.0.0.1:1/missing:1", "true"), GrpcStatus.NOT_FOUND, "missing"],
+      [containerConfig("mnt", images.busybox, "true", { mounts: [{ container_path: "/data", host_path: dangling }] }), GrpcStatus.INVALID_ARGUMENT, "config.mounts[0].host_path"],
+      [containerConfig("rel", images.busybox, "true", { mounts: [{ container_path: "data", host_path: "/tmp" }] }), GrpcStatus.INVALID_ARGUMENT, "config.mounts[0].container_path"],
+      [containerConfig("neg", images.busybox, "true", { linux: { resources: { cpu_shares: -1 } } }), GrpcStatus.INVALID_ARGUMENT, "config.linux.resources.cpu_shares"],
+    ];
+    for (const [config, code, field] of bad) {
+      const err = await codeOf(call("CreateContainer", { pod_sandbox_id: pod, config }));
+      expect(err.code).toBe(code);
+      expect(err.details).toContain(field);
+    }
+    expect((await codeOf(call("CreateContainer", { pod_sandbox_id: "ffffffffffff", config: containerConfig("x", images.busybox, "true") }))).code).toBe(GrpcStatus.NOT_FOUND);
+    expect((await call("ListContainers", {})).containers.length).toBe(containersBefore);
+    expect(fs.readdirSync(path.join(d.state, "containers")).length).toBe(containersBefore);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, test } from "bun:test";
+import { create } from "@bufbuild/protobuf";
+import { PodSandboxConfigSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { InvalidArgumentError } from "../../../src/errors.ts";
+import { checkSandboxConfig } from "../../../src/sandbox/sandbox-config-check.ts";
+
+const good = { metadata: { name: "web", namespace: "default", uid: "u1" } };
+
+describe("checkSandboxConfig", () => {
+  const bad: { desc: string; config: object | undefined; field: string }[] = [
+    { desc: "a missing config is refused", config: undefined, field: "config" },
+    { desc: "missing metadata is refused", config: {}, field: "config.metadata" },
+    { desc: "an empty name is refused", config: { metadata: { ...good.metadata, name: "" } }, field: "config.metadata.name" },
+    { desc: "a name with a slash is refused", config: { metadata: { ...good.metadata, name: "../etc" } }, field: "config.metadata.name" },
+    { desc: "a namespace of .. is refused", config: { metadata: { ...good.metadata, namespace: ".." } }, field: "config.metadata.namespace" },
+    { desc: "an empty uid is refused", config: { metadata: { ...good.metadata, uid: "" } }, field: "config.metadata.uid" },
+    { desc: "a relative log directory is refused", config: { ...good, logDirectory: "var/log/pods" }, field: "config.log_directory" },
+    { desc: "a log directory with .. is refused", config: { ...good, logDirectory: "/var/log/../../etc" }, field: "config.log_directory" },
+    { desc: "a hostname with a slash is refused", config: { ...good, hostname: "a/b" }, field: "config.hostname" },
+    { desc: "negative pod memory is refused", config: { ...good, linux: { resources: { memoryLimitInBytes: -1n } } }, field: "config.linux.resources.memory_limit_in_bytes" },
+    { desc: "a container port of 0 is refused", config: { ...good, portMappings: [{ containerPort: 0 }] }, field: "config.port_mappings[0].container_port" },
+    { desc: "a host port above 65535 is refused", config: { ...good, portMappings: [{ containerPort: 80, hostPort: 70000 }] }, field: "config.port_mappings[0].host_port" },
+  ];
+  for (const tc of bad) {
+    test(tc.desc, () => {
+      const config = tc.config === undefined ? undefined : create(PodSandboxConfigSchema, tc.config as never);
+      try {
+        checkSandboxConfig(config);
+        throw new Error("no error");
+      } catch (err) {
+        expect(err).toBeInstanceOf(InvalidArgumentError);
+        expect((err as InvalidArgumentError).field).toBe(tc.field);
+      }
+    });
+  }
+  test("a well-formed config passes", () => {
+    expect(() => checkSandboxConfig(create(PodSandboxConfigSchema, { ...good, logDirectory: "/var/log/pods/x", hostname: "web" }))).not.toThrow();
+  });
+});
