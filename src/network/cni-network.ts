@@ -103,7 +103,15 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
     opts.log?.info(`wrote default cni config ${target} for subnet ${opts.defaultSubnet}`);
   }
 
-  async function load(force: boolean): Promise<void> {
+  // Loads run one at a time, so a setUp never sees the state of a load still in progress.
+  let loading: Promise<void> = Promise.resolve();
+  function load(force: boolean): Promise<void> {
+    const next = loading.then(() => loadNow(force));
+    loading = next.catch(() => {});
+    return next;
+  }
+
+  async function loadNow(force: boolean): Promise<void> {
     try {
       const sig = await confDirSignature(opts.confDir);
       if (!force && sig === signature) return;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FailedPreconditionError, NotFoundError } from "../../../src/errors.ts";
 import { type CniNetworkOptions, createCniNetwork, ifNameFor, type PodNetworkRequest } from "../../../src/network/cni-network.ts";
@@ -242,6 +242,29 @@ describe("tearDown and check", () => {
     fb.plugin("bridge", { result: bridgeResult });
     await n.tearDown(req);
     expect(await n.cachedIps("sb1")).toEqual([]);
+  });
+
+  test("a 0.3.1 list gets no prevResult on DEL and no CHECK, as that version had neither", async () => {
+    writeConflist(fb.confDir, "10-skiff.conflist", { ...mainList, cniVersion: "0.3.1" });
+    fb.plugin("bridge", { result: ipResult("0.3.1", "10.88.0.2/16") });
+    const n = await ready();
+    await n.setUp(req);
+    fb.clearCalls();
+    await n.check(req);
+    expect(fb.calls().map((c) => c.type)).toEqual(["loopback"]);
+    fb.clearCalls();
+    await n.tearDown(req);
+    const bridgeDel = fb.calls().find((c) => c.type === "bridge")!;
+    expect(bridgeDel.stdin.cniVersion).toBe("0.3.1");
+    expect(bridgeDel.stdin.prevResult).toBeUndefined();
+  });
+
+  test("a user network named like the built-in loopback network is skipped", async () => {
+    writeConflist(fb.confDir, "00-lo.conflist", { cniVersion: "1.0.0", name: "skiff-loopback", plugins: [{ type: "bridge" }] });
+    const n = await ready({ maxConfNum: 0 });
+    await n.setUp(req);
+    expect(fb.calls().map((c) => c.stdin.name)).toEqual(["skiff-loopback", "skiff", "skiff"]);
+    expect(warnings.some((w) => w.includes('"skiff-loopback" is reserved'))).toBe(true);
   });
 
   test("CHECK runs in order with the cached result", async () => {
