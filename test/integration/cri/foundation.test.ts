@@ -1,6 +1,7 @@
 /** The foundation RPCs through the real socket, with grpc-js as the (independent) client. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import pkg from "../../../package.json" with { type: "json" };
 import { type Daemon, serviceMethods, startDaemon } from "../harness.ts";
@@ -42,7 +43,7 @@ describe("Status", () => {
     expect(byType.RuntimeReady.status).toBe(true);
     expect(byType.NetworkReady.status).toBe(false);
     expect(byType.NetworkReady.reason).toBe("NetworkPluginNotReady");
-    expect(byType.NetworkReady.message).toContain("CNI");
+    expect(byType.NetworkReady.message).toContain(path.join(d.dir, "cni"));
     expect(s.info).toEqual({});
   });
 

@@ -122,19 +122,26 @@ describe("Status", () => {
 describe("Unimplemented", () => {
   test("an unbuilt unary RPC names itself", async () => {
     const { runtime } = setup();
+    const err = await codeOf(runtime.containerStats({}));
+    expect(err?.code).toBe(Code.Unimplemented);
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/ContainerStats is not implemented");
+  });
+
+  test("pod RPCs without pods (another OS, or a failed start) answer Unimplemented and say why", async () => {
+    const { runtime } = setup();
     const err = await codeOf(runtime.runPodSandbox({}));
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/RunPodSandbox is not implemented");
+    expect(err?.rawMessage).toContain("pods and containers are not available");
   });
 
   test("an unbuilt streaming RPC names itself on first read", async () => {
     const { runtime } = setup();
     const err = await codeOf((async () => {
-      for await (const _ of runtime.streamContainers({})) {
+      for await (const _ of runtime.getContainerEvents({})) {
       }
     })());
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/StreamContainers");
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/GetContainerEvents");
   });
 });
 
