@@ -193,7 +193,7 @@ export function seccompPlan(
     case "localhost": {
       const lf = sc?.seccomp ? `${field}.seccomp.localhost_ref` : `${field}.seccomp_profile_path`;
       const text = opts.localhost?.[choice.path];
-      if (text === undefined) throw new InvalidArgumentError(lf, `seccomp profile "${choice.path}" was not read`);
+      if (text === undefined) throw new InvalidArgumentError(lf, `seccomp profile "${choice.path}" is not available on this host`);
       const parsed = parseLocalhostSeccomp(text, choice.path, lf);
       return { kind: "profile", build: (capabilities) => parsed.resolve(capabilities, opts.arch) };
     }
