@@ -12,6 +12,7 @@ import { inspectiCommand } from "./cli/inspecti.ts";
 import { pullCommand } from "./cli/pull.ts";
 import { rmiCommand } from "./cli/rmi.ts";
 import { serveCommand } from "./cli/serve.ts";
+import { specCommand } from "./cli/spec.ts";
 import { versionCommand } from "./cli/version.ts";
 import { runpCommand } from "./cli/runp.ts";
 import { createCommand } from "./cli/create.ts";
@@ -41,6 +42,7 @@ export const mainCommand = defineCommand({
     rmi: rmiCommand,
     imagefsinfo: imagefsinfoCommand,
     image: imageCommand,
+    spec: specCommand,
     runp: runpCommand,
     create: createCommand,
     start: startCommand,
