@@ -1,0 +1,212 @@
+#!/usr/bin/env bun
+/**
+ * Pod start benchmark: N pods, one after the other, each RunPodSandbox + CreateContainer
+ * + StartContainer of busybox `sleep 3600` on a CNI bridge, against containerd and skiff
+ * in the same run, both with runc, both driven by skiff's own CRI client.
+ *
+ *   bun bench/pods.ts [--n 50] [--runtimes containerd,skiff] [--rebuild] [--out FILE]
+ *
+ * Per runtime: start it with a private CNI bridge (a 10.x /24, no masquerade, traffic to
+ * anything outside the subnet dropped), pull the images (not timed), read the daemon's
+ * idle RSS, start N pods timing each call, wait, read the daemon's RSS and the RSS of
+ * the per-pod monitors (containerd-shim-runc-v2 for containerd, conmon for skiff), then
+ * remove every pod and stop the daemon before the next runtime starts.
+ * Per-pod overhead = (daemon RSS growth + monitor RSS) / N.
+ * Writes bench/results/pods-<date>.json.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { createCriClient } from "../src/cli/cri-client.ts";
+import { describeError } from "../src/errors.ts";
+import { startContainerdForPods } from "../test/support/containerd-pods.ts";
+import { pushPodImages } from "../test/support/pod-images.ts";
+import { startRegistry } from "../test/support/registry.ts";
+import { interrupted, onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { containerdVersion } from "./lib/containerd.ts";
+import { type PodBenchTarget, startSkiffForPods } from "./lib/pods-skiff.ts";
+import { monitorPids, removeAllPods, startBenchPod, sumRssKiB } from "./lib/pods-run.ts";
+import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
+import { hostReport, mib, percentile, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
+
+const RUNTIMES = ["containerd", "skiff"] as const;
+type RuntimeName = (typeof RUNTIMES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: "string", default: "50" },
+    runtimes: { type: "string", default: RUNTIMES.join(",") },
+    rebuild: { type: "boolean", default: false },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (args.help) {
+  console.log("usage: bun bench/pods.ts [--n 50] [--runtimes containerd,skiff] [--rebuild] [--out FILE]");
+  process.exit(0);
+}
+const N = Number(args.n);
+if (!Number.isInteger(N) || N <= 0) usage(`--n must be a positive integer, got "${args.n}"`);
+const selected = args.runtimes!.split(",").map((s) => s.trim()).filter(Boolean);
+for (const r of selected) if (!(RUNTIMES as readonly string[]).includes(r)) usage(`unknown runtime "${r}" (known: ${RUNTIMES.join(", ")})`);
+const runtimes = RUNTIMES.filter((r) => selected.includes(r));
+/** Pause before reading RSS, so the daemons finish what they do after answering. */
+const SETTLE_MS = 2000;
+
+function usage(msg: string): never {
+  console.error(`pods.ts: ${msg}`);
+  process.exit(2);
+}
+
+type Latency = { p50: number; p95: number; mean: number; min: number; max: number };
+type RuntimeResult = {
+  runtimeVersion?: string;
+  podsStarted: number;
+  /** Set when the runtime could not run the benchmark (e.g. "skiff: Unimplemented ..."). */
+  error?: string;
+  latencyMs?: { run: Latency; create: Latency; start: Latency; total: Latency };
+  rssKiB?: { daemonIdle: number; daemonWithPods: number; monitors: number; monitorCount: number; perPodOverhead: number };
+  removeAllMs?: number;
+};
+
+function latency(samples: number[]): Latency {
+  const s = Float64Array.from(samples).sort();
+  const sum = s.reduce((a, b) => a + b, 0);
+  return { p50: percentile(s, 50), p95: percentile(s, 95), mean: sum / s.length, min: s[0]!, max: s[s.length - 1]! };
+}
+
+/** Starts a runtime set up for pods; both kinds come back as the same shape. */
+async function startTarget(name: RuntimeName, registryHost: string, pauseImage: string): Promise<PodBenchTarget> {
+  if (name === "containerd") {
+    const c = await startContainerdForPods({ registryHost, sandboxImage: pauseImage });
+    return {
+      daemon: c.daemon,
+      monitorComm: "containerd-shim", // comm is cut at 15 characters: containerd-shim-runc-v2
+      monitorMarker: path.join(c.dir, "containerd.sock"),
+      stop: c.stop,
+    };
+  }
+  return startSkiffForPods({ registryHost });
+}
+
+async function benchRuntime(name: RuntimeName, registryHost: string, images: { busybox: string; pause: string }, logRoot: string): Promise<RuntimeResult> {
+  const target = await startTarget(name, registryHost, images.pause);
+  const untrack = onCleanup(`stop ${name} and its pods`, () => target.stop());
+  const client = createCriClient(target.daemon.endpoint, { timeoutMs: 120_000 });
+  const result: RuntimeResult = { runtimeVersion: target.daemon.version.runtimeVersion, podsStarted: 0 };
+  try {
+    // Images are in place before the clock starts: this measures starts, not pulls.
+    await client.image.pullImage({ image: { image: images.busybox } });
+    if (name === "containerd") await client.image.pullImage({ image: { image: images.pause } });
+    await Bun.sleep(SETTLE_MS);
+    const daemonIdle = readRss(target.daemon.pid).rssKiB;
+    const t = { run: [] as number[], create: [] as number[], start: [] as number[], total: [] as number[] };
+    console.error(`${name}: starting ${N} pods ...`);
+    for (let i = 0; i < N; i++) {
+      const s = await startBenchPod(client, i, images.busybox, path.join(logRoot, name));
+      t.run.push(s.runMs);
+      t.create.push(s.createMs);
+      t.start.push(s.startMs);
+      t.total.push(s.totalMs);
+      result.podsStarted++;
+    }
+    result.latencyMs = { run: latency(t.run), create: latency(t.create), start: latency(t.start), total: latency(t.total) };
+    await Bun.sleep(SETTLE_MS);
+    const daemonWithPods = readRss(target.daemon.pid).rssKiB;
+    const pids = monitorPids(target.monitorComm, target.monitorMarker);
+    const monitors = sumRssKiB(pids);
+    result.rssKiB = {
+      daemonIdle,
+      daemonWithPods,
+      monitors,
+      monitorCount: pids.length,
+      perPodOverhead: (daemonWithPods - daemonIdle + monitors) / N,
+    };
+    console.error(`${name}: removing the pods ...`);
+    result.removeAllMs = (await removeAllPods(client)).ms;
+  } catch (err) {
+    result.error = `${name}: ${describeError(err)}`;
+    console.error(`${result.error} (after ${result.podsStarted} pods)`);
+  } finally {
+    client.close();
+    untrack();
+    await target.stop();
+  }
+  return result;
+}
+
+function printTable(results: Partial<Record<RuntimeName, RuntimeResult>>): void {
+  const ms = (v?: number) => (v === undefined ? "-" : v.toFixed(1));
+  const rows = runtimes.map((r) => {
+    const x = results[r]!;
+    const l = x.latencyMs;
+    const m = x.rssKiB;
+    return [r, x.podsStarted, ms(l?.total.p50), ms(l?.total.p95), ms(l?.run.p50), ms(l?.create.p50), ms(l?.start.p50),
+      m ? mib(m.daemonIdle) : "-", m ? mib(m.daemonWithPods) : "-", m ? m.monitorCount : "-", m ? mib(m.monitors) : "-",
+      m ? mib(m.perPodOverhead) : "-"];
+  });
+  console.log(`\nPod start: RunPodSandbox + CreateContainer + StartContainer, ${N} pods one after another (ms; RSS in MiB)`);
+  console.log(table(["runtime", "pods", "p50", "p95", "run p50", "create p50", "start p50", "daemon idle", `daemon +${N}`, "monitors", "monitor RSS", "per pod"], rows));
+  for (const r of runtimes) if (results[r]?.error) console.log(`${r}: FAILED: ${results[r]!.error}`);
+}
+
+async function main(): Promise<void> {
+  const benchStart = performance.now();
+  const loadAtStart = warnIfLoaded();
+  if (runtimes.includes("skiff")) await ensureSkiffBinary({ build: args.rebuild ? "always" : "if-missing" });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-bench-pods-"));
+  onCleanup("remove pod logs", () => fs.rmSync(work, { recursive: true, force: true }));
+  const registry = await startRegistry();
+  onCleanup("stop registry", () => registry.stop());
+  const images = await pushPodImages(registry.host);
+  const results: Partial<Record<RuntimeName, RuntimeResult>> = {};
+  try {
+    // One runtime at a time, everything of one removed before the next starts.
+    for (const r of runtimes) results[r] = await benchRuntime(r, registry.host, images, work);
+  } finally {
+    await runCleanups();
+  }
+  printTable(results);
+
+  const report = {
+    benchmark: "pods",
+    date: new Date().toISOString(),
+    durationSec: (performance.now() - benchStart) / 1000,
+    host: hostReport(loadAtStart),
+    versions: {
+      bun: Bun.version,
+      containerd: runtimes.includes("containerd") ? await containerdVersion() : undefined,
+      skiff: runtimes.includes("skiff") ? { runtimeVersion: results.skiff?.runtimeVersion, binary: process.env.SKIFF_BIN ?? "dist/skiff-linux-x64" } : undefined,
+      runc: Bun.spawnSync(["runc", "--version"], { stdout: "pipe" }).stdout.toString().split("\n")[0],
+    },
+    method: {
+      pods: N,
+      order: "runtimes one after another; pods started sequentially, one in flight",
+      client: "skiff src/cli/cri-client.ts (connect-es gRPC over h2c on the unix socket)",
+      timed: "RunPodSandbox, CreateContainer, StartContainer of each pod, each with performance.now(); images pulled before",
+      container: "busybox (static, from a local registry) running `sleep 3600`",
+      sandbox: "containerd: sandbox_image = catatonit -P image from the local registry, pulled first; skiff: its built-in catatonit infra",
+      network: "CNI bridge per runtime (same conflist apart from name, bridge and 10.x /24), host-local IPAM, portmap, loopback, ipMasq false",
+      rss: `VmRSS from /proc; daemon idle read ${SETTLE_MS} ms after the pulls, with pods read ${SETTLE_MS} ms after the last start; monitors = containerd-shim-runc-v2 (containerd) / conmon (skiff) processes of that daemon`,
+      perPodOverhead: "(daemon RSS with pods - daemon idle RSS + sum of monitor RSS) / pods",
+      percentiles: "nearest rank",
+    },
+    results,
+  };
+  const out = resultPath(REPO, "pods", args.out);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  fs.writeFileSync(out, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round(v) : v), 2)}\n`);
+  console.log(`\nwrote ${path.relative(process.cwd(), out)} (${report.durationSec.toFixed(0)} s total)`);
+}
+
+main().catch(async (err) => {
+  if (interrupted()) {
+    await runCleanups();
+    await new Promise(() => {});
+  }
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  await runCleanups();
+  process.exit(1);
+});
