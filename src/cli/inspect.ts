@@ -1,7 +1,9 @@
 import { defineCommand } from "citty";
+import { ContainerStatusSchema } from "../gen/runtime/v1/api_pb.ts";
 import { print } from "./client-args.ts";
 import { parseVerboseInfo } from "./inspecti.ts";
 import { forEachId, podClientArgs, withClient } from "./pod-client-args.ts";
+import { protoJson } from "./proto-json.ts";
 import { resolveContainerId } from "./resolve-id.ts";
 import { checkArgs } from "./strict-args.ts";
 
@@ -22,7 +24,7 @@ export const inspectCommand = defineCommand({
       forEachId(ids, "containers", async (prefix) => {
         const containerId = await resolveContainerId(client, prefix);
         const res = await client.runtime.containerStatus({ containerId, verbose: true });
-        print({ status: res.status, info: parseVerboseInfo(res.info) }, a);
+        print({ status: protoJson(ContainerStatusSchema, res.status), info: parseVerboseInfo(res.info) }, a);
       }),
     );
   },

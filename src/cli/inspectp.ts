@@ -1,7 +1,9 @@
 import { defineCommand } from "citty";
+import { PodSandboxStatusSchema } from "../gen/runtime/v1/api_pb.ts";
 import { print } from "./client-args.ts";
 import { parseVerboseInfo } from "./inspecti.ts";
 import { forEachId, podClientArgs, withClient } from "./pod-client-args.ts";
+import { protoJson } from "./proto-json.ts";
 import { resolvePodId } from "./resolve-id.ts";
 import { checkArgs } from "./strict-args.ts";
 
@@ -21,7 +23,7 @@ export const inspectpCommand = defineCommand({
       forEachId(ids, "pods", async (prefix) => {
         const podSandboxId = await resolvePodId(client, prefix);
         const res = await client.runtime.podSandboxStatus({ podSandboxId, verbose: true });
-        print({ status: res.status, info: parseVerboseInfo(res.info) }, a);
+        print({ status: protoJson(PodSandboxStatusSchema, res.status), info: parseVerboseInfo(res.info) }, a);
       }),
     );
   },

@@ -68,5 +68,7 @@ export function imageMatches(image: string, imageRef: string, wanted: string): b
   const hex = (s: string) => s.replace(/^sha256:/, "");
   if (image === wanted || imageRef === wanted) return true;
   if (image.startsWith(`${wanted}:`) || image.startsWith(`${wanted}@`)) return true;
-  return hex(imageRef).startsWith(hex(wanted)) || hex(image).startsWith(hex(wanted));
+  if (!/^(sha256:)?[0-9a-f]+$/.test(wanted)) return false;
+  const isId = (s: string) => /^(sha256:)?[0-9a-f]{64}$/.test(s);
+  return [imageRef, image].some((s) => isId(s) && hex(s).startsWith(hex(wanted)));
 }

@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { PodSandboxFilterSchema } from "../gen/runtime/v1/api_pb.ts";
+import { type PodSandboxFilterSchema, PodSandboxSchema } from "../gen/runtime/v1/api_pb.ts";
 import { print } from "./client-args.ts";
 import { manyValues, parseLabels, parsePattern, parsePodState } from "./list-filters.ts";
 import { podClientArgs, withClient } from "./pod-client-args.ts";
 import { POD_TABLE_HEADERS, podTableRows } from "./pod-rows.ts";
+import { protoJson } from "./proto-json.ts";
 import { checkArgs } from "./strict-args.ts";
 import { renderTable } from "./table.ts";
 
@@ -41,7 +42,7 @@ export const podsCommand = defineCommand({
         .sort((x, y) => (x.createdAt === y.createdAt ? 0 : x.createdAt > y.createdAt ? -1 : 1));
       if (a.quiet) for (const p of pods) console.log(p.id);
       else if ((a.output ?? "table") === "table") console.log(renderTable(POD_TABLE_HEADERS, podTableRows(pods)));
-      else print({ items: pods }, a);
+      else print({ items: pods.map((p) => protoJson(PodSandboxSchema, p)) }, a);
     });
   },
 });

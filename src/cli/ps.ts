@@ -1,10 +1,11 @@
 import { defineCommand } from "citty";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { type ContainerFilterSchema, ContainerState } from "../gen/runtime/v1/api_pb.ts";
+import { type ContainerFilterSchema, ContainerSchema, ContainerState } from "../gen/runtime/v1/api_pb.ts";
 import { print } from "./client-args.ts";
 import { CONTAINER_TABLE_HEADERS, containerTableRows } from "./container-rows.ts";
 import { imageMatches, manyValues, parseContainerState, parseLabels, parsePattern } from "./list-filters.ts";
 import { podClientArgs, withClient } from "./pod-client-args.ts";
+import { protoJson } from "./proto-json.ts";
 import { resolvePodId } from "./resolve-id.ts";
 import { checkArgs } from "./strict-args.ts";
 import { renderTable } from "./table.ts";
@@ -50,7 +51,7 @@ export const psCommand = defineCommand({
         const podNames = new Map(items.map((p) => [p.id, p.metadata?.name ?? ""]));
         console.log(renderTable(CONTAINER_TABLE_HEADERS, containerTableRows(containers, podNames)));
       } else {
-        print({ containers }, a);
+        print({ containers: containers.map((c) => protoJson(ContainerSchema, c)) }, a);
       }
     });
   },

@@ -203,7 +203,7 @@ for (const target of TARGETS) {
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(out.status.id).toBe(ctrId);
-      expect(out.status.state).toBe(1); // CONTAINER_RUNNING
+      expect(out.status.state).toBe("CONTAINER_RUNNING");
       expect(out.status.logPath).toBe(path.join(work, "logs", "web", "box.log"));
       expect(Object.keys(out.info).length).toBeGreaterThan(0);
     });
@@ -256,6 +256,10 @@ for (const target of TARGETS) {
       expect(s.stdout.trim()).toBe(ctrId);
       expect((await cli("ps", "-q")).stdout).not.toContain(ctrId);
       expect((await cli("ps", "-a", "-q", "--state", "exited")).stdout.trim()).toBe(ctrId);
+      const exited = JSON.parse((await cli("inspect", ctrId)).stdout).status;
+      expect(exited).toMatchObject({ state: "CONTAINER_EXITED", exitCode: 137 }); // SIGKILL: -t 0
+      const yaml = Bun.YAML.parse((await cli("ps", "-a", "-o", "yaml")).stdout) as { containers: { id: string; state: string }[] };
+      expect(yaml.containers).toContainEqual(expect.objectContaining({ id: ctrId, state: "CONTAINER_EXITED" }));
       const r = await cli("rm", ctrId.slice(0, 8));
       expect(r.code).toBe(0);
       expect((await cli("ps", "-a", "-q")).stdout).not.toContain(ctrId);
