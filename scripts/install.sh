@@ -3,7 +3,7 @@
 #   sudo bash scripts/install.sh            install, then run skiff (systemd service if
 #                                           systemd runs the host, else in the foreground)
 #   sudo bash scripts/install.sh --no-start install only
-# What it does: Debian packages skiff drives (runc, conmon), the pinned bun from npm,
+# What it does: Debian packages skiff drives (runc, conmon, catatonit, the CNI plugins, iptables), the pinned bun from npm,
 # the JS dependencies, a compiled binary at /usr/local/bin/skiff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends ca-certificates runc conmon util-linux iproute2
+apt-get install -y -q --no-install-recommends ca-certificates runc conmon catatonit containernetworking-plugins iptables util-linux iproute2
 command -v npm >/dev/null 2>&1 || apt-get install -y -q --no-install-recommends nodejs npm
 
 BUN_VERSION=1.4.4

@@ -19,12 +19,11 @@ import { InvalidArgumentError } from "../errors.ts";
 import { parseImageConfig } from "../image/manifest.ts";
 import { defaultLinuxSpec, parseBaseSpec } from "../oci/base-spec.ts";
 import { deviceHostPaths } from "../oci/devices.ts";
-import type { DeviceInfo } from "../oci/devices.ts";
 import type { SpecHostFacts } from "../oci/host.ts";
-import { seccompLocalhostPath } from "../oci/seccomp-profile.ts";
 import { previewSpec } from "../oci/spec-preview.ts";
 import type { Explanation } from "../oci/spec-opts.ts";
 import { detectHostFacts } from "../runtime/host-facts.ts";
+import { readSeccompLocalhost, readSpecHostFacts, statDevices } from "../runtime/spec-host-reads.ts";
 import { UsageError } from "./client-args.ts";
 import { checkArgs } from "./strict-args.ts";
 
@@ -79,43 +78,6 @@ function parseMessage<T>(parse: () => T, path: string, flag: string): T {
   }
 }
 
-function readIfPresent(path: string): string | undefined {
-  try {
-    return fs.readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function readOr(path: string, fallback: string): string {
-  return readIfPresent(path) ?? fallback;
-}
-
-/** The Go/OCI name of this process's architecture. */
-function ociArch(): string | undefined {
-  return ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch];
-}
-
-/** stat(2) of each device path; a path that is not a device node is left out (and so refused). */
-function statDevices(paths: readonly string[]): Record<string, DeviceInfo> {
-  const out: Record<string, DeviceInfo> = {};
-  for (const p of paths) {
-    let st: fs.BigIntStats;
-    try {
-      st = fs.statSync(p, { bigint: true });
-    } catch {
-      continue;
-    }
-    if (!st.isCharacterDevice() && !st.isBlockDevice()) continue;
-    // glibc's major()/minor() split of dev_t.
-    const rdev = st.rdev;
-    const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-    const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
-    out[p] = { type: st.isCharacterDevice() ? "c" : "b", major, minor, fileMode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) };
-  }
-  return out;
-}
-
 function formatExplain(explain: readonly Explanation[]): string {
   const width = Math.max(0, ...explain.map((e) => e.opt.length));
   return explain.map((e) => `${e.opt.padEnd(width)}  ${e.changed.length > 0 ? e.changed.join(", ") : "(no change)"}`).join("\n");
@@ -159,20 +121,9 @@ export const specCommand = defineCommand({
       cgroupDriver: driverFlag ?? config.linux.cgroupDriver,
       restrictOomScoreAdj: config.linux.restrictOomScoreAdj,
     });
-    const host: SpecHostFacts = {
-      cgroupDriver: facts.cgroupDriver,
-      canLowerOomScoreAdj: facts.canLowerOomScoreAdj,
-      ownOomScoreAdj: Number.parseInt(readOr("/proc/self/oom_score_adj", "0"), 10) || 0,
-      apparmor: readOr("/sys/module/apparmor/parameters/enabled", "N").trim() === "Y",
-      selinux: fs.existsSync("/sys/fs/selinux/enforce"),
-      arch: ociArch(),
-    };
-    // The Localhost seccomp profile, read here so the spec code stays pure; an unreadable
-    // one is left out, and spec generation then refuses it naming the field.
+    const host: SpecHostFacts = readSpecHostFacts(facts);
     const sc = container ? container.linux?.securityContext : pod.linux?.securityContext;
-    const seccompPath = seccompLocalhostPath(sc, "config.linux.security_context");
-    const seccompText = seccompPath === undefined ? undefined : readIfPresent(seccompPath);
-    const seccompLocalhost = seccompPath !== undefined && seccompText !== undefined ? { [seccompPath]: seccompText } : undefined;
+    const seccompLocalhost = readSeccompLocalhost(sc, "config.linux.security_context");
     const deviceInfo = container ? statDevices(deviceHostPaths(container)) : undefined;
 
     const { spec, explain } = previewSpec({

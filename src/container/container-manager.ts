@@ -11,6 +11,9 @@ import type { ContainerConfig } from "../gen/runtime/v1/api_pb.ts";
 import { ContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { buildSpec } from "../oci/build.ts";
+import { deviceHostPaths } from "../oci/devices.ts";
+import { imageVolumePaths } from "../oci/image-volumes.ts";
+import { readSeccompLocalhost, statDevices } from "../runtime/spec-host-reads.ts";
 import { containerSpecOpts } from "../oci/container.ts";
 import type { Spec } from "../oci/spec.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
@@ -111,6 +114,7 @@ export class ContainerManager {
           passwd: parsePasswd(readRootfsFile(p.rootfs, "etc/passwd")),
           group: parseGroup(readRootfsFile(p.rootfs, "etc/group")),
         });
+        for (const v of imageVolumePaths(imageConfig, config)) fs.mkdirSync(path.join(p.volumes, v.dirName), { recursive: true, mode: 0o755 });
         const sp = this.sandboxes.paths(sandbox.id);
         const ns = sandbox.netns as Record<string, string>;
         const info = sandbox.info as { pid?: number };
@@ -127,6 +131,9 @@ export class ContainerManager {
           namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc ?? undefined, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },
           cgroupParent: sandboxConfig.linux?.cgroupParent ?? "",
           user,
+          seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),
+          deviceInfo: statDevices(deviceHostPaths(config)),
+          imageVolumesDir: p.volumes,
         });
         const spec: Spec = buildSpec(handler.baseSpec, opts);
         spec.root = { path: p.rootfs, readonly: config.linux?.securityContext?.readonlyRootfs ?? false };

@@ -29,6 +29,11 @@ export class RuntimeHandlers {
     private readonly defaultName: string,
   ) {}
 
+  /** Handlers built elsewhere (tests give fake runtimes). */
+  static of(handlers: readonly RuntimeHandler[], defaultName: string): RuntimeHandlers {
+    return new RuntimeHandlers(new Map(handlers.map((h) => [h.name, h])), defaultName);
+  }
+
   /** Loads every `oci` handler of `config`; other types are not for this OS. */
   static load(config: Config, cgroupDriver: CgroupDriver, log?: Log): RuntimeHandlers {
     const map = new Map<string, RuntimeHandler>();

@@ -2,26 +2,17 @@
  * Builds the pod side of the daemon on Linux: the CNI network, the runtime handlers and
  * the sandbox and container managers, then recovers what a previous run left.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Pods } from "../cri/context.ts";
 import { ContainerManager } from "../container/container-manager.ts";
 import { createCniNetwork } from "../network/cni-network.ts";
 import type { SpecHostFacts } from "../oci/host.ts";
 import { RuntimeHandlers } from "../runtime/runtime-handlers.ts";
+import { readSpecHostFacts } from "../runtime/spec-host-reads.ts";
 import type { PodContext } from "./pod-context.ts";
 import { SandboxManager } from "./sandbox-manager.ts";
 
 type PodDeps = Omit<PodContext, "network" | "handlers" | "specHost">;
-
-/** skiff's own oom_score_adj: the floor for containers when it may not lower it. */
-function ownOomScoreAdj(): number {
-  try {
-    return Number.parseInt(fs.readFileSync("/proc/self/oom_score_adj", "utf8").trim(), 10) || 0;
-  } catch {
-    return 0;
-  }
-}
 
 export type PodsHandle = Pods & { network: PodContext["network"] };
 
@@ -38,11 +29,7 @@ export async function createPods(deps: PodDeps): Promise<PodsHandle> {
   });
   await network.init();
   const handlers = RuntimeHandlers.load(config, deps.host.cgroupDriver, deps.log);
-  const specHost: SpecHostFacts = {
-    cgroupDriver: deps.host.cgroupDriver,
-    canLowerOomScoreAdj: deps.host.canLowerOomScoreAdj,
-    ownOomScoreAdj: ownOomScoreAdj(),
-  };
+  const specHost: SpecHostFacts = readSpecHostFacts(deps.host);
   const ctx: PodContext = { ...deps, network, handlers, specHost };
   const sandboxes = new SandboxManager(ctx);
   const containers = new ContainerManager(ctx, sandboxes);

@@ -16,6 +16,7 @@ import { withMounts } from "../oci/opts/mounts.ts";
 import { sandboxSpecOpts } from "../oci/sandbox.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
+import { readSeccompLocalhost } from "../runtime/spec-host-reads.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
 import { mountRootfs, mountShm, unmountAll } from "../container/mounts.ts";
@@ -160,6 +161,7 @@ export class SandboxManager {
       namespacePaths: { net: named.net, uts: named.uts, ipc: named.ipc },
       shm: hostIpc ? undefined : p.shm,
       resolvConf: p.resolvConf,
+      seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),
     });
     const spec = buildSpec(handler.baseSpec, [...opts, ["withInfraMounts", withMounts(infra.process.mounts)]]);
     spec.root = { path: p.rootfs, readonly: true };

@@ -207,6 +207,22 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(runcList).not.toContain(c);
   });
 
+  test("kill -9 of skiff leaves pods running, and a restart finds them with the right state", async () => {
+    const pod = await runPod("survivor");
+    const running = await runContainer(pod, "sleeper", "sleep 1000");
+    const quick = await runContainer(pod, "quick", "sleep 2; exit 4");
+    await d.kill();
+    await Bun.sleep(3000);
+    d = await startDaemon({ reuseDir: d.dir });
+    expect((await call("PodSandboxStatus", { pod_sandbox_id: pod })).status.state).toBe("SANDBOX_READY");
+    expect((await statusOf(running)).state).toBe("CONTAINER_RUNNING");
+    const q = await statusOf(quick);
+    expect(q.state).toBe("CONTAINER_EXITED");
+    expect(q.exit_code).toBe(4);
+    const r = await call("ExecSync", { container_id: running, cmd: ["echo", "still here"], timeout: 10 });
+    expect(Buffer.from(r.stdout).toString()).toBe("still here\n");
+  }, 60_000);
+
   test("bad requests get InvalidArgument or NotFound naming the field, and create nothing", async () => {
     const before = (await call("ListPodSandbox", {})).items.length;
     const cases: [string, object, number, string][] = [
