@@ -221,7 +221,7 @@ for (const target of TARGETS) {
       expect(t.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) hello\n$/);
       const none = await cli("logs", "--tail", "0", ctrId);
       expect(none.stdout + none.stderr).toBe("");
-    });
+    }, 20_000);
 
     test("exec prints the command's output and exits with its exit code", async () => {
       const hi = await cli("exec", ctrId, "echo", "hi");
