@@ -29,7 +29,8 @@ export const podsCommand = defineCommand({
   async run({ args: a, rawArgs }) {
     checkArgs(rawArgs, args, { max: 0 });
     const filter: MessageInitShape<typeof PodSandboxFilterSchema> = { labelSelector: parseLabels(manyValues(a.label)) };
-    if (a.id) filter.id = a.id;
+    // A prefix is matched here: runtimes differ on whether the id filter takes prefixes.
+    if (a.id && /^[0-9a-f]{64}$/.test(a.id)) filter.id = a.id;
     if (a.state) filter.state = { state: parsePodState(a.state) };
     const name = parsePattern("name", a.name);
     const namespace = parsePattern("namespace", a.namespace);

@@ -32,7 +32,8 @@ export const psCommand = defineCommand({
   async run({ args: a, rawArgs }) {
     checkArgs(rawArgs, args, { max: 0 });
     const filter: MessageInitShape<typeof ContainerFilterSchema> = { labelSelector: parseLabels(manyValues(a.label)) };
-    if (a.id) filter.id = a.id;
+    // A prefix is matched here: runtimes differ on whether the id filter takes prefixes.
+    if (a.id && /^[0-9a-f]{64}$/.test(a.id)) filter.id = a.id;
     if (a.state) filter.state = { state: parseContainerState(a.state) };
     else if (!a.all) filter.state = { state: ContainerState.CONTAINER_RUNNING };
     const name = parsePattern("name", a.name);
