@@ -1,0 +1,107 @@
+/**
+ * argv for conmon 2.1.6, built purely from the runtime options and the request so the
+ * flags can be unit-tested. Facts checked on this host (conmon 2.1.6, runc 1.1.5):
+ * - `--runtime-arg` values go before the runtime subcommand, so they carry global runtime
+ *   flags such as `--root=<dir>`.
+ * - `-s` (systemd cgroup manager) makes conmon itself pass `--systemd-cgroup` to
+ *   `runtime create` (not to exec), so it is not repeated as a `--runtime-arg`.
+ * - `--socket-dir-path <d>` makes conmon link `<d>/<id>` to the bundle dir and serve attach
+ *   on `<d>/<id>/attach`; a short `<d>` keeps that under the 108-byte sun_path limit.
+ * - `-T <seconds>` (exec only here) makes conmon SIGKILL the exec'd process at the deadline
+ *   and report exit -1 with the message "command timed out" on the sync pipe.
+ */
+import * as path from "node:path";
+import type { CreateRequest, OciRuntimeOptions } from "./oci-runtime.ts";
+
+/** The default attach socket dir when the options name none. */
+export const DEFAULT_SOCKET_DIR = "/run/skiff/sock";
+
+/** Files conmon and the runtime leave in a container dir; removed when a create fails. */
+export const CONMON_FILES = ["attach", "ctl", "winsz", "pidfile", "conmon.pid", "exit", "oom"] as const;
+
+function commonArgs(opts: OciRuntimeOptions): string[] {
+  return [
+    "--api-version",
+    "1",
+    "-r",
+    opts.runtimePath,
+    "--runtime-arg",
+    `--root=${opts.runtimeRoot}`,
+    "--socket-dir-path",
+    opts.socketDir ?? DEFAULT_SOCKET_DIR,
+    "--log-level",
+    opts.conmonLogLevel ?? "info",
+  ];
+}
+
+/** conmon argv (without the binary) that runs `runtime create` for a container. */
+export function conmonArgs(opts: OciRuntimeOptions, req: CreateRequest): string[] {
+  const args = [
+    ...commonArgs(opts),
+    "-c",
+    req.id,
+    "-u",
+    req.id,
+    "-n",
+    req.id,
+    "-b",
+    req.dir,
+    "-p",
+    path.join(req.dir, "pidfile"),
+    "-P",
+    path.join(req.dir, "conmon.pid"),
+    "--exit-dir",
+    opts.exitDir,
+    "--persist-dir",
+    req.dir,
+    "-l",
+    `k8s-file:${req.logPath}`,
+  ];
+  if (req.logSizeMax !== undefined && req.logSizeMax > 0) args.push("--log-size-max", String(req.logSizeMax));
+  if (opts.systemdCgroup) args.push("-s");
+  if (req.tty) args.push("-t");
+  if (req.stdin) {
+    args.push("-i");
+    // CRI stdinOnce=false: the container keeps its stdin when an attach client leaves
+    if (!req.stdinOnce) args.push("--leave-stdin-open");
+  }
+  return args;
+}
+
+export type ExecArgsRequest = {
+  id: string;
+  /** A fresh private dir for this exec: process spec, pidfile, exit file and log. */
+  execDir: string;
+  execId: string;
+  timeoutMs: number;
+  tty: boolean;
+};
+
+/** conmon argv for an exec whose output conmon writes as a CRI log in `<execDir>/log`. */
+export function conmonExecArgs(opts: OciRuntimeOptions, req: ExecArgsRequest): string[] {
+  const args = [
+    ...commonArgs(opts),
+    "-c",
+    req.id,
+    "-u",
+    req.execId,
+    "-n",
+    req.id,
+    "-b",
+    req.execDir,
+    "-p",
+    path.join(req.execDir, "pidfile"),
+    "-P",
+    path.join(req.execDir, "conmon.pid"),
+    "--exit-dir",
+    req.execDir,
+    "-l",
+    `k8s-file:${path.join(req.execDir, "log")}`,
+    "-e",
+    "--exec-process-spec",
+    path.join(req.execDir, "process.json"),
+  ];
+  if (req.timeoutMs > 0) args.push("-T", String(Math.ceil(req.timeoutMs / 1000)));
+  if (req.tty) args.push("-t");
+  return args;
+}

@@ -1,0 +1,255 @@
+/**
+ * The Linux OCI runtime driver: conmon (one per container) runs runc or crun, holds the
+ * container's stdio, writes its CRI log and records its exit, so containers are never
+ * children of skiff and outlive it. The other verbs call the runtime binary directly.
+ * The caller prepares `dir` (config.json + mounted rootfs); `dir` is also conmon's
+ * bundle and persist dir.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
+import { CONMON_FILES, DEFAULT_SOCKET_DIR, conmonArgs } from "./conmon-args.ts";
+import type { ExecProcess } from "./exec-process-spec.ts";
+import { execSync } from "./exec-sync.ts";
+import { readExitInfo, waitForExit } from "./exit-watch.ts";
+import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
+import { runRuntime, runtimeFailure } from "./run-runtime.ts";
+import { spawnConmon } from "./spawn-conmon.ts";
+
+export type OciRuntimeOptions = {
+  /** Runtime handler name, for messages. */
+  handler: string;
+  /** e.g. /usr/sbin/runc */
+  runtimePath: string;
+  /** runc/crun `--root`. */
+  runtimeRoot: string;
+  /** e.g. /usr/bin/conmon */
+  conmonPath: string;
+  /** Use the systemd cgroup manager (runc `--systemd-cgroup`, conmon `-s`). */
+  systemdCgroup: boolean;
+  /** Shared dir where conmon writes `<id>` exit files. */
+  exitDir: string;
+  /** Short dir for attach socket links (`<socketDir>/<id>/attach`); default /run/skiff/sock. */
+  socketDir?: string;
+  /** conmon `--log-level`; default "info". */
+  conmonLogLevel?: string;
+  log?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
+};
+
+export type CreateRequest = {
+  id: string;
+  dir: string;
+  logPath: string;
+  tty: boolean;
+  stdin: boolean;
+  stdinOnce: boolean;
+  /** How long to wait for conmon to report the created container; default 60 s. */
+  timeoutMs?: number;
+  /** conmon `--log-size-max` in bytes; unset or 0 = unlimited. */
+  logSizeMax?: number;
+};
+
+export type ExitInfo = { exitCode: number; finishedAt: bigint /* ns since epoch, from the exit file's mtime */; oomKilled: boolean };
+export type ExecResult = { stdout: Uint8Array; stderr: Uint8Array; exitCode: number; timedOut: boolean };
+export type RuntimeStatus = "created" | "running" | "stopped" | "paused";
+
+export interface OciRuntime {
+  /** conmon + `runtime create`; resolves with the container's init pid and conmon's pid once created; on failure removes everything it made (runtime delete --force) and throws an Error carrying runtime/conmon stderr. */
+  create(req: CreateRequest): Promise<{ pid: number; conmonPid: number }>;
+  start(id: string): Promise<void>;
+  /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
+  kill(id: string, signal: string | number, all?: boolean): Promise<void>;
+  /**
+   * Stop: signal, wait up to timeoutMs for the exit file, then SIGKILL and wait. Idempotent.
+   * Resolves with the exit (undefined when the container is unknown and left no exit file).
+   * `dir` (the container dir) lets the result carry the OOM marker.
+   */
+  stop(id: string, signal: string | number, timeoutMs: number, dir?: string): Promise<ExitInfo | undefined>;
+  /** Idempotent ("does not exist" is fine); also drops the exit file and the attach socket link. */
+  delete(id: string, force?: boolean): Promise<void>;
+  state(id: string): Promise<{ status: RuntimeStatus; pid: number } | undefined>;
+  /** The exit recorded by conmon (exit file in exitDir, and an `oom` marker conmon writes in the persist dir), or undefined while it runs. */
+  exitInfo(id: string, dir: string): Promise<ExitInfo | undefined>;
+  /** Resolves when the container exits (fs.watch on exitDir, with a polling fallback); for the integrator's status updates. */
+  waitExit(id: string, dir: string, signal?: AbortSignal): Promise<ExitInfo>;
+  /**
+   * ExecSync through conmon. On timeout (0 = none) the process is SIGKILLed and the result
+   * is `timedOut: true, exitCode: -1`. stdout/stderr are capped at maxOutputBytes each.
+   */
+  execSync(id: string, dir: string, process: ExecProcess, timeoutMs: number, maxOutputBytes: number): Promise<ExecResult>;
+  /** `runtime update --resources` with an OCI LinuxResources JSON. */
+  update(id: string, resources: object): Promise<void>;
+}
+
+/** How long stop waits for the exit after SIGKILL before giving up. */
+const KILL_WAIT_MS = 30_000;
+const DEFAULT_CREATE_TIMEOUT_MS = 60_000;
+
+/** Container ids become file names and argv: keep them to a safe alphabet. */
+function checkId(id: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id)) {
+    throw new InvalidArgumentError("id", `container id "${id}" must be 1-128 letters, digits, '_', '.', '-'`);
+  }
+}
+
+export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
+  const socketDir = opts.socketDir ?? DEFAULT_SOCKET_DIR;
+
+  async function removeState(id: string): Promise<void> {
+    const r = await runRuntime(opts, ["delete", "--force", id]);
+    if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
+  }
+
+  /** Undo a failed create: conmon (if it lives on), runtime state, conmon's files. */
+  async function undoCreate(req: CreateRequest): Promise<void> {
+    const conmonPid = readPid(path.join(req.dir, "conmon.pid"));
+    if (conmonPid) killQuietly(conmonPid, "SIGKILL");
+    await removeState(req.id).catch((err) => opts.log?.warn(`undo create of container "${req.id}"`, err));
+    for (const f of CONMON_FILES) fs.rmSync(path.join(req.dir, f), { force: true });
+    fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
+    fs.rmSync(path.join(socketDir, req.id), { force: true });
+  }
+
+  const runtime: OciRuntime = {
+    async create(req) {
+      checkId(req.id);
+      fs.mkdirSync(opts.exitDir, { recursive: true });
+      fs.mkdirSync(socketDir, { recursive: true });
+      fs.mkdirSync(path.dirname(req.logPath), { recursive: true });
+      // a stale exit file from an earlier container with this id would read as "exited"
+      fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
+      for (const f of ["exit", "oom"]) fs.rmSync(path.join(req.dir, f), { force: true });
+      const conmon = await spawnConmon(opts, conmonArgs(opts, req));
+      let msg;
+      try {
+        msg = await conmon.sync.next(req.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS);
+      } finally {
+        await conmon.sync.close();
+      }
+      const conmonStatus = await Promise.race([conmon.exited, Bun.sleep(5000).then(() => undefined)]);
+      if (!msg || msg.data <= 0) {
+        await undoCreate(req);
+        const why = msg?.message
+          ? runtimeErrorMessage(msg.message, msg.message)
+          : conmon.stderrText() || (msg ? "runtime create failed" : `no report from conmon (exit status ${conmonStatus ?? "unknown"})`);
+        throw new Error(`${opts.handler} create container "${req.id}": ${why}`);
+      }
+      const conmonPid = readPid(path.join(req.dir, "conmon.pid"));
+      if (!conmonPid) {
+        await undoCreate(req);
+        throw new Error(`${opts.handler} create container "${req.id}": conmon wrote no pid file`);
+      }
+      opts.log?.debug(`created container "${req.id}" pid ${msg.data} conmon ${conmonPid}`);
+      return { pid: msg.data, conmonPid };
+    },
+
+    async start(id) {
+      const r = await runRuntime(opts, ["start", id]);
+      if (r.exitCode === 0) return;
+      if (isNotExistMessage(r.stderr)) throw new NotFoundError(`container "${id}" not found`);
+      throw runtimeFailure(opts, "start", id, r);
+    },
+
+    async kill(id, signal, all) {
+      const r = await runRuntime(opts, ["kill", ...(all ? ["--all"] : []), id, String(signal)]);
+      if (r.exitCode === 0 || isNotRunningMessage(r.stderr)) return;
+      if (isNotExistMessage(r.stderr)) throw new NotFoundError(`container "${id}" not found`);
+      throw runtimeFailure(opts, "kill", id, r);
+    },
+
+    async stop(id, signal, timeoutMs, dir) {
+      const persist = dir ?? path.join(opts.exitDir, ".none");
+      const done = readExitInfo(opts.exitDir, id, persist);
+      if (done) return done;
+      const st = await runtime.state(id);
+      if (!st) return readExitInfo(opts.exitDir, id, persist);
+      if (st.status !== "stopped" && timeoutMs > 0) {
+        await runtime.kill(id, signal).catch((err) => {
+          if (!(err instanceof NotFoundError)) throw err;
+        });
+        const info = await waitForExit(opts.exitDir, id, persist, AbortSignal.timeout(timeoutMs)).catch(() => undefined);
+        if (info) return info;
+      }
+      await runtime.kill(id, "KILL", true).catch((err) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+      try {
+        return await waitForExit(opts.exitDir, id, persist, AbortSignal.timeout(KILL_WAIT_MS));
+      } catch {
+        // no conmon to record an exit (it died, or the state is orphaned)
+        const after = await runtime.state(id);
+        if (after && after.status !== "stopped") {
+          throw new Error(`${opts.handler} stop container "${id}": still ${after.status} after SIGKILL`);
+        }
+        return readExitInfo(opts.exitDir, id, persist);
+      }
+    },
+
+    async delete(id, force) {
+      const r = await runRuntime(opts, ["delete", ...(force ? ["--force"] : []), id]);
+      if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
+      fs.rmSync(path.join(opts.exitDir, id), { force: true });
+      fs.rmSync(path.join(socketDir, id), { force: true });
+    },
+
+    async state(id) {
+      const r = await runRuntime(opts, ["state", id]);
+      if (r.exitCode !== 0) {
+        if (isNotExistMessage(r.stderr)) return undefined;
+        throw runtimeFailure(opts, "state", id, r);
+      }
+      const s = JSON.parse(r.stdout) as { status?: string; pid?: number };
+      const status = s.status as RuntimeStatus;
+      if (!["created", "running", "stopped", "paused"].includes(status)) {
+        throw new Error(`${opts.handler} state container "${id}": unknown status "${s.status}"`);
+      }
+      return { status, pid: s.pid ?? 0 };
+    },
+
+    async exitInfo(id, dir) {
+      return readExitInfo(opts.exitDir, id, dir);
+    },
+
+    waitExit(id, dir, signal) {
+      return waitForExit(opts.exitDir, id, dir, signal);
+    },
+
+    async execSync(id, dir, process, timeoutMs, maxOutputBytes) {
+      checkId(id);
+      return execSync(opts, id, dir, process, timeoutMs, maxOutputBytes);
+    },
+
+    async update(id, resources) {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-update-"));
+      try {
+        const file = path.join(tmp, "resources.json");
+        fs.writeFileSync(file, JSON.stringify(resources));
+        const r = await runRuntime(opts, ["update", "--resources", file, id]);
+        if (r.exitCode === 0) return;
+        if (isNotExistMessage(r.stderr)) throw new NotFoundError(`container "${id}" not found`);
+        throw runtimeFailure(opts, "update", id, r);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  };
+  return runtime;
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const n = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}

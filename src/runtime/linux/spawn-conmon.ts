@@ -1,0 +1,36 @@
+/**
+ * Starts conmon with a sync pipe on fd 3 (`_OCI_SYNCPIPE=3`). conmon forks twice and its
+ * first process exits at once, so the monitor and the container are never children of
+ * skiff and survive a skiff restart or kill -9. The first process's stderr holds early
+ * errors (bad flags); later ones come through the sync pipe.
+ */
+import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import { SyncPipeReader } from "./sync-pipe.ts";
+
+export type SpawnedConmon = {
+  sync: SyncPipeReader;
+  /** Resolves with the first conmon process's exit status (it exits after daemonizing). */
+  exited: Promise<number>;
+  /** What that process wrote to stderr so far (complete once `exited` resolved). */
+  stderrText(): string;
+};
+
+export async function spawnConmon(opts: OciRuntimeOptions, args: string[]): Promise<SpawnedConmon> {
+  opts.log?.debug("conmon", opts.conmonPath, args.join(" "));
+  const proc = Bun.spawn([opts.conmonPath, ...args], {
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+    env: { ...process.env, _OCI_SYNCPIPE: "3" },
+  });
+  const fd = proc.stdio[3];
+  if (typeof fd !== "number") throw new Error("conmon: no sync pipe fd");
+  let stderr = "";
+  const stderrDone = (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of proc.stderr) stderr += dec.decode(chunk, { stream: true });
+  })().catch(() => {});
+  const exited = proc.exited.then(async (code) => {
+    await stderrDone;
+    return code;
+  });
+  return { sync: new SyncPipeReader(fd), exited, stderrText: () => stderr.trim() };
+}
