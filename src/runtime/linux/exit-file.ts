@@ -11,7 +11,3 @@ export function parseExitCode(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** mtime in ns since the epoch, from a `stat(..., { bigint: true })` result. */
-export function finishedAtFromMtime(stat: { mtimeNs: bigint }): bigint {
-  return stat.mtimeNs;
-}
