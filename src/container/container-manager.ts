@@ -186,7 +186,8 @@ export class ContainerManager {
     const cur = this.ctx.store.containers.get(id);
     if (cur.state === "exited") return cur;
     return this.ctx.store.containers.updateState(id, "exited", {
-      finishedAt: exit.finishedAt,
+      // The exit file's mtime has coarser clock ticks than ours; never before the start.
+      finishedAt: exit.finishedAt > cur.startedAt ? exit.finishedAt : cur.startedAt + 1n,
       exitCode: exit.exitCode,
       reason: exitReason(exit),
     });
@@ -207,6 +208,8 @@ export class ContainerManager {
       if (cur.state !== "created") throw new FailedPreconditionError(`container "${rec.id}" is ${cur.state}, not created`);
       const handler = this.#handlerOf(cur);
       if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+      // Taken before the start: a short-lived process can exit before `start` returns.
+      const startedAt = this.ctx.clock();
       try {
         await handler.runtime.start(rec.id);
       } catch (err) {
@@ -218,7 +221,7 @@ export class ContainerManager {
         });
         throw err;
       }
-      this.ctx.store.containers.updateState(rec.id, "running", { startedAt: this.ctx.clock(), expect: ["created"] });
+      this.ctx.store.containers.updateState(rec.id, "running", { startedAt, expect: ["created"] });
       this.#watch(rec.id, handler);
     });
   }
@@ -240,7 +243,7 @@ export class ContainerManager {
       const handler = this.#handlerOf(cur);
       if (!handler || cur.state === "exited") return;
       const signal = this.#stopSignal(cur);
-      const exit = await handler.runtime.stop(rec.id, cur.state === "created" ? "KILL" : signal, Math.max(0, timeoutSec) * 1000);
+      const exit = await handler.runtime.stop(rec.id, cur.state === "created" ? "KILL" : signal, Math.max(0, timeoutSec) * 1000, this.paths(rec.id).bundle);
       if (exit) this.#recordExit(rec.id, exit);
       else this.ctx.store.containers.updateState(rec.id, "exited", { finishedAt: this.ctx.clock(), exitCode: 137, reason: "Error" });
     });

@@ -58,6 +58,8 @@ export class RuntimeHandlers {
         conmonPath: config.linux.conmonPath,
         systemdCgroup: cgroupDriver === "systemd",
         exitDir,
+        // conmon's attach sockets: keep this short, unix socket paths stop at 108 bytes.
+        socketDir: path.join(config.paths.state, "sock"),
         log,
       });
       map.set(name, { name, config: h, baseSpec, runtime });

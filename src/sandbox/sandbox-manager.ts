@@ -219,7 +219,7 @@ export class SandboxManager {
       await this.#containers?.stopAll(id);
       const config = sandboxConfigOf(rec);
       const handler = this.ctx.handlers.get(rec.runtimeHandler);
-      if (handler) await handler.runtime.stop(id, "KILL", INFRA_STOP_TIMEOUT_MS);
+      if (handler) await handler.runtime.stop(id, "KILL", INFRA_STOP_TIMEOUT_MS, this.paths(id).bundle);
       await this.#networkDown(id, config);
       const p = this.paths(id);
       unmountAll(this.ctx.platform, p.shm);
