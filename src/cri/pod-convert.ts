@@ -34,6 +34,12 @@ export function criContainerState(rec: ContainerRecord): ContainerState {
   }
 }
 
+/** The handler the pod asked for: "" when it took the default. */
+function requestedHandler(rec: SandboxRecord): string {
+  const asked = (rec.info as { requestedHandler?: unknown }).requestedHandler;
+  return typeof asked === "string" ? asked : rec.runtimeHandler;
+}
+
 export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSandboxSchema> {
   const config = sandboxConfigOf(rec);
   return {
@@ -43,7 +49,7 @@ export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSan
     createdAt: rec.createdAt,
     labels: config.labels,
     annotations: config.annotations,
-    runtimeHandler: rec.runtimeHandler,
+    runtimeHandler: requestedHandler(rec),
   };
 }
 
@@ -59,7 +65,7 @@ export function toCriSandboxStatus(rec: SandboxRecord): MessageInitShape<typeof 
     linux: { namespaces: { options: config.linux?.securityContext?.namespaceOptions } },
     labels: config.labels,
     annotations: config.annotations,
-    runtimeHandler: rec.runtimeHandler,
+    runtimeHandler: requestedHandler(rec),
   };
 }
 

@@ -82,6 +82,8 @@ export class SandboxManager {
       metadata: { name: config.metadata!.name, namespace: config.metadata!.namespace, uid: config.metadata!.uid, attempt: config.metadata!.attempt },
       config: toJson(PodSandboxConfigSchema, config) as JsonObject,
       runtimeHandler: handler.name,
+      // CRI reports the handler as asked for ("" for the default), as other runtimes do.
+      info: { requestedHandler: runtimeHandler },
     });
     return this.lock.run(id, async () => {
       try {
@@ -115,7 +117,8 @@ export class SandboxManager {
     const pins = kinds.length > 0 ? platform.pinNamespaces(kinds, p.pin, hostNet || config.hostname === "" ? {} : { hostname: config.hostname }) : {};
     // The sandbox image's layers stay out of garbage collection while the pod exists.
     const chainId = infra.image?.chainId ?? null;
-    store.sandboxes.update(id, { netns: pins, info: { chainId } });
+    const info = { ...store.sandboxes.get(id).info, chainId };
+    store.sandboxes.update(id, { netns: pins, info });
     if (!hostIpc) mountShm(platform, p.shm, this.ctx.config.linux.shmSize);
 
     const hostname = hostNet ? os.hostname() : config.hostname;
@@ -168,7 +171,7 @@ export class SandboxManager {
     fs.writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
     const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: p.infraLog, tty: false, stdin: false, stdinOnce: false });
     await handler.runtime.start(id);
-    store.sandboxes.updateState(id, "ready", { info: { pid, conmonPid, chainId } });
+    store.sandboxes.updateState(id, "ready", { info: { ...info, pid, conmonPid } });
     this.#watchInfra(id, handler);
   }
 

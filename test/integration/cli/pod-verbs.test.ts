@@ -34,8 +34,6 @@ const TARGETS: Target[] = [
   },
   {
     name: "skiff",
-    // TODO(integrator): drop `pending` once RunPodSandbox & co. stop answering Unimplemented.
-    pending: "skiff's pod and container RPCs are not implemented yet",
     async start(reg) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-pods-net-"));
       const net = pickPodNetwork("skiff", path.join(work, "ipam"));

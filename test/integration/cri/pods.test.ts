@@ -88,7 +88,8 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     const s = await call("PodSandboxStatus", { pod_sandbox_id: id, verbose: true });
     expect(s.status.state).toBe("SANDBOX_READY");
     expect(s.status.network.ip).toMatch(/^10\.199\.0\.\d+$/);
-    expect(s.status.runtime_handler).toBe("runc");
+    expect(s.status.runtime_handler).toBe("");
+    expect(JSON.parse(s.info.info).runtimeHandler).toBe("runc");
     expect(JSON.parse(s.info.info).runtimeSpec.annotations["io.kubernetes.cri.container-type"]).toBe("sandbox");
     const listed = await call("ListPodSandbox", { filter: { label_selector: { app: "web" } } });
     expect(listed.items.map((p: any) => p.id)).toEqual([id]);
