@@ -18,6 +18,20 @@ const BUILT = new Set([
   "ImageStatus",
   "RemoveImage",
   "ImageFsInfo",
+  "RunPodSandbox",
+  "StopPodSandbox",
+  "RemovePodSandbox",
+  "PodSandboxStatus",
+  "ListPodSandbox",
+  "StreamPodSandboxes",
+  "CreateContainer",
+  "StartContainer",
+  "StopContainer",
+  "RemoveContainer",
+  "ListContainers",
+  "StreamContainers",
+  "ContainerStatus",
+  "ExecSync",
 ]);
 
 let d: Daemon;
