@@ -17,6 +17,7 @@ import { readSeccompLocalhost, statDevices } from "../runtime/spec-host-reads.ts
 import { containerSpecOpts } from "../oci/container.ts";
 import type { Spec } from "../oci/spec.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
+import { stepTimer } from "../runtime/step-timer.ts";
 import type { ExitInfo, ExecResult } from "../runtime/linux/oci-runtime.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { ContainerRecord, JsonObject, SandboxRecord } from "../store/index.ts";
@@ -103,12 +104,14 @@ export class ContainerManager {
       info: { chainId: image.chainId },
     });
     return this.#lock.run(id, async () => {
+      const t = stepTimer();
       try {
         const p = this.paths(id);
         const lowers = image.chainId ? this.ctx.store.images.snapshotChain(image.chainId).map((s) => s.path) : [];
         fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
         fs.mkdirSync(p.bundle, { recursive: true, mode: 0o711 });
         mountRootfs(this.ctx.platform, { lowers, upper: p.upper, work: p.work, emptyLower: p.emptyLower, target: p.rootfs });
+        t.mark("rootfs");
         const imageConfig = imageConfigOf(image);
         const user = resolveUser(config.linux?.securityContext, imageConfig.config.user, {
           passwd: parsePasswd(readRootfsFile(p.rootfs, "etc/passwd")),
@@ -136,12 +139,16 @@ export class ContainerManager {
           imageVolumesDir: p.volumes,
         });
         const spec: Spec = buildSpec(handler.baseSpec, opts);
+        t.mark("spec");
         spec.root = { path: p.rootfs, readonly: config.linux?.securityContext?.readonlyRootfs ?? false };
         fs.writeFileSync(path.join(p.bundle, "config.json"), JSON.stringify(spec));
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
         const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
         const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+        t.mark("runtime");
         this.ctx.store.containers.updateState(id, "created", { info: { pid, conmonPid, chainId: image.chainId }, expect: ["creating"] });
+        t.mark("store");
+        this.ctx.log.debug(`create container "${id}": ${t.summary()}`);
       } catch (err) {
         this.ctx.log.warn(`create container "${id}" failed, undoing: ${String(err)}`);
         await this.#teardown(id, handler).catch((e) => this.ctx.log.error(`undo container "${id}": ${String(e)}`));

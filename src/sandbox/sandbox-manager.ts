@@ -11,17 +11,17 @@ import { fromJson, toJson } from "@bufbuild/protobuf";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
 import { NotFoundError } from "../errors.ts";
-import { buildSpec } from "../oci/build.ts";
-import { withMounts } from "../oci/opts/mounts.ts";
-import { sandboxSpecOpts } from "../oci/sandbox.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
-import { readSeccompLocalhost } from "../runtime/spec-host-reads.ts";
+import { stepTimer } from "../runtime/step-timer.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
-import { mountRootfs, mountShm, unmountAll } from "../container/mounts.ts";
+import { mountShm, unmountAll } from "../container/mounts.ts";
 import { imageConfigOf } from "../container/image-config.ts";
-import { hostInfra, imageInfra, type InfraProcess } from "./infra.ts";
+import { hostInfra, imageInfra } from "./infra.ts";
+import { type InfraPlan, startInfra } from "./infra-start.ts";
+import { podNetworkRequest } from "./pod-network-request.ts";
+import { isAlive } from "../runtime/linux/process-identity.ts";
 import { newId } from "./new-id.ts";
 import { checkSandboxConfig } from "./sandbox-config-check.ts";
 import { hasDnsConfig, hostnameFile, podHostsFile, resolvConfFile } from "./pod-files.ts";
@@ -31,9 +31,6 @@ import { sandboxPaths, type SandboxPaths } from "./sandbox-paths.ts";
 const ALL_PINS: readonly NamespaceKind[] = ["net", "uts", "ipc"];
 /** How long the infra process gets to exit on StopPodSandbox before SIGKILL. */
 const INFRA_STOP_TIMEOUT_MS = 2_000;
-
-/** The infra process and, for a sandbox image, the layers of its rootfs. */
-type InfraPlan = { process: InfraProcess; image?: { lowers: string[]; chainId: string | null } };
 
 /** What the sandbox manager needs of the container manager. */
 export type PodContainers = {
@@ -110,6 +107,7 @@ export class SandboxManager {
     const { platform, store, network } = this.ctx;
     const p = this.paths(id);
     const { hostNet, hostIpc } = modes(config);
+    const t = stepTimer();
     fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
     fs.mkdirSync(p.stateDir, { recursive: true, mode: 0o711 });
 
@@ -120,70 +118,39 @@ export class SandboxManager {
     const info = { ...store.sandboxes.get(id).info, chainId };
     store.sandboxes.update(id, { netns: pins, info });
     if (!hostIpc) mountShm(platform, p.shm, this.ctx.config.linux.shmSize);
+    t.mark("namespaces+shm");
 
     const hostname = hostNet ? os.hostname() : config.hostname;
     fs.writeFileSync(p.hostname, hostnameFile(hostname), { mode: 0o644 });
     fs.writeFileSync(p.resolvConf, hasDnsConfig(config.dnsConfig) ? resolvConfFile(config.dnsConfig) : readHost("/etc/resolv.conf"), { mode: 0o644 });
     fs.writeFileSync(p.hosts, hostNet ? readHost("/etc/hosts") : podHostsFile(hostname, []), { mode: 0o644 });
 
-    let ips: string[] = [];
-    if (!hostNet) {
-      const md = config.metadata!;
-      const res = await network.setUp({
-        sandboxId: id,
-        netnsPath: (pins as Record<string, string>).net!,
-        podName: md.name,
-        podNamespace: md.namespace,
-        podUid: md.uid,
-        portMappings: config.portMappings.map((pm) => ({
-          hostPort: pm.hostPort,
-          containerPort: pm.containerPort,
-          protocol: (["tcp", "udp", "sctp"] as const)[pm.protocol] ?? "tcp",
-          hostIp: pm.hostIp,
-        })),
-        dns: config.dnsConfig ? { servers: config.dnsConfig.servers, searches: config.dnsConfig.searches, options: config.dnsConfig.options } : undefined,
-        cgroupParent: config.linux?.cgroupParent,
-      });
-      ips = res.ips;
-      store.sandboxes.update(id, { ips });
-      fs.writeFileSync(p.hosts, podHostsFile(hostname, ips), { mode: 0o644 });
-    }
-
-    // The infra process: an empty read-only rootfs with catatonit, or the sandbox image.
-    if (infra.image) mountRootfs(platform, { lowers: infra.image.lowers, target: p.rootfs, emptyLower: `${p.bundle}/empty` });
-    else fs.mkdirSync(p.rootfs, { recursive: true });
-    const named = (pins as Partial<Record<NamespaceKind, string>>);
-    const opts = sandboxSpecOpts({
-      id,
-      config,
-      args: infra.process.args,
-      env: infra.process.env,
-      cwd: infra.process.cwd,
-      handler: handler.config,
-      host: this.ctx.specHost,
-      namespacePaths: { net: named.net, uts: named.uts, ipc: named.ipc },
-      shm: hostIpc ? undefined : p.shm,
-      resolvConf: p.resolvConf,
-      seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),
-    });
-    const spec = buildSpec(handler.baseSpec, [...opts, ["withInfraMounts", withMounts(infra.process.mounts)]]);
-    spec.root = { path: p.rootfs, readonly: true };
-    fs.writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
-    const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: p.infraLog, tty: false, stdin: false, stdinOnce: false });
-    await handler.runtime.start(id);
-    store.sandboxes.updateState(id, "ready", { info: { ...info, pid, conmonPid } });
-    this.#watchInfra(id, handler);
+    t.mark("files");
+    // CNI and the infra process need only the pinned namespaces: do both at once.
+    const named = pins as Partial<Record<NamespaceKind, string>>;
+    const [net, run] = await Promise.allSettled([
+      hostNet ? Promise.resolve({ ips: [] as string[] }) : network.setUp(podNetworkRequest(id, config, named.net!)),
+      startInfra(this.ctx, { id, config, handler, infra, paths: p, pins: named, hostIpc }),
+    ]);
+    if (net.status === "rejected") throw net.reason;
+    if (run.status === "rejected") throw run.reason;
+    const ips = net.value.ips;
+    if (!hostNet) fs.writeFileSync(p.hosts, podHostsFile(hostname, ips), { mode: 0o644 });
+    t.mark("network+infra");
+    store.sandboxes.updateState(id, "ready", { ips, info: { ...info, pid: run.value.pid, startTime: run.value.startTime } });
+    this.ctx.log.debug(`run sandbox "${id}": ${t.summary()}`);
   }
 
-  /** Marks the sandbox not ready when its infra process exits. */
-  #watchInfra(id: string, handler: RuntimeHandler): void {
-    handler.runtime
-      .waitExit(id, this.paths(id).bundle)
-      .then(() => {
-        const s = this.ctx.store.sandboxes.find(id);
-        if (s?.state === "ready") this.ctx.store.sandboxes.updateState(id, "notready", { expect: ["ready"] });
-      })
-      .catch((err) => this.ctx.log.debug(`watch sandbox "${id}": ${String(err)}`));
+  /** Whether the sandbox's infra process still runs (checked by pid and start time). */
+  #infraAlive(rec: SandboxRecord): boolean {
+    const { pid, startTime } = rec.info as { pid?: unknown; startTime?: unknown };
+    return typeof pid === "number" && typeof startTime === "string" && isAlive({ pid, startTime });
+  }
+
+  /** A ready sandbox whose infra process is gone is not ready any more (CRI: SANDBOX_NOTREADY). */
+  #refresh(rec: SandboxRecord): SandboxRecord {
+    if (rec.state !== "ready" || this.#infraAlive(rec)) return rec;
+    return this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
   }
 
   /**
@@ -204,10 +171,8 @@ export class SandboxManager {
 
   async #networkDown(id: string, config: PodSandboxConfig | undefined): Promise<void> {
     if (!config || modes(config).hostNet) return;
-    const p = this.paths(id);
-    const md = config.metadata;
-    const netns = fs.existsSync(p.pin("net")) ? p.pin("net") : "";
-    await this.ctx.network.tearDown({ sandboxId: id, netnsPath: netns, podName: md?.name ?? "", podNamespace: md?.namespace ?? "", podUid: md?.uid ?? "" });
+    const pin = this.paths(id).pin("net");
+    await this.ctx.network.tearDown(podNetworkRequest(id, config, fs.existsSync(pin) ? pin : ""));
   }
 
   /**
@@ -222,7 +187,7 @@ export class SandboxManager {
       await this.#containers?.stopAll(id);
       const config = sandboxConfigOf(rec);
       const handler = this.ctx.handlers.get(rec.runtimeHandler);
-      if (handler) await handler.runtime.stop(id, "KILL", INFRA_STOP_TIMEOUT_MS, this.paths(id).bundle);
+      if (handler && this.#infraAlive(rec)) await this.#killInfra(rec, handler);
       await this.#networkDown(id, config);
       const p = this.paths(id);
       unmountAll(this.ctx.platform, p.shm);
@@ -230,6 +195,13 @@ export class SandboxManager {
       if (rec.state !== "notready") this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
       else this.ctx.store.sandboxes.update(id, { ips: [] });
     });
+  }
+
+  /** SIGKILL to the infra process (it holds nothing), then wait for it to be gone. */
+  async #killInfra(rec: SandboxRecord, handler: RuntimeHandler): Promise<void> {
+    await handler.runtime.kill(rec.id, "KILL").catch((err) => this.ctx.log.debug(`kill infra of "${rec.id}": ${String(err)}`));
+    const until = Date.now() + INFRA_STOP_TIMEOUT_MS;
+    while (this.#infraAlive(rec) && Date.now() < until) await Bun.sleep(10);
   }
 
   /**
@@ -255,12 +227,15 @@ export class SandboxManager {
     const id = this.ctx.store.sandboxes.resolveId(idOrPrefix, field);
     const rec = this.ctx.store.sandboxes.find(id);
     if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
-    return rec;
+    return this.#refresh(rec);
   }
 
   /** Every sandbox CRI may see: all but those still being created. */
   list(): SandboxRecord[] {
-    return this.ctx.store.sandboxes.list().filter((s) => s.state !== "creating");
+    return this.ctx.store.sandboxes
+      .list()
+      .filter((s) => s.state !== "creating")
+      .map((s) => this.#refresh(s));
   }
 
   /**
@@ -278,10 +253,8 @@ export class SandboxManager {
           this.ctx.store.sandboxes.delete(rec.id);
         } else if (rec.state === "removing") {
           await this.remove(rec.id);
-        } else if (rec.state === "ready" && handler) {
-          const exit = await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle);
-          if (exit) this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
-          else this.#watchInfra(rec.id, handler);
+        } else {
+          this.#refresh(rec);
         }
       } catch (err) {
         this.ctx.log.error(`recover sandbox "${rec.id}": ${String(err)}`);

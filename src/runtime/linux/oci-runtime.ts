@@ -15,6 +15,8 @@ import { execSync } from "./exec-sync.ts";
 import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
+import { runDetached } from "./run-detached.ts";
+import type { ProcessIdentity } from "./process-identity.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 
 export type OciRuntimeOptions = {
@@ -58,6 +60,8 @@ export interface OciRuntime {
   /** conmon + `runtime create`; resolves with the container's init pid and conmon's pid once created; on failure removes everything it made (runtime delete --force) and throws an Error carrying runtime/conmon stderr. */
   create(req: CreateRequest): Promise<{ pid: number; conmonPid: number }>;
   start(id: string): Promise<void>;
+  /** Create and start in one call with no conmon (a pod's infra process); see run-detached.ts. */
+  runDetached(id: string, dir: string): Promise<ProcessIdentity>;
   /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   /**
@@ -142,6 +146,11 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       }
       opts.log?.debug(`created container "${req.id}" pid ${msg.data} conmon ${conmonPid}`);
       return { pid: msg.data, conmonPid };
+    },
+
+    runDetached(id, dir) {
+      checkId(id);
+      return runDetached(opts, id, dir);
     },
 
     async start(id) {

@@ -16,11 +16,12 @@ import type { CniNetwork } from "../../../src/network/cni-network.ts";
 import { defaultLinuxSpec } from "../../../src/oci/base-spec.ts";
 import { FakePlatform } from "../../../src/platform/fake/index.ts";
 import { RuntimeHandlers } from "../../../src/runtime/runtime-handlers.ts";
+import { processIdentity } from "../../../src/runtime/linux/process-identity.ts";
 import type { PodContext } from "../../../src/sandbox/pod-context.ts";
 import { SandboxManager } from "../../../src/sandbox/sandbox-manager.ts";
 import { openStore, type Store } from "../../../src/store/index.ts";
 
-type Step = "network" | "create" | "start";
+type Step = "network" | "create" | "infra";
 
 /** A runtime that remembers which containers exist, and fails where told. */
 function fakeRuntime(failAt: Set<Step>) {
@@ -32,8 +33,12 @@ function fakeRuntime(failAt: Set<Step>) {
       live.add(req.id);
       return { pid: 4242, conmonPid: 4241 };
     },
-    async start(_id: string) {
-      if (failAt.has("start")) throw new Error("runc start: boom");
+    async start(_id: string) {},
+    async runDetached(id: string) {
+      if (failAt.has("infra")) throw new Error("runc run: boom");
+      live.add(id);
+      // A real live process, so liveness checks by pid and start time hold.
+      return processIdentity(process.pid)!;
     },
     async stop() {
       return { exitCode: 137, finishedAt: 1n, oomKilled: false };
@@ -148,8 +153,7 @@ describe("RunPodSandbox rolls back", () => {
     { desc: "when pinning the namespaces fails", fail: "pin" },
     { desc: "when mounting /dev/shm fails", fail: "shm" },
     { desc: "when CNI ADD fails", fail: "network" },
-    { desc: "when the runtime cannot create the infra container", fail: "create" },
-    { desc: "when the runtime cannot start the infra container", fail: "start" },
+    { desc: "when the runtime cannot run the infra container", fail: "infra" },
   ];
   for (const tc of cases) {
     test(tc.desc, async () => {
