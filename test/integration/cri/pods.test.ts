@@ -208,6 +208,53 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(runcList).not.toContain(c);
   });
 
+  /** Everything a pod or container leaves on the host, to compare before and after a failure. */
+  function hostTraces(): string[] {
+    const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((e) => `${dir}/${e}`) : []);
+    const ipam = path.join(path.dirname(logs), "ipam", "skiff-test");
+    return [
+      ...["net", "uts", "ipc"].flatMap((k) => list(path.join(d.state, "ns", k))),
+      ...list(path.join(d.state, "sandboxes")),
+      ...list(path.join(d.root, "sandboxes")),
+      ...list(path.join(d.state, "containers")),
+      ...list(path.join(d.root, "containers")),
+      ...list(ipam),
+      ...list("/sys/fs/cgroup/memory/skiff"),
+      ...list("/sys/fs/cgroup/skiff"),
+      ...mountsUnder(d.dir),
+    ].sort();
+  }
+
+  test("a pod whose runtime fails for real leaves no pin, mount, dir, IP, cgroup or row behind", async () => {
+    const before = hostTraces();
+    const rows = (await call("ListPodSandbox", {})).items.length;
+    // crun refuses hybrid cgroup hosts such as CI's; where it runs, the pod must simply work.
+    const r = await call("RunPodSandbox", { config: podConfig("crun-pod", path.join(logs, "crun-pod")), runtime_handler: "crun" }).then(
+      (ok) => ({ ok }),
+      (err) => ({ err }),
+    );
+    if ("ok" in r) {
+      expect((await call("PodSandboxStatus", { pod_sandbox_id: r.ok.pod_sandbox_id })).status.state).toBe("SANDBOX_READY");
+      await call("RemovePodSandbox", { pod_sandbox_id: r.ok.pod_sandbox_id });
+    } else {
+      expect([GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.FAILED_PRECONDITION]).toContain(r.err.code);
+      console.log(`crun on this host: ${r.err.details}`);
+      expect(r.err.details).toMatch(/crun/);
+    }
+    expect(hostTraces()).toEqual(before);
+    expect((await call("ListPodSandbox", {})).items.length).toBe(rows);
+  });
+
+  test("a container whose command does not exist fails to create and leaves nothing behind", async () => {
+    const pod = await runPod("nocmd");
+    const before = hostTraces();
+    const config = { ...containerConfig("ghost", images.busybox, "true"), command: ["/no/such/binary"] };
+    const err = await codeOf(call("CreateContainer", { pod_sandbox_id: pod, config }));
+    expect(err.details).toContain("/no/such/binary");
+    expect(hostTraces()).toEqual(before);
+    expect((await call("ListContainers", { filter: { pod_sandbox_id: pod } })).containers ?? []).toEqual([]);
+  });
+
   test("kill -9 of skiff leaves pods running, and a restart finds them with the right state", async () => {
     const pod = await runPod("survivor");
     const running = await runContainer(pod, "sleeper", "sleep 1000");
