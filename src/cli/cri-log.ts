@@ -9,6 +9,8 @@
  * what comes out.
  */
 
+import { parseCriLogLine } from "../runtime/linux/cri-log-line.ts";
+
 export type LogStream = "stdout" | "stderr";
 
 /** One record of the file. */
@@ -25,18 +27,8 @@ export type LogLine = {
 
 /** Parses one record (without its "\n"); undefined when it is not in the CRI format. */
 export function parseCriLogRecord(line: string): CriLogRecord | undefined {
-  const s1 = line.indexOf(" ");
-  if (s1 <= 0) return undefined;
-  const s2 = line.indexOf(" ", s1 + 1);
-  if (s2 < 0) return undefined;
-  const stream = line.slice(s1 + 1, s2);
-  if (stream !== "stdout" && stream !== "stderr") return undefined;
-  const s3 = line.indexOf(" ", s2 + 1);
-  // An empty text may be written without the separating space.
-  const tags = s3 < 0 ? line.slice(s2 + 1) : line.slice(s2 + 1, s3);
-  const text = s3 < 0 ? "" : line.slice(s3 + 1);
-  if (tags === "") return undefined;
-  return { time: line.slice(0, s1), stream, partial: tags.split(":").includes("P"), text };
+  const rec = parseCriLogLine(line);
+  return rec && { time: rec.time, stream: rec.stream, partial: rec.partial, text: rec.content };
 }
 
 /**

@@ -176,6 +176,19 @@ export class ContainerManager {
     return this.#refresh(rec);
   }
 
+  /**
+   * The container, or undefined when there is none: Stop and Remove succeed for unknown
+   * ids (api.proto: they must be idempotent).
+   */
+  async #findForIdempotent(idOrPrefix: string): Promise<ContainerRecord | undefined> {
+    try {
+      return await this.get(idOrPrefix);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   /** Folds in an exit conmon recorded that the store does not know of yet. */
   async #refresh(rec: ContainerRecord): Promise<ContainerRecord> {
     if (rec.state !== "running") return rec;
@@ -238,13 +251,8 @@ export class ContainerManager {
    * `timeoutSec`. Idempotent; an unknown id is fine (api.proto).
    */
   async stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
-    let rec: ContainerRecord;
-    try {
-      rec = await this.get(idOrPrefix);
-    } catch (err) {
-      if (err instanceof NotFoundError) return;
-      throw err;
-    }
+    const rec = await this.#findForIdempotent(idOrPrefix);
+    if (!rec) return;
     await this.#lock.run(rec.id, async () => {
       const cur = await this.#refresh(this.ctx.store.containers.get(rec.id));
       const handler = this.#handlerOf(cur);
@@ -269,13 +277,8 @@ export class ContainerManager {
    * is running, the container must be forcibly removed"). Idempotent.
    */
   async remove(idOrPrefix: string): Promise<void> {
-    let rec: ContainerRecord;
-    try {
-      rec = await this.get(idOrPrefix);
-    } catch (err) {
-      if (err instanceof NotFoundError) return;
-      throw err;
-    }
+    const rec = await this.#findForIdempotent(idOrPrefix);
+    if (!rec) return;
     if (rec.state === "running" || rec.state === "created") await this.stop(rec.id, 0);
     await this.#lock.run(rec.id, async () => {
       if (!this.ctx.store.containers.find(rec.id)) return;

@@ -1,20 +1,13 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { RemovePodSandboxRequest, RemovePodSandboxResponseSchema } from "../gen/runtime/v1/api_pb.ts";
-import { InvalidArgumentError, NotFoundError } from "../errors.ts";
 import type { Pods } from "./context.ts";
+import { sandboxIdForIdempotent } from "./sandbox-id.ts";
 
-/** RemovePodSandbox. Idempotent: an unknown id is fine (api.proto). */
+/** RemovePodSandbox: idempotent, and an unknown id is not an error (api.proto). */
 export function createRemovePodSandbox(pods: Pods) {
   return async (req: RemovePodSandboxRequest): Promise<MessageInitShape<typeof RemovePodSandboxResponseSchema>> => {
-    if (req.podSandboxId === "") throw new InvalidArgumentError("pod_sandbox_id", "is required");
-    let id: string;
-    try {
-      id = pods.sandboxes.get(req.podSandboxId).id;
-    } catch (err) {
-      if (err instanceof NotFoundError) return {};
-      throw err;
-    }
-    await pods.sandboxes.remove(id);
+    const id = sandboxIdForIdempotent(pods, req.podSandboxId);
+    if (id) await pods.sandboxes.remove(id);
     return {};
   };
 }

@@ -10,7 +10,7 @@ describe("parseCriLogRecord", () => {
     { desc: "spaces inside the text are kept as they are", line: `${T} stdout F  two  spaces `, want: { time: T, stream: "stdout", partial: false, text: " two  spaces " } },
     { desc: "an empty text may come with its separator", line: `${T} stdout F `, want: { time: T, stream: "stdout", partial: false, text: "" } },
     { desc: "an empty text may come without its separator", line: `${T} stdout F`, want: { time: T, stream: "stdout", partial: false, text: "" } },
-    { desc: "tags are colon-separated and P among them makes it partial", line: `${T} stdout X:P text`, want: { time: T, stream: "stdout", partial: true, text: "text" } },
+    { desc: "the first of colon-separated tags says partial or full, as the kubelet reads it", line: `${T} stdout P:x text`, want: { time: T, stream: "stdout", partial: true, text: "text" } },
     { desc: "an unknown stream is not a record", line: `${T} stdin F text`, want: undefined },
     { desc: "a line without tags is not a record", line: `${T} stdout`, want: undefined },
     { desc: "plain text is not a record", line: "hello", want: undefined },
