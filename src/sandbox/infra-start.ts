@@ -6,7 +6,8 @@ import * as fs from "node:fs";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { mountRootfs } from "../container/mounts.ts";
 import { buildSpec } from "../oci/build.ts";
-import { withMounts } from "../oci/opts/mounts.ts";
+import { withMounts, withoutMount } from "../oci/opts/mounts.ts";
+import type { NamedOpt } from "../oci/spec-opts.ts";
 import { sandboxSpecOpts } from "../oci/sandbox.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import type { ProcessIdentity } from "../runtime/linux/process-identity.ts";
@@ -24,7 +25,11 @@ export async function startInfra(
   s: { id: string; config: PodSandboxConfig; handler: RuntimeHandler; infra: InfraPlan; paths: SandboxPaths; pins: Partial<Record<NamespaceKind, string>>; hostIpc: boolean },
 ): Promise<ProcessIdentity> {
   const { id, config, handler, infra, paths: p, pins } = s;
-  if (infra.image) mountRootfs(ctx.platform, { lowers: infra.image.lowers, target: p.rootfs, emptyLower: `${p.bundle}/empty` });
+  // A writable layer even though the process sees its root read-only: the runtime must
+  // create mount points (/etc/resolv.conf, /dev/shm...) before it remounts the root ro.
+  if (infra.image) {
+    mountRootfs(ctx.platform, { lowers: infra.image.lowers, upper: `${p.bundle}/upper`, work: `${p.bundle}/work`, target: p.rootfs, emptyLower: `${p.bundle}/empty` });
+  }
   else fs.mkdirSync(p.rootfs, { recursive: true });
   const opts = sandboxSpecOpts({
     id,
@@ -39,7 +44,11 @@ export async function startInfra(
     resolvConf: p.resolvConf,
     seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),
   });
-  const spec = buildSpec(handler.baseSpec, [...opts, ["withInfraMounts", withMounts(infra.process.mounts)]]);
+  const spec = buildSpec(handler.baseSpec, [
+    ...opts,
+    ...infra.process.unneededMounts.map((m): NamedOpt => [`withoutMount(${m})`, withoutMount(m)]),
+    ["withInfraMounts", withMounts(infra.process.mounts)],
+  ]);
   spec.root = { path: p.rootfs, readonly: true };
   fs.writeFileSync(`${p.bundle}/config.json`, JSON.stringify(spec));
   return handler.runtime.runDetached(id, p.bundle);

@@ -15,7 +15,16 @@ export type InfraProcess = {
   cwd: string;
   /** Extra mounts for the infra spec. */
   mounts: Mount[];
+  /** Base spec mounts the infra process has no use for; each one costs the runtime time. */
+  unneededMounts: string[];
 };
+
+/**
+ * catatonit reads no files and talks to no devices: of the base spec's mounts it needs
+ * none but /proc and /dev. Leaving out sysfs, the cgroup fs, mqueue and devpts takes
+ * about 5 ms off each pod start (measured with runc 1.1.5) and exposes less.
+ */
+const UNNEEDED_BY_CATATONIT = ["/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/pts"];
 
 /** The built-in infra: catatonit in pause mode (`-P`), which waits for a signal and exits. */
 export function hostInfra(infraPath: string): InfraProcess {
@@ -24,6 +33,7 @@ export function hostInfra(infraPath: string): InfraProcess {
     env: [],
     cwd: "/",
     mounts: [{ destination: INFRA_BINARY_PATH, type: "bind", source: infraPath, options: ["bind", "ro", "nosuid", "nodev"] }],
+    unneededMounts: UNNEEDED_BY_CATATONIT,
   };
 }
 
@@ -35,5 +45,7 @@ export function imageInfra(image: ImageConfig): InfraProcess {
     env: [...(c.env ?? [])],
     cwd: c.workingDir || "/",
     mounts: [],
+    // An image's pause process is not ours to second-guess: it keeps the base mounts.
+    unneededMounts: [],
   };
 }
