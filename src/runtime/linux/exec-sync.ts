@@ -43,7 +43,7 @@ export async function execSync(
     }
     fs.writeFileSync(path.join(execDir, "process.json"), JSON.stringify(execProcessSpec(containerProcess, proc)));
     const args = conmonExecArgs(opts, { id, execDir, execId, timeoutMs, tty: proc.tty ?? false });
-    const conmon = await spawnConmon(opts, args);
+    const conmon = await spawnConmon(opts, args, execDir);
     let timedOut = false;
     let exitCode: number;
     try {

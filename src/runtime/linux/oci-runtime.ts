@@ -124,7 +124,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       // a stale exit file from an earlier container with this id would read as "exited"
       fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
       for (const f of ["exit", "oom"]) fs.rmSync(path.join(req.dir, f), { force: true });
-      const conmon = await spawnConmon(opts, conmonArgs(opts, req));
+      const conmon = await spawnConmon(opts, conmonArgs(opts, req), req.dir);
       let msg;
       try {
         msg = await conmon.sync.next(req.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS);

@@ -15,10 +15,15 @@ export type SpawnedConmon = {
   stderrText(): string;
 };
 
-export async function spawnConmon(opts: OciRuntimeOptions, args: string[]): Promise<SpawnedConmon> {
+/**
+ * `cwd` matters: conmon writes some files (an `oom` marker among them) relative to its
+ * working directory, so it runs in the container's own dir, never in skiff's.
+ */
+export async function spawnConmon(opts: OciRuntimeOptions, args: string[], cwd: string): Promise<SpawnedConmon> {
   opts.log?.debug("conmon", opts.conmonPath, args.join(" "));
   const proc = Bun.spawn([opts.conmonPath, ...args], {
     stdio: ["ignore", "ignore", "pipe", "pipe"],
+    cwd,
     env: { ...process.env, _OCI_SYNCPIPE: "3" },
   });
   const fd = proc.stdio[3];

@@ -170,6 +170,8 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     });
     const s = await exitedStatus(id);
     expect(s.reason).toBe("OOMKilled");
+    // conmon writes an "oom" marker relative to its working dir: never skiff's own.
+    expect(fs.existsSync(path.join(process.cwd(), "oom"))).toBe(false);
   });
 
   test("StopContainer with a timeout kills a process that ignores SIGTERM; Stop and Remove are idempotent", async () => {
