@@ -6,9 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { clone, fromJson, toJson } from "@bufbuild/protobuf";
-import type { ContainerConfig } from "../gen/runtime/v1/api_pb.ts";
-import { ContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
+import { clone, create, fromJson, toJson } from "@bufbuild/protobuf";
+import type { ContainerConfig, LinuxContainerResources } from "../gen/runtime/v1/api_pb.ts";
+import { ContainerConfigSchema, LinuxContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
+import { toOciResources } from "../oci/opts/resources.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { buildSpec } from "../oci/build.ts";
 import { deviceHostPaths } from "../oci/devices.ts";
@@ -284,6 +285,29 @@ export class ContainerManager {
       if (!this.ctx.store.containers.find(rec.id)) return;
       await this.#teardown(rec.id, this.#handlerOf(rec));
       this.ctx.store.containers.delete(rec.id);
+    });
+  }
+
+  /**
+   * UpdateContainerResources: new cgroup limits for a created or running container (the
+   * kubelet's in-place resize), applied by the runtime, then kept in the stored config so
+   * ContainerStatus reports them.
+   */
+  async updateResources(idOrPrefix: string, linux: LinuxContainerResources | undefined): Promise<void> {
+    if (!linux) throw new InvalidArgumentError("linux", "is required on Linux");
+    const resources = toOciResources(linux, "linux");
+    const rec = await this.get(idOrPrefix);
+    await this.#lock.run(rec.id, async () => {
+      const cur = await this.#refresh(this.ctx.store.containers.get(rec.id));
+      if (cur.state !== "created" && cur.state !== "running") {
+        throw new FailedPreconditionError(`container "${rec.id}" is ${cur.state}: only a created or running container can be updated`);
+      }
+      const handler = this.#handlerOf(cur);
+      if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+      await handler.runtime.update(rec.id, resources);
+      const config = containerConfigOf(cur);
+      config.linux = { ...(config.linux ?? create(LinuxContainerConfigSchema)), resources: linux };
+      this.ctx.store.containers.update(rec.id, { config: toJson(ContainerConfigSchema, config) as JsonObject });
     });
   }
 

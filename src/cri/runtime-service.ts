@@ -18,6 +18,7 @@ import { NotSupportedError } from "../errors.ts";
 import { createContainerStatus } from "./container-status.ts";
 import { createCreateContainer } from "./container-create.ts";
 import { createExecSync } from "./container-exec-sync.ts";
+import { createUpdateContainerResources } from "./container-update-resources.ts";
 import { createListContainers, createStreamContainers } from "./container-list.ts";
 import { createRemoveContainer } from "./container-remove.ts";
 import { createStartContainer } from "./container-start.ts";
@@ -64,6 +65,7 @@ function podHandlers(pods: Pods) {
     listContainers: createListContainers(pods),
     streamContainers: createStreamContainers(pods),
     execSync: createExecSync(pods),
+    updateContainerResources: createUpdateContainerResources(pods),
   };
 }
 

@@ -32,6 +32,7 @@ const BUILT = new Set([
   "StreamContainers",
   "ContainerStatus",
   "ExecSync",
+  "UpdateContainerResources",
 ]);
 
 let d: Daemon;

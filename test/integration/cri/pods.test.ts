@@ -174,6 +174,20 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(fs.existsSync(path.join(process.cwd(), "oom"))).toBe(false);
   });
 
+  test("UpdateContainerResources changes a running container's memory limit and ContainerStatus reports it", async () => {
+    const pod = await runPod("resize");
+    const id = await runContainer(pod, "sleeper", "sleep 1000", { linux: { resources: { memory_limit_in_bytes: 64 * 1024 * 1024 } } });
+    await call("UpdateContainerResources", { container_id: id, linux: { memory_limit_in_bytes: 96 * 1024 * 1024 } });
+    expect(Number((await statusOf(id)).resources.linux.memory_limit_in_bytes)).toBe(96 * 1024 * 1024);
+    const limit = await call("ExecSync", { container_id: id, cmd: ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"], timeout: 10 });
+    expect(limit.exit_code).toBe(0);
+    expect(Buffer.from(limit.stdout).toString().trim()).toBe(String(96 * 1024 * 1024));
+    const bad = await codeOf(call("UpdateContainerResources", { container_id: id, linux: { cpu_shares: -4 } }));
+    expect(bad.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(bad.details).toContain("linux.cpu_shares");
+    expect((await codeOf(call("UpdateContainerResources", { container_id: "feedfacefeed", linux: {} }))).code).toBe(GrpcStatus.NOT_FOUND);
+  });
+
   test("StopContainer with a timeout kills a process that ignores SIGTERM; Stop and Remove are idempotent", async () => {
     const pod = await runPod("stubborn");
     const id = await runContainer(pod, "ignore", "trap '' TERM; sleep 1000 & wait");
