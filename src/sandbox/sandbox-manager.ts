@@ -197,6 +197,22 @@ export class SandboxManager {
     });
   }
 
+  /**
+   * CNI CHECK of a pod found running after a restart: a network that changed while skiff
+   * was down is logged for the operator. It does not fail the pod: some plugins (portmap
+   * 1.1.1 with host ports) fail CHECK on healthy pods.
+   */
+  async #checkNetwork(rec: SandboxRecord): Promise<void> {
+    const config = sandboxConfigOf(rec);
+    if (modes(config).hostNet) return;
+    try {
+      await this.ctx.network.check(podNetworkRequest(rec.id, config, this.paths(rec.id).pin("net")));
+      this.ctx.log.debug(`network check of sandbox "${rec.id}" ok`);
+    } catch (err) {
+      this.ctx.log.warn(`network check of sandbox "${rec.id}" after restart: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   /** SIGKILL to the infra process (it holds nothing), then wait for it to be gone. */
   async #killInfra(rec: SandboxRecord, handler: RuntimeHandler): Promise<void> {
     await handler.runtime.kill(rec.id, "KILL").catch((err) => this.ctx.log.debug(`kill infra of "${rec.id}": ${String(err)}`));
@@ -253,8 +269,8 @@ export class SandboxManager {
           this.ctx.store.sandboxes.delete(rec.id);
         } else if (rec.state === "removing") {
           await this.remove(rec.id);
-        } else {
-          this.#refresh(rec);
+        } else if (this.#refresh(rec).state === "ready") {
+          await this.#checkNetwork(rec);
         }
       } catch (err) {
         this.ctx.log.error(`recover sandbox "${rec.id}": ${String(err)}`);

@@ -140,6 +140,31 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(Buffer.from(fail.stderr).toString()).toBe("err\n");
   });
 
+  test("security context reaches the process: RuntimeDefault seccomp, run_as_user, dropped capabilities, read-only rootfs", async () => {
+    const pod = await runPod("confined");
+    const id = await runContainer(pod, "locked", "sleep 1000", {
+      linux: {
+        security_context: {
+          seccomp: { profile_type: "RuntimeDefault" },
+          run_as_user: { value: 1234 },
+          capabilities: { drop_capabilities: ["ALL"] },
+          readonly_rootfs: true,
+        },
+      },
+    });
+    const run = async (script: string) => {
+      const r = await call("ExecSync", { container_id: id, cmd: ["sh", "-c", script], timeout: 10 });
+      return { code: r.exit_code, out: Buffer.from(r.stdout).toString().trim() };
+    };
+    expect((await run("grep Seccomp: /proc/self/status")).out).toMatch(/Seccomp:\s+2/);
+    expect((await run("id -u")).out).toBe("1234");
+    expect((await run("grep CapEff: /proc/self/status")).out).toMatch(/CapEff:\s+0+$/);
+    expect((await run("touch /newfile")).code).not.toBe(0);
+    // The pod's files are mounted in and /dev/shm is the pod's.
+    expect((await run("cat /etc/hostname")).out).toBe("confined");
+    expect((await run("grep -c ' /dev/shm ' /proc/mounts")).out).toBe("1");
+  });
+
   test("ExecSync past its timeout is killed and answers DeadlineExceeded", async () => {
     const pod = await runPod("slow");
     const c = await runContainer(pod, "sleeper", "sleep 1000");
@@ -284,6 +309,8 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(q.state).toBe("CONTAINER_EXITED");
     expect(q.exit_code).toBe(4);
     const r = await call("ExecSync", { container_id: running, cmd: ["echo", "still here"], timeout: 10 });
+    // Recovery ran CNI CHECK on the pod's network, and it passed (no host ports here).
+    expect(d.output()).toContain(`network check of sandbox "${pod}" ok`);
     expect(Buffer.from(r.stdout).toString()).toBe("still here\n");
   }, 60_000);
 
