@@ -38,24 +38,9 @@ function commonArgs(opts: OciRuntimeOptions): string[] {
 export function conmonArgs(opts: OciRuntimeOptions, req: CreateRequest): string[] {
   const args = [
     ...commonArgs(opts),
-    "-c",
-    req.id,
-    "-u",
-    req.id,
-    "-n",
-    req.id,
-    "-b",
-    req.dir,
-    "-p",
-    path.join(req.dir, "pidfile"),
-    "-P",
-    path.join(req.dir, "conmon.pid"),
-    "--exit-dir",
-    opts.exitDir,
+    ...processArgs({ id: req.id, uuid: req.id, dir: req.dir, exitDir: opts.exitDir, logPath: req.logPath }),
     "--persist-dir",
     req.dir,
-    "-l",
-    `k8s-file:${req.logPath}`,
   ];
   if (req.logSizeMax !== undefined && req.logSizeMax > 0) args.push("--log-size-max", String(req.logSizeMax));
   if (opts.systemdCgroup) args.push("-s");
@@ -66,6 +51,24 @@ export function conmonArgs(opts: OciRuntimeOptions, req: CreateRequest): string[
     if (!req.stdinOnce) args.push("--leave-stdin-open");
   }
   return args;
+}
+
+/**
+ * What names one conmon-monitored process: container id, conmon's own id for it (the
+ * container id, or an exec's id), its dir with conmon's pid files, where the exit code
+ * goes and where its output is logged in the CRI format.
+ */
+function processArgs(p: { id: string; uuid: string; dir: string; exitDir: string; logPath: string }): string[] {
+  return [
+    "-c", p.id,
+    "-u", p.uuid,
+    "-n", p.id,
+    "-b", p.dir,
+    "-p", path.join(p.dir, "pidfile"),
+    "-P", path.join(p.dir, "conmon.pid"),
+    "--exit-dir", p.exitDir,
+    "-l", `k8s-file:${p.logPath}`,
+  ];
 }
 
 export type ExecArgsRequest = {
@@ -81,22 +84,7 @@ export type ExecArgsRequest = {
 export function conmonExecArgs(opts: OciRuntimeOptions, req: ExecArgsRequest): string[] {
   const args = [
     ...commonArgs(opts),
-    "-c",
-    req.id,
-    "-u",
-    req.execId,
-    "-n",
-    req.id,
-    "-b",
-    req.execDir,
-    "-p",
-    path.join(req.execDir, "pidfile"),
-    "-P",
-    path.join(req.execDir, "conmon.pid"),
-    "--exit-dir",
-    req.execDir,
-    "-l",
-    `k8s-file:${path.join(req.execDir, "log")}`,
+    ...processArgs({ id: req.id, uuid: req.execId, dir: req.execDir, exitDir: req.execDir, logPath: path.join(req.execDir, "log") }),
     "-e",
     "--exec-process-spec",
     path.join(req.execDir, "process.json"),
