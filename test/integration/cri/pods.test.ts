@@ -74,6 +74,8 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     } finally {
       undoNetwork();
       await reg?.stop();
+      if (d) fs.rmSync(d.dir, { recursive: true, force: true });
+      if (logs) fs.rmSync(path.dirname(logs), { recursive: true, force: true });
     }
   }, 120_000);
 

@@ -35,6 +35,7 @@ describe.skipIf(!isRoot)("sandbox image", () => {
       undoNetwork();
       await reg?.stop();
       fs.rmSync(dir, { recursive: true, force: true });
+      if (d) fs.rmSync(d.dir, { recursive: true, force: true });
     }
   });
 
