@@ -311,6 +311,19 @@ export class ContainerManager {
     });
   }
 
+  /**
+   * ReopenContainerLog: conmon reopens the log path, creating a new file after the kubelet
+   * renamed the old one away. Only a running container has a log to reopen (api.proto:
+   * on error no new file may be created, so nothing is touched first).
+   */
+  async reopenLog(idOrPrefix: string): Promise<void> {
+    const rec = await this.get(idOrPrefix);
+    if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is ${rec.state}, not running`);
+    const handler = this.#handlerOf(rec);
+    if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+    handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle);
+  }
+
   /** ExecSync: runs `cmd` in the running container, killed at the deadline. */
   async execSync(idOrPrefix: string, cmd: string[], timeoutSec: number): Promise<ExecResult> {
     if (cmd.length === 0) throw new InvalidArgumentError("cmd", "is required");

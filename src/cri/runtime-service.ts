@@ -19,6 +19,7 @@ import { createContainerStatus } from "./container-status.ts";
 import { createCreateContainer } from "./container-create.ts";
 import { createExecSync } from "./container-exec-sync.ts";
 import { createUpdateContainerResources } from "./container-update-resources.ts";
+import { createReopenContainerLog } from "./container-reopen-log.ts";
 import { createListContainers, createStreamContainers } from "./container-list.ts";
 import { createRemoveContainer } from "./container-remove.ts";
 import { createStartContainer } from "./container-start.ts";
@@ -66,6 +67,7 @@ function podHandlers(pods: Pods) {
     streamContainers: createStreamContainers(pods),
     execSync: createExecSync(pods),
     updateContainerResources: createUpdateContainerResources(pods),
+    reopenContainerLog: createReopenContainerLog(pods),
   };
 }
 

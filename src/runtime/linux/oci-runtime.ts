@@ -16,6 +16,7 @@ import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
 import { runDetached } from "./run-detached.ts";
+import { requestLogReopen } from "./conmon-ctl.ts";
 import type { ProcessIdentity } from "./process-identity.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 
@@ -62,6 +63,8 @@ export interface OciRuntime {
   start(id: string): Promise<void>;
   /** Create and start in one call with no conmon (a pod's infra process); see run-detached.ts. */
   runDetached(id: string, dir: string): Promise<ProcessIdentity>;
+  /** Makes conmon reopen the container's log file (after the kubelet rotated it). */
+  reopenLog(id: string, dir: string): void;
   /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   /**
@@ -146,6 +149,11 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       }
       opts.log?.debug(`created container "${req.id}" pid ${msg.data} conmon ${conmonPid}`);
       return { pid: msg.data, conmonPid };
+    },
+
+    reopenLog(id, dir) {
+      checkId(id);
+      requestLogReopen(id, dir);
     },
 
     runDetached(id, dir) {

@@ -33,6 +33,7 @@ const BUILT = new Set([
   "ContainerStatus",
   "ExecSync",
   "UpdateContainerResources",
+  "ReopenContainerLog",
 ]);
 
 let d: Daemon;

@@ -215,6 +215,24 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect((await codeOf(call("UpdateContainerResources", { container_id: "feedfacefeed", linux: {} }))).code).toBe(GrpcStatus.NOT_FOUND);
   });
 
+  test("ReopenContainerLog starts a new log file after the old one was renamed away", async () => {
+    const pod = await runPod("rotated");
+    const id = await runContainer(pod, "ticker", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done");
+    const logPath = (await statusOf(id)).log_path;
+    await waitFor("first lines", async () => (fs.existsSync(logPath) && fs.readFileSync(logPath, "utf8").includes("tick 2") ? true : undefined));
+    fs.renameSync(logPath, `${logPath}.1`);
+    await call("ReopenContainerLog", { container_id: id });
+    const fresh = await waitFor("lines in the new file", async () => {
+      const text = fs.existsSync(logPath) ? fs.readFileSync(logPath, "utf8") : "";
+      return / stdout F tick \d+$/m.test(text) ? text : undefined;
+    });
+    expect(fresh).not.toContain(" tick 1\n");
+    expect(fs.readFileSync(`${logPath}.1`, "utf8")).toContain(" stdout F tick 1\n");
+    await call("StopContainer", { container_id: id, timeout: 0 });
+    const err = await codeOf(call("ReopenContainerLog", { container_id: id }));
+    expect(err.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+  });
+
   test("StopContainer with a timeout kills a process that ignores SIGTERM; Stop and Remove are idempotent", async () => {
     const pod = await runPod("stubborn");
     const id = await runContainer(pod, "ignore", "trap '' TERM; sleep 1000 & wait");
