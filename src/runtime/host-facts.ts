@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readOr } from "./read-or.ts";
 
 export type CgroupDriver = "systemd" | "cgroupfs";
 export type CgroupLayout = "v1" | "v2" | "hybrid" | "none";
@@ -29,14 +30,6 @@ function hasCapability(root: string, cap: bigint): boolean {
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
   if (!m?.[1]) return false;
   return ((BigInt(`0x${m[1]}`) >> cap) & 1n) === 1n;
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return fallback;
-  }
 }
 
 /** Works out the cgroup layout from the mount table. */

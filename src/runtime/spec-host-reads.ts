@@ -8,14 +8,7 @@ import type { DeviceInfo } from "../oci/devices.ts";
 import type { SpecHostFacts } from "../oci/host.ts";
 import { type SeccompFields, seccompLocalhostPath } from "../oci/seccomp-profile.ts";
 import type { HostFacts } from "./host-facts.ts";
-
-function readIfPresent(path: string): string | undefined {
-  try {
-    return fs.readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
+import { readOr } from "./read-or.ts";
 
 /** The Go/OCI name of this process's architecture. */
 function ociArch(): string | undefined {
@@ -27,8 +20,8 @@ export function readSpecHostFacts(facts: Pick<HostFacts, "cgroupDriver" | "canLo
   return {
     cgroupDriver: facts.cgroupDriver,
     canLowerOomScoreAdj: facts.canLowerOomScoreAdj,
-    ownOomScoreAdj: Number.parseInt(readIfPresent("/proc/self/oom_score_adj") ?? "0", 10) || 0,
-    apparmor: (readIfPresent("/sys/module/apparmor/parameters/enabled") ?? "N").trim() === "Y",
+    ownOomScoreAdj: Number.parseInt(readOr("/proc/self/oom_score_adj", "0"), 10) || 0,
+    apparmor: readOr("/sys/module/apparmor/parameters/enabled", "N").trim() === "Y",
     selinux: fs.existsSync("/sys/fs/selinux/enforce"),
     arch: ociArch(),
   };
@@ -60,6 +53,6 @@ export function statDevices(paths: readonly string[]): Record<string, DeviceInfo
  */
 export function readSeccompLocalhost(sc: SeccompFields | undefined, field: string): Record<string, string> | undefined {
   const p = seccompLocalhostPath(sc, field);
-  const text = p === undefined ? undefined : readIfPresent(p);
+  const text = p === undefined ? undefined : readOr(p, undefined);
   return p !== undefined && text !== undefined ? { [p]: text } : undefined;
 }

@@ -13,6 +13,7 @@ import { NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.
 import { NotFoundError } from "../errors.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
+import { readOr } from "../runtime/read-or.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
@@ -122,8 +123,8 @@ export class SandboxManager {
 
     const hostname = hostNet ? os.hostname() : config.hostname;
     fs.writeFileSync(p.hostname, hostnameFile(hostname), { mode: 0o644 });
-    fs.writeFileSync(p.resolvConf, hasDnsConfig(config.dnsConfig) ? resolvConfFile(config.dnsConfig) : readHost("/etc/resolv.conf"), { mode: 0o644 });
-    fs.writeFileSync(p.hosts, hostNet ? readHost("/etc/hosts") : podHostsFile(hostname, []), { mode: 0o644 });
+    fs.writeFileSync(p.resolvConf, hasDnsConfig(config.dnsConfig) ? resolvConfFile(config.dnsConfig) : readOr("/etc/resolv.conf", ""), { mode: 0o644 });
+    fs.writeFileSync(p.hosts, hostNet ? readOr("/etc/hosts", "") : podHostsFile(hostname, []), { mode: 0o644 });
 
     t.mark("files");
     // CNI and the infra process need only the pinned namespaces: do both at once.
@@ -276,13 +277,5 @@ export class SandboxManager {
         this.ctx.log.error(`recover sandbox "${rec.id}": ${String(err)}`);
       }
     }
-  }
-}
-
-function readHost(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
   }
 }

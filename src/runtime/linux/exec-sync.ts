@@ -17,6 +17,8 @@ import type { ExecResult, OciRuntimeOptions } from "./oci-runtime.ts";
 import { runtimeErrorMessage } from "./runtime-error.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { DEFAULT_SOCKET_DIR } from "./conmon-args.ts";
+import { processIdentity } from "./process-identity.ts";
+import { readOr, readPid } from "../read-or.ts";
 
 /** How long past the caller's deadline to wait for conmon's report before killing it ourselves. */
 const GRACE_MS = 10_000;
@@ -69,15 +71,15 @@ export async function execSync(
       await conmon.sync.close();
     }
     // conmon may still be flushing the log and setting up its fifos: let it finish first
-    const conmonPid = Number(readOr(path.join(execDir, "conmon.pid")).trim());
-    if (conmonPid > 0) await waitGone(conmonPid, CONMON_EXIT_WAIT_MS);
-    const log = readOr(path.join(execDir, "log"));
+    const conmonPid = readPid(path.join(execDir, "conmon.pid"));
+    if (conmonPid) await waitGone(conmonPid, CONMON_EXIT_WAIT_MS);
+    const log = readOr(path.join(execDir, "log"), "");
     const out = splitCriLog(log, maxOutputBytes);
     if (out.stdoutTruncated || out.stderrTruncated) opts.log?.debug(`exec in container "${id}": output truncated to ${maxOutputBytes} bytes`);
     return { stdout: out.stdout, stderr: out.stderr, exitCode, timedOut };
   } finally {
-    const conmonPid = Number(readOr(path.join(execDir, "conmon.pid")).trim());
-    if (conmonPid > 0) await waitGone(conmonPid, CONMON_EXIT_WAIT_MS);
+    const conmonPid = readPid(path.join(execDir, "conmon.pid"));
+    if (conmonPid) await waitGone(conmonPid, CONMON_EXIT_WAIT_MS);
     fs.rmSync(execDir, { recursive: true, force: true });
     fs.rmSync(path.join(opts.socketDir ?? DEFAULT_SOCKET_DIR, execId), { force: true });
   }
@@ -93,10 +95,7 @@ const CONMON_EXIT_WAIT_MS = 5000;
 async function waitGone(pid: number, maxMs: number): Promise<void> {
   const until = Date.now() + maxMs;
   while (Date.now() < until) {
-    const stat = readOr(`/proc/${pid}/stat`);
-    // state is the field after the parenthesised command name
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    if (!stat || state === "Z" || state === "X") return;
+    if (!processIdentity(pid)) return;
     await Bun.sleep(10);
   }
 }
@@ -106,13 +105,5 @@ function killQuietly(pid: number): void {
     process.kill(pid, "SIGKILL");
   } catch {
     // already gone
-  }
-}
-
-function readOr(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return "";
   }
 }

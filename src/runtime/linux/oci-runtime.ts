@@ -19,6 +19,7 @@ import { runDetached } from "./run-detached.ts";
 import { requestLogReopen } from "./conmon-ctl.ts";
 import type { ProcessIdentity } from "./process-identity.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
+import { readPid } from "../read-or.ts";
 
 export type OciRuntimeOptions = {
   /** Runtime handler name, for messages. */
@@ -252,15 +253,6 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     },
   };
   return runtime;
-}
-
-function readPid(file: string): number | undefined {
-  try {
-    const n = Number(fs.readFileSync(file, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals): void {

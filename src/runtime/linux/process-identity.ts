@@ -4,18 +4,14 @@
  * /proc/<pid>/stat, in clock ticks since boot). A zombie counts as gone: it has exited,
  * only its parent has not reaped it yet.
  */
-import * as fs from "node:fs";
+import { readOr } from "../read-or.ts";
 
 export type ProcessIdentity = { pid: number; startTime: string };
 
 /** State letter and start time from /proc/<pid>/stat, or undefined if there is no such process. */
 function readStat(pid: number, procRoot: string): { state: string; startTime: string } | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(`${procRoot}/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = readOr(`${procRoot}/${pid}/stat`, undefined);
+  if (text === undefined) return undefined;
   // The command name (field 2) is in parentheses and may hold spaces or ")".
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
   // rest[0] is field 3 (state); field 22 (starttime) is rest[19].

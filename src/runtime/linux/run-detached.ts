@@ -10,6 +10,7 @@ import type { OciRuntimeOptions } from "./oci-runtime.ts";
 import { type ProcessIdentity, processIdentity } from "./process-identity.ts";
 import { runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeArgv } from "./run-runtime.ts";
+import { readOr, readPid } from "../read-or.ts";
 
 /**
  * Runs the bundle in `dir` detached. The runtime's stdio is /dev/null: it hands its own
@@ -32,17 +33,4 @@ export async function runDetached(opts: OciRuntimeOptions, id: string, dir: stri
   await runRuntime(opts, ["delete", "--force", id]).catch(() => undefined);
   const why = runtimeErrorMessage(log, code === 0 ? "the process exited at once" : `exit status ${code}`);
   throw new Error(`${opts.handler} run container "${id}": ${why}`);
-}
-
-function readPid(file: string): number | undefined {
-  const n = Number(readOr(file, "").trim());
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch {
-    return fallback;
-  }
 }
