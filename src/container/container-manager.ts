@@ -27,7 +27,7 @@ import { newId } from "../sandbox/new-id.ts";
 import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager.ts";
 import { checkContainerConfig, resolveMountSources } from "./container-config-check.ts";
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
-import { imageConfigOf } from "./image-config.ts";
+import { imageConfigOf, layerPathsOf } from "./image-config.ts";
 import { mountRootfs, unmountAll } from "./mounts.ts";
 import { parseGroup, parsePasswd, resolveUser } from "./passwd.ts";
 import { readRootfsFile } from "./rootfs-file.ts";
@@ -108,7 +108,7 @@ export class ContainerManager {
       const t = stepTimer();
       try {
         const p = this.paths(id);
-        const lowers = image.chainId ? this.ctx.store.images.snapshotChain(image.chainId).map((s) => s.path) : [];
+        const lowers = layerPathsOf(this.ctx.store.images, image);
         fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
         fs.mkdirSync(p.bundle, { recursive: true, mode: 0o711 });
         mountRootfs(this.ctx.platform, { lowers, upper: p.upper, work: p.work, emptyLower: p.emptyLower, target: p.rootfs });
@@ -132,7 +132,7 @@ export class ContainerManager {
           host: this.ctx.specHost,
           hostname: fs.readFileSync(sp.hostname, "utf8").trim(),
           sandboxPaths: { hostname: sp.hostname, hosts: sp.hosts, resolvConf: sp.resolvConf, shm: ns.ipc ? sp.shm : "/dev/shm" },
-          namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc ?? undefined, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },
+          namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },
           cgroupParent: sandboxConfig.linux?.cgroupParent ?? "",
           user,
           seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),
@@ -147,7 +147,9 @@ export class ContainerManager {
         const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
         const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
         t.mark("runtime");
-        this.ctx.store.containers.updateState(id, "created", { info: { pid, conmonPid, chainId: image.chainId }, expect: ["creating"] });
+        // The process user is kept for ContainerStatus, which must not read the bundle per call.
+        const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null };
+        this.ctx.store.containers.updateState(id, "created", { info: created, expect: ["creating"] });
         t.mark("store");
         this.ctx.log.debug(`create container "${id}": ${t.summary()}`);
       } catch (err) {
@@ -203,6 +205,13 @@ export class ContainerManager {
     return sandbox ? this.ctx.handlers.get(sandbox.runtimeHandler) : undefined;
   }
 
+  /** The handler of a container that must act now. @throws FailedPreconditionError */
+  #requireHandler(rec: ContainerRecord): RuntimeHandler {
+    const handler = this.#handlerOf(rec);
+    if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+    return handler;
+  }
+
   #recordExit(id: string, exit: ExitInfo): ContainerRecord {
     const cur = this.ctx.store.containers.get(id);
     if (cur.state === "exited") return cur;
@@ -227,8 +236,7 @@ export class ContainerManager {
     await this.#lock.run(rec.id, async () => {
       const cur = this.ctx.store.containers.get(rec.id);
       if (cur.state !== "created") throw new FailedPreconditionError(`container "${rec.id}" is ${cur.state}, not created`);
-      const handler = this.#handlerOf(cur);
-      if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+      const handler = this.#requireHandler(cur);
       // Taken before the start: a short-lived process can exit before `start` returns.
       const startedAt = this.ctx.clock();
       try {
@@ -302,8 +310,7 @@ export class ContainerManager {
       if (cur.state !== "created" && cur.state !== "running") {
         throw new FailedPreconditionError(`container "${rec.id}" is ${cur.state}: only a created or running container can be updated`);
       }
-      const handler = this.#handlerOf(cur);
-      if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+      const handler = this.#requireHandler(cur);
       await handler.runtime.update(rec.id, resources);
       const config = containerConfigOf(cur);
       config.linux = { ...(config.linux ?? create(LinuxContainerConfigSchema)), resources: linux };
@@ -319,8 +326,7 @@ export class ContainerManager {
   async reopenLog(idOrPrefix: string): Promise<void> {
     const rec = await this.get(idOrPrefix);
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is ${rec.state}, not running`);
-    const handler = this.#handlerOf(rec);
-    if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
+    const handler = this.#requireHandler(rec);
     handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle);
   }
 
@@ -330,16 +336,9 @@ export class ContainerManager {
     if (timeoutSec < 0) throw new InvalidArgumentError("timeout", `${timeoutSec} is negative`);
     const rec = await this.get(idOrPrefix);
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is not running`);
-    const handler = this.#handlerOf(rec);
-    if (!handler) throw new FailedPreconditionError(`container "${rec.id}" has no runtime handler`);
-    const spec = JSON.parse(fs.readFileSync(path.join(this.paths(rec.id).bundle, "config.json"), "utf8")) as Spec;
-    return handler.runtime.execSync(
-      rec.id,
-      this.paths(rec.id).bundle,
-      { args: cmd, env: spec.process?.env, cwd: spec.process?.cwd, user: spec.process?.user },
-      timeoutSec * 1000,
-      EXEC_SYNC_MAX_OUTPUT,
-    );
+    const handler = this.#requireHandler(rec);
+    // The runtime takes env, cwd, user and privileges from the container's own config.json.
+    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
   }
 
   /** The containers, their exits folded in. */

@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ContainerStatusRequest, ContainerStatusResponseSchema } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import type { Spec } from "../oci/spec.ts";
+import type { Spec, User } from "../oci/spec.ts";
 import type { Pods } from "./context.ts";
 import { toCriContainerStatus } from "./pod-convert.ts";
 
@@ -10,16 +10,16 @@ export function createContainerStatus(pods: Pods) {
   return async (req: ContainerStatusRequest): Promise<MessageInitShape<typeof ContainerStatusResponseSchema>> => {
     if (req.containerId === "") throw new InvalidArgumentError("container_id", "is required");
     const rec = await pods.containers.get(req.containerId);
-    let spec: Spec | undefined;
-    try {
-      spec = JSON.parse(await Bun.file(`${pods.containers.paths(rec.id).bundle}/config.json`).text()) as Spec;
-    } catch {
-      spec = undefined;
-    }
     const info: Record<string, string> = {};
     if (req.verbose) {
+      let spec: Spec | undefined;
+      try {
+        spec = JSON.parse(await Bun.file(`${pods.containers.paths(rec.id).bundle}/config.json`).text()) as Spec;
+      } catch {
+        spec = undefined;
+      }
       info.info = JSON.stringify({ sandboxID: rec.sandboxId, pid: (rec.info as { pid?: number }).pid, runtimeSpec: spec, config: rec.config });
     }
-    return { status: toCriContainerStatus(rec, spec?.process?.user), info };
+    return { status: toCriContainerStatus(rec, (rec.info as { user?: User | null }).user ?? undefined), info };
   };
 }

@@ -18,7 +18,7 @@ import { stepTimer } from "../runtime/step-timer.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
 import { mountShm, unmountAll } from "../container/mounts.ts";
-import { imageConfigOf } from "../container/image-config.ts";
+import { imageConfigOf, layerPathsOf } from "../container/image-config.ts";
 import { hostInfra, imageInfra } from "./infra.ts";
 import { type InfraPlan, startInfra } from "./infra-start.ts";
 import { podNetworkRequest } from "./pod-network-request.ts";
@@ -100,8 +100,7 @@ export class SandboxManager {
     const ref = this.ctx.config.image.sandboxImage;
     if (ref === "") return { process: hostInfra(this.ctx.config.linux.infraPath) };
     const img = this.ctx.images.resolve(ref) ?? (await this.ctx.images.pull(ref));
-    const lowers = img.chainId ? this.ctx.store.images.snapshotChain(img.chainId).map((s) => s.path) : [];
-    return { process: imageInfra(imageConfigOf(img)), image: { lowers, chainId: img.chainId } };
+    return { process: imageInfra(imageConfigOf(img)), image: { lowers: layerPathsOf(this.ctx.store.images, img), chainId: img.chainId } };
   }
 
   async #setUp(id: string, config: PodSandboxConfig, handler: RuntimeHandler, infra: InfraPlan): Promise<void> {

@@ -160,6 +160,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     };
     expect((await run("grep Seccomp: /proc/self/status")).out).toMatch(/Seccomp:\s+2/);
     expect((await run("id -u")).out).toBe("1234");
+    expect((await statusOf(id)).user.linux.uid).toBe("1234");
     expect((await run("grep CapEff: /proc/self/status")).out).toMatch(/CapEff:\s+0+$/);
     expect((await run("touch /newfile")).code).not.toBe(0);
     // The pod's files are mounted in and /dev/shm is the pod's.
