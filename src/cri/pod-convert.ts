@@ -11,6 +11,7 @@ import {
   type PodSandboxSchema,
   type PodSandboxStatusSchema,
 } from "../gen/runtime/v1/api_pb.ts";
+import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { containerConfigOf } from "../container/container-manager.ts";
 import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
 import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
@@ -40,8 +41,8 @@ function requestedHandler(rec: SandboxRecord): string {
   return typeof asked === "string" ? asked : rec.runtimeHandler;
 }
 
-export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSandboxSchema> {
-  const config = sandboxConfigOf(rec);
+/** The fields PodSandbox and PodSandboxStatus share. */
+function sandboxFields(rec: SandboxRecord, config: PodSandboxConfig) {
   return {
     id: rec.id,
     metadata: config.metadata,
@@ -53,19 +54,18 @@ export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSan
   };
 }
 
+export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSandboxSchema> {
+  return sandboxFields(rec, sandboxConfigOf(rec));
+}
+
+/** PodSandboxStatus: every PodSandbox field, plus the pod's IPs and namespace options. */
 export function toCriSandboxStatus(rec: SandboxRecord): MessageInitShape<typeof PodSandboxStatusSchema> {
   const config = sandboxConfigOf(rec);
   const [ip = "", ...more] = rec.ips;
   return {
-    id: rec.id,
-    metadata: config.metadata,
-    state: criSandboxState(rec),
-    createdAt: rec.createdAt,
+    ...sandboxFields(rec, config),
     network: { ip, additionalIps: more.map((m) => ({ ip: m })) },
     linux: { namespaces: { options: config.linux?.securityContext?.namespaceOptions } },
-    labels: config.labels,
-    annotations: config.annotations,
-    runtimeHandler: requestedHandler(rec),
   };
 }
 

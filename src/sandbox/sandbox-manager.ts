@@ -30,7 +30,7 @@ import type { PodContext } from "./pod-context.ts";
 import { sandboxPaths, type SandboxPaths } from "./sandbox-paths.ts";
 
 const ALL_PINS: readonly NamespaceKind[] = ["net", "uts", "ipc"];
-/** How long the infra process gets to exit on StopPodSandbox before SIGKILL. */
+/** How long StopPodSandbox waits for the infra process to be gone after SIGKILL. */
 const INFRA_STOP_TIMEOUT_MS = 2_000;
 
 /** What the sandbox manager needs of the container manager. */
@@ -52,7 +52,7 @@ function modes(config: PodSandboxConfig) {
 }
 
 export class SandboxManager {
-  readonly lock = new KeyedLock();
+  readonly #lock = new KeyedLock();
   #containers: PodContainers | undefined;
 
   constructor(private readonly ctx: PodContext) {}
@@ -83,7 +83,7 @@ export class SandboxManager {
       // CRI reports the handler as asked for ("" for the default), as other runtimes do.
       info: { requestedHandler: runtimeHandler },
     });
-    return this.lock.run(id, async () => {
+    return this.#lock.run(id, async () => {
       try {
         await this.#setUp(id, config, handler, infra);
       } catch (err) {
@@ -163,10 +163,16 @@ export class SandboxManager {
     if (handler) await handler.runtime.delete(id, true);
     await this.#networkDown(id, config);
     unmountAll(platform, p.rootfs);
-    unmountAll(platform, p.shm);
-    for (const kind of ALL_PINS) platform.unpinNamespace(p.pin(kind));
+    this.#releaseNamespaces(id);
     fs.rmSync(p.stateDir, { recursive: true, force: true });
     fs.rmSync(p.dir, { recursive: true, force: true });
+  }
+
+  /** Unmounts the pod's /dev/shm and unpins its namespaces; idempotent. */
+  #releaseNamespaces(id: string): void {
+    const p = this.paths(id);
+    unmountAll(this.ctx.platform, p.shm);
+    for (const kind of ALL_PINS) this.ctx.platform.unpinNamespace(p.pin(kind));
   }
 
   async #networkDown(id: string, config: PodSandboxConfig | undefined): Promise<void> {
@@ -181,7 +187,7 @@ export class SandboxManager {
    * "If there are any running containers in the sandbox, they must be forcibly terminated").
    */
   async stop(id: string): Promise<void> {
-    await this.lock.run(id, async () => {
+    await this.#lock.run(id, async () => {
       const rec = this.ctx.store.sandboxes.find(id);
       if (!rec || rec.state === "removing") return;
       await this.#containers?.stopAll(id);
@@ -189,9 +195,7 @@ export class SandboxManager {
       const handler = this.ctx.handlers.get(rec.runtimeHandler);
       if (handler && this.#infraAlive(rec)) await this.#killInfra(rec, handler);
       await this.#networkDown(id, config);
-      const p = this.paths(id);
-      unmountAll(this.ctx.platform, p.shm);
-      for (const kind of ALL_PINS) this.ctx.platform.unpinNamespace(p.pin(kind));
+      this.#releaseNamespaces(id);
       if (rec.state !== "notready") this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
       else this.ctx.store.sandboxes.update(id, { ips: [] });
     });
@@ -228,7 +232,7 @@ export class SandboxManager {
     const rec = this.ctx.store.sandboxes.find(id);
     if (!rec) return;
     if (rec.state !== "notready" && rec.state !== "removing") await this.stop(id);
-    await this.lock.run(id, async () => {
+    await this.#lock.run(id, async () => {
       const cur = this.ctx.store.sandboxes.find(id);
       if (!cur) return;
       if (cur.state !== "removing") this.ctx.store.sandboxes.updateState(id, "removing");
@@ -256,8 +260,8 @@ export class SandboxManager {
 
   /**
    * After a restart: finishes what a crash interrupted. A sandbox still "creating" is
-   * undone, one "removing" is removed; ready ones get their infra watched again, or are
-   * marked not ready when their infra exited while skiff was down.
+   * undone, one "removing" is removed; a ready one is marked not ready when its infra
+   * exited while skiff was down, and otherwise has its network checked.
    */
   async recover(): Promise<void> {
     for (const rec of this.ctx.store.sandboxes.list()) {
