@@ -264,6 +264,7 @@ export class SandboxManager {
    * exited while skiff was down, and otherwise has its network checked.
    */
   async recover(): Promise<void> {
+    const running: SandboxRecord[] = [];
     for (const rec of this.ctx.store.sandboxes.list()) {
       const handler = this.ctx.handlers.get(rec.runtimeHandler);
       try {
@@ -274,11 +275,22 @@ export class SandboxManager {
         } else if (rec.state === "removing") {
           await this.remove(rec.id);
         } else if (this.#refresh(rec).state === "ready") {
-          await this.#checkNetwork(rec);
+          running.push(rec);
         }
       } catch (err) {
         this.ctx.log.error(`recover sandbox "${rec.id}": ${String(err)}`);
       }
     }
+    // Checks run after start-up, one at a time: each is a few plugin execs, and a node
+    // with many pods must not wait for them before it answers the kubelet.
+    void (async () => {
+      for (const rec of running) {
+        // Under the pod's lock: CNI must not CHECK a network that a Stop is tearing down.
+        await this.#lock.run(rec.id, async () => {
+          const cur = this.ctx.store.sandboxes.find(rec.id);
+          if (cur?.state === "ready") await this.#checkNetwork(cur);
+        });
+      }
+    })();
   }
 }

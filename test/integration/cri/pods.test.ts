@@ -351,7 +351,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(q.exit_code).toBe(4);
     const r = await call("ExecSync", { container_id: running, cmd: ["echo", "still here"], timeout: 10 });
     // Recovery ran CNI CHECK on the pod's network, and it passed (no host ports here).
-    expect(d.output()).toContain(`network check of sandbox "${pod}" ok`);
+    await waitFor("the network check after the restart", async () => (d.output().includes(`network check of sandbox "${pod}" ok`) ? true : undefined));
     expect(Buffer.from(r.stdout).toString()).toBe("still here\n");
   }, 60_000);
 
