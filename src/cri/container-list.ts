@@ -19,7 +19,7 @@ async function selected(pods: Pods, filter: ContainerFilter | undefined): Promis
     if (filter?.id && !c.id.startsWith(filter.id)) return false;
     if (filter?.podSandboxId && !c.sandboxId.startsWith(filter.podSandboxId)) return false;
     if (filter?.state && criContainerState(c) !== filter.state.state) return false;
-    return matchesLabels(containerConfigOf(c).labels, filter?.labelSelector);
+    return matchesLabels(() => containerConfigOf(c).labels, filter?.labelSelector);
   });
 }
 

@@ -112,8 +112,13 @@ export function toCriContainerStatus(rec: ContainerRecord, user?: { uid: number;
   };
 }
 
-/** Whether `labels` has every key=value of `selector` (CRI label selectors are equality only). */
-export function matchesLabels(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
-  if (!selector) return true;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+/**
+ * Whether the labels have every key=value of `selector` (CRI label selectors are
+ * equality only). `labels` is called only when there is a selector: the kubelet lists
+ * every second, usually without one, and reading labels means decoding the stored config.
+ */
+export function matchesLabels(labels: () => Record<string, string>, selector: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return true;
+  const have = labels();
+  return Object.entries(selector).every(([k, v]) => have[k] === v);
 }

@@ -17,7 +17,7 @@ function selected(pods: Pods, filter: PodSandboxFilter | undefined): SandboxReco
   return pods.sandboxes.list().filter((s) => {
     if (filter?.id && !s.id.startsWith(filter.id)) return false;
     if (filter?.state && criSandboxState(s) !== filter.state.state) return false;
-    return matchesLabels(sandboxConfigOf(s).labels, filter?.labelSelector);
+    return matchesLabels(() => sandboxConfigOf(s).labels, filter?.labelSelector);
   });
 }
 
