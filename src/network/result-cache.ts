@@ -3,7 +3,8 @@
  * after a skiff restart. One JSON file per (container id, network, interface), under a
  * directory per container: `<dir>/<containerId>/<network>-<ifName>.json`.
  */
-import { mkdir, open, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readdir, readFile, rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { CniResult } from "./cni-result.ts";
 import type { NetworkConfigList } from "./network-config.ts";
@@ -12,7 +13,7 @@ const KIND = "skiff-cni-cache/1";
 
 /** What one successful ADD left: enough to DEL it even if the config file is gone. */
 export type CacheEntry = {
-  /** Position of the network in the pod's ADD order (loopback first): DEL runs in reverse. */
+  /** Position of the network in the pod's ADD order: DEL runs in reverse. */
   seq: number;
   containerId: string;
   networkName: string;
@@ -44,8 +45,12 @@ function parseEntry(text: string): CacheEntry | undefined {
 }
 
 /**
- * A cache rooted at `dir`. Writes go to a temp file that is synced and renamed, so a crash
- * leaves the old entry or the new one, never half a file.
+ * A cache rooted at `dir`. Writes go to a temp file that is renamed into place, so a
+ * crash of skiff (even kill -9) leaves the old entry or the new one, never half a file.
+ * No fsync, as libcni does not either: it would cost every pod start a disk flush, and
+ * what it guards against, a power loss, also ends every pod the entry describes; DEL
+ * without a cached result still frees the IPAM allocation, which host-local keys by
+ * container id.
  */
 export function createResultCache(dir: string): ResultCache {
   const fileOf = (c: string, n: string, i: string) => join(dir, c, `${n}-${i}.json`);
@@ -60,18 +65,19 @@ export function createResultCache(dir: string): ResultCache {
   }
 
   return {
+    // Synchronous on purpose: a few small-file syscalls cost less than the event loop
+    // round trips of their async forms, and this runs on every pod start.
     async write(e) {
       const target = fileOf(e.containerId, e.networkName, e.ifName);
-      await mkdir(join(dir, e.containerId), { recursive: true, mode: 0o700 });
+      mkdirSync(join(dir, e.containerId), { recursive: true, mode: 0o700 });
       const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-      const fh = await open(tmp, "w", 0o600);
       try {
-        await fh.writeFile(JSON.stringify({ kind: KIND, entry: e }));
-        await fh.sync();
-      } finally {
-        await fh.close();
+        writeFileSync(tmp, JSON.stringify({ kind: KIND, entry: e }), { mode: 0o600 });
+        renameSync(tmp, target);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
       }
-      await rename(tmp, target);
     },
     read: (c, n, i) => readPath(fileOf(c, n, i)),
     async list(c) {
