@@ -9,7 +9,7 @@ import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { FailedPreconditionError, NotFoundError, describeError } from "../errors.ts";
 import { podIps } from "./cni-result.ts";
-import { DEFAULT_CONFLIST_FILE, LOOPBACK_NETWORK, defaultConflist, loopbackNetwork } from "./default-conflist.ts";
+import { DEFAULT_CONFLIST_FILE, LOOPBACK_NETWORK, defaultConflist } from "./default-conflist.ts";
 import { confDirSignature, listConfigFiles, loadNetworkConfigs } from "./load-network-configs.ts";
 import type { NetworkConfigList } from "./network-config.ts";
 import { type Attachment, addNetworkList, checkNetworkList, delNetworkList } from "./network-ops.ts";
@@ -53,7 +53,7 @@ export type PodNetworkRequest = {
   cgroupParent?: string;
   bandwidth?: { ingressRate?: number; egressRate?: number };
 };
-/** `ips`: primary first, IPv4 before IPv6. `results`: raw ADD result per pod network (loopback excluded). */
+/** `ips`: primary first, IPv4 before IPv6. `results`: raw ADD result per pod network. */
 export type PodNetworkResult = { ips: string[]; results: unknown[] };
 export interface CniNetwork {
   /** Load (and, if allowed and none exists, write then load) the network configs. Never throws for "no config": status() says not ready. */
@@ -140,7 +140,7 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
       const why = skipped.length > 0 ? ` (skipped: ${skipped.join("; ")})` : "";
       return `cni config load failed: no network config found in ${opts.confDir}${why}`;
     }
-    for (const net of [loopbackNetwork(), ...nets]) {
+    for (const net of nets) {
       for (const p of net.plugins) {
         if ((await findPlugin(p.type, opts.binDirs)) === undefined) {
           return `cni plugin "${p.type}" of network "${net.name}" not found in ${opts.binDirs.join(":")}`;
@@ -160,11 +160,12 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
     timeoutMs: opts.execTimeoutMs,
   });
 
-  /** The pod's networks in ADD order with their interface names: loopback, then the loaded ones. */
-  const plan = (req: PodNetworkRequest): { net: NetworkConfigList; ifName: string }[] => [
-    { net: loopbackNetwork(), ifName: "lo" },
-    ...networks.map((net, i) => ({ net, ifName: ifNameFor(req.ifName ?? "eth0", i) })),
-  ];
+  /**
+   * The pod's networks in ADD order with their interface names. No loopback network:
+   * the platform sets `lo` up when it pins the network namespace.
+   */
+  const plan = (req: PodNetworkRequest): { net: NetworkConfigList; ifName: string }[] =>
+    networks.map((net, i) => ({ net, ifName: ifNameFor(req.ifName ?? "eth0", i) }));
 
   /** DEL one attachment and drop its cache entry; a failed DEL keeps the entry for a retry. */
   async function del(e: { net: NetworkConfigList; a: Attachment; cached?: CacheEntry }): Promise<void> {
@@ -206,7 +207,7 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
           const result = await addNetworkList(net, a);
           step.cached = { seq, containerId: req.sandboxId, networkName: net.name, ifName, netnsPath: req.netnsPath, cniArgs: a.cniArgs, runtimeConfig: a.runtimeConfig, config: net, result };
           await cache.write(step.cached);
-          if (net.name !== LOOPBACK_NETWORK) results.push(result);
+          results.push(result);
         }
       } catch (err) {
         for (const step of done.reverse()) {
@@ -224,7 +225,13 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
       await load(false);
       // Per the spec a DEL may come with no netns when it is already gone.
       const netns = req.netnsPath && existsSync(req.netnsPath) ? req.netnsPath : "";
-      const cached = await cache.list(req.sandboxId);
+      const cached: CacheEntry[] = [];
+      for (const c of await cache.list(req.sandboxId)) {
+        // Left by a skiff that ran the loopback plugin per pod. Its DEL would only set
+        // `lo` down in a namespace about to go, so the entry is dropped without one.
+        if (c.networkName === LOOPBACK_NETWORK) await cache.remove(c.containerId, c.networkName, c.ifName);
+        else cached.push(c);
+      }
       const todo: { seq: number; net: NetworkConfigList; a: Attachment; cached?: CacheEntry }[] = cached.map((c) => ({
         seq: c.seq,
         net: c.config,

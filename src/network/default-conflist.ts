@@ -1,8 +1,7 @@
 /**
- * The networks skiff brings itself: the default bridge conflist written into an empty
- * conf dir, and the loopback network run for every pod. Pure: callers write the files.
+ * The network skiff brings itself: the default bridge conflist written into an empty
+ * conf dir. Pure: callers write the files.
  */
-import type { NetworkConfigList } from "./network-config.ts";
 
 /** File name of the default conflist; "10-" sorts it before most hand-written configs. */
 export const DEFAULT_CONFLIST_FILE = "10-skiff.conflist";
@@ -40,13 +39,9 @@ export function defaultConflist(subnet: string, opts: DefaultConflistOptions = {
   };
 }
 
-/** Name of the built-in network that brings `lo` up in every pod. */
-export const LOOPBACK_NETWORK = "skiff-loopback";
-
 /**
- * The loopback network. It is run on its own, before the pod networks, rather than
- * chained: a chain passes one interface's result along, and `lo` is not that interface.
+ * The reserved network name under which skiff once ran the CNI loopback plugin for every
+ * pod. The platform now sets `lo` up itself; the name stays reserved so result-cache
+ * entries of pods from those versions are recognised (and dropped) at teardown.
  */
-export function loopbackNetwork(): NetworkConfigList {
-  return { cniVersion: "1.0.0", name: LOOPBACK_NETWORK, disableCheck: false, plugins: [{ type: "loopback" }], source: "" };
-}
+export const LOOPBACK_NETWORK = "skiff-loopback";

@@ -17,7 +17,7 @@ export type NetworkConfigList = {
   /** `disableCheck: true` in the list: CHECK is skipped for this network. */
   disableCheck: boolean;
   plugins: PluginConfig[];
-  /** The file it came from (empty for built-in networks such as loopback). */
+  /** The file it came from (empty for a network skiff built in memory). */
   source: string;
 };
 

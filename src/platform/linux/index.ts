@@ -12,6 +12,17 @@ import { type NsSys, pinNamespaces, unpinNamespace } from "./namespaces.ts";
 // f_namelen, f_frsize, f_flags, f_spare[4] = 120 bytes.
 const STATFS_WORDS = 15;
 
+// For setting `lo` up (linux/include/uapi/linux/sockios.h, if.h; same on x86_64 and
+// aarch64). `ifr_flags` is little-endian on both.
+const AF_INET = 2;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const IFF_UP = 0x1;
+const IFNAMSIZ = 16;
+const IFREQ_SIZE = 40;
+
 export const createLinuxPlatform: PlatformFactory = () => {
   const libc = openLibc();
   const check = makeChecker(libc);
@@ -30,6 +41,19 @@ export const createLinuxPlatform: PlatformFactory = () => {
     sethostname(name) {
       const buf = Buffer.from(name, "utf8");
       check(libc.sethostname(buf, buf.length), "sethostname", name);
+    },
+    loopbackUp() {
+      const fd = check(libc.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "socket", "lo");
+      try {
+        // struct ifreq: char ifr_name[16], then a union whose `short ifr_flags` sits first.
+        const ifr = Buffer.alloc(IFREQ_SIZE);
+        ifr.write("lo", 0, "latin1");
+        check(libc.ioctl(fd, SIOCGIFFLAGS, ifr), "ioctl(SIOCGIFFLAGS)", "lo");
+        ifr.writeInt16LE(ifr.readInt16LE(IFNAMSIZ) | IFF_UP, IFNAMSIZ);
+        check(libc.ioctl(fd, SIOCSIFFLAGS, ifr), "ioctl(SIOCSIFFLAGS)", "lo");
+      } finally {
+        libc.close(fd);
+      }
     },
     mount(source, target, fstype, flags, data) {
       // `flags >>> 0`: mount flags are unsigned long; keep bit 31 from going negative.

@@ -34,6 +34,9 @@ const SYMBOLS = {
   mknod: { args: ["ptr", "u32", "u64"], returns: "i32" },
   lchown: { args: ["ptr", "u32", "u32"], returns: "i32" },
   lsetxattr: { args: ["ptr", "ptr", "ptr", "u64", "i32"], returns: "i32" },
+  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  // ioctl is variadic; its one pointer argument travels like a fixed one on both ABIs.
+  ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
 } as const;
 
 export type LibcSymbols = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];

@@ -26,6 +26,8 @@ export interface NsSys {
   unshare(flags: number): void;
   setns(fd: number, nstype: number): void;
   sethostname(name: string): void;
+  /** Sets `lo` up in the calling thread's network namespace. */
+  loopbackUp(): void;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string): void;
   umount2(target: string, flags: number): void;
 }
@@ -63,6 +65,9 @@ export function pinNamespaces<K extends NamespaceKind>(
     sys.unshare(kinds.reduce((flags, kind) => flags | NAMESPACE_CLONE_FLAG[kind], 0));
     unshared = true;
     if (opts.hostname !== undefined) sys.sethostname(opts.hostname);
+    // A new network namespace starts with `lo` down; every pod needs it up, which is all
+    // the CNI loopback plugin would do, without a process exec per pod.
+    if (kinds.includes("net" as K)) sys.loopbackUp();
     for (const kind of kinds) {
       sys.mount(threadNsPath(kind), pins[kind], null, MS_BIND);
       mounted.push(pins[kind]);

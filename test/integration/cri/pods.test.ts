@@ -128,7 +128,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(s.reason).toBe("Completed");
   });
 
-  test("two pods on the bridge reach each other by IP, and ExecSync returns output and exit codes", async () => {
+  test("two pods on the bridge reach each other by IP, each reaches itself on lo, and ExecSync returns output and exit codes", async () => {
     const a = await runPod("ping-a");
     const b = await runPod("ping-b");
     const ca = await runContainer(a, "sleeper", "sleep 1000");
@@ -136,6 +136,9 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     const ping = await call("ExecSync", { container_id: ca, cmd: ["ping", "-c", "1", "-W", "3", ipB], timeout: 10 });
     expect(ping.exit_code).toBe(0);
     expect(Buffer.from(ping.stdout).toString()).toContain("1 packets received");
+    // lo is up in the pod (skiff sets it up when it makes the network namespace).
+    const lo = await call("ExecSync", { container_id: ca, cmd: ["ping", "-c", "1", "-W", "3", "127.0.0.1"], timeout: 10 });
+    expect(lo.exit_code).toBe(0);
     const fail = await call("ExecSync", { container_id: ca, cmd: ["sh", "-c", "echo out; echo err >&2; exit 7"], timeout: 10 });
     expect(fail.exit_code).toBe(7);
     expect(Buffer.from(fail.stdout).toString()).toBe("out\n");

@@ -184,11 +184,15 @@ describe.skipIf(!isRoot)("linux platform (root)", () => {
       expect(hostname()).toBe(hostBefore.name);
     });
 
-    test.skipIf(!hasCommand("nsenter") || !hasCommand("ip"))("the pinned net namespace holds only lo", () => {
+    test.skipIf(!hasCommand("nsenter") || !hasCommand("ip"))("the pinned net namespace holds only lo, and lo is up", () => {
       const r = run(["nsenter", `--net=${pins.net}`, "ip", "-o", "link", "show"]);
       expect(r.ok).toBe(true);
       const links = r.out.trim().split("\n").map((l) => l.split(":")[1]?.trim());
       expect(links).toEqual(["lo"]);
+      // "<LOOPBACK,UP,LOWER_UP>": the flags ip prints for an up loopback device.
+      expect(r.out).toMatch(/<[^>]*\bUP\b[^>]*>/);
+      const addrs = run(["nsenter", `--net=${pins.net}`, "ip", "-o", "addr", "show", "dev", "lo"]);
+      expect(addrs.out).toContain("127.0.0.1/8");
     });
 
     test.skipIf(!hasCommand("nsenter") || !hasCommand("hostname"))("the pinned uts namespace has the given hostname", () => {

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { FailedPreconditionError, NotFoundError } from "../../../src/errors.ts";
 import { type CniNetworkOptions, createCniNetwork, ifNameFor, type PodNetworkRequest } from "../../../src/network/cni-network.ts";
 import { CniPluginError } from "../../../src/network/plugin-exec.ts";
+import { createResultCache } from "../../../src/network/result-cache.ts";
+import type { CniResult } from "../../../src/network/cni-result.ts";
 import { type FakeBin, ipResult, makeFakeBin, writeConflist } from "./fake-plugins.ts";
 
 const req: PodNetworkRequest = {
@@ -27,7 +29,6 @@ const warnings: string[] = [];
 beforeEach(() => {
   fb = makeFakeBin();
   warnings.length = 0;
-  fb.plugin("loopback", { result: ipResult("1.0.0", "127.0.0.1/8") });
   fb.plugin("bridge", { result: bridgeResult });
   // portmap passes its prevResult through, as the real one does; here a fixed copy of it.
   fb.plugin("portmap", { result: bridgeResult });
@@ -101,24 +102,23 @@ describe("init and status", () => {
 describe("setUp", () => {
   beforeEach(() => writeConflist(fb.confDir, "10-skiff.conflist", mainList));
 
-  test("runs loopback then the chain, with the CNI_* environment each expects", async () => {
+  test("runs the chain, with the CNI_* environment each expects, and no loopback plugin", async () => {
     const n = await ready();
     await n.setUp(req);
     const calls = fb.calls();
-    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type} ${c.env.CNI_IFNAME}`)).toEqual(["ADD loopback lo", "ADD bridge eth0", "ADD portmap eth0"]);
+    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type} ${c.env.CNI_IFNAME}`)).toEqual(["ADD bridge eth0", "ADD portmap eth0"]);
     for (const c of calls) {
       expect(c.env.CNI_CONTAINERID).toBe("sb1");
       expect(c.env.CNI_NETNS).toBe("/proc/self/ns/net");
       expect(c.env.CNI_ARGS).toBe("IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=web;K8S_POD_INFRA_CONTAINER_ID=sb1;K8S_POD_UID=uid-1");
       expect(c.env.CNI_PATH).toBe(`/nonexistent-bin:${fb.binDir}`);
     }
-    expect(calls[0]!.stdin).toEqual({ type: "loopback", name: "skiff-loopback", cniVersion: "1.0.0" });
   });
 
   test("the first plugin gets no prevResult and the next gets its result", async () => {
     const n = await ready();
     await n.setUp(req);
-    const [, bridge, portmap] = fb.calls();
+    const [bridge, portmap] = fb.calls();
     expect(bridge!.stdin).toEqual({ type: "bridge", bridge: "b0", name: "skiff", cniVersion: "1.0.0" });
     expect(portmap!.stdin.prevResult).toEqual(bridgeResult);
   });
@@ -126,7 +126,7 @@ describe("setUp", () => {
   test("only the plugin declaring portMappings gets them, without hostPort 0 entries", async () => {
     const n = await ready();
     await n.setUp({ ...req, dns: { servers: ["1.1.1.1"], searches: [], options: [] } });
-    const [, bridge, portmap] = fb.calls();
+    const [bridge, portmap] = fb.calls();
     expect(bridge!.stdin.runtimeConfig).toBeUndefined();
     expect(portmap!.stdin.runtimeConfig).toEqual({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }] });
   });
@@ -143,7 +143,7 @@ describe("setUp", () => {
     fb.plugin("bridge", { result: ipResult("0.4.0", "10.88.0.9/16") });
     const n = await ready();
     const r = await n.setUp(req);
-    const portmap = fb.calls()[2]!;
+    const portmap = fb.calls()[1]!;
     expect(portmap.stdin.prevResult.cniVersion).toBe("1.0.0");
     expect(portmap.stdin.prevResult.ips).toEqual([{ address: "10.88.0.9/16", interface: 0 }]);
     expect(r.ips).toEqual(["10.88.0.2", "fd00::2"]);
@@ -163,11 +163,10 @@ describe("setUp", () => {
     expect(cause).toBeInstanceOf(CniPluginError);
     expect(cause.message).toBe('plugin "portmap" of network "skiff" failed on ADD (code 999): iptables said no: chain busy');
     expect(fb.calls().map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual([
-      "ADD loopback", "ADD bridge", "ADD portmap", "DEL portmap", "DEL bridge", "DEL loopback",
+      "ADD bridge", "ADD portmap", "DEL portmap", "DEL bridge",
     ]);
-    // The failed network's DEL has no result to pass; the loopback's DEL has its cached one.
-    expect(fb.calls()[3]!.stdin.prevResult).toBeUndefined();
-    expect(fb.calls()[5]!.stdin.prevResult).toEqual(ipResult("1.0.0", "127.0.0.1/8"));
+    // The failed network's DEL has no result to pass.
+    expect(fb.calls()[2]!.stdin.prevResult).toBeUndefined();
     expect(existsSync(join(fb.cacheDir, "sb1"))).toBe(false);
   });
 
@@ -176,7 +175,7 @@ describe("setUp", () => {
     const n = await ready({ maxConfNum: 0 });
     await n.setUp(req);
     expect(fb.calls().map((c) => `${c.type} ${c.stdin.name} ${c.env.CNI_IFNAME}`)).toEqual([
-      "loopback skiff-loopback lo", "bridge skiff eth0", "portmap skiff eth0", "bridge second eth1",
+      "bridge skiff eth0", "portmap skiff eth0", "bridge second eth1",
     ]);
   });
 
@@ -197,7 +196,7 @@ describe("tearDown and check", () => {
     // The request at teardown need not repeat the port mappings: the cached ones are used.
     await n.tearDown({ ...req, portMappings: [] });
     const calls = fb.calls();
-    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type} ${c.env.CNI_IFNAME}`)).toEqual(["DEL portmap eth0", "DEL bridge eth0", "DEL loopback lo"]);
+    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type} ${c.env.CNI_IFNAME}`)).toEqual(["DEL portmap eth0", "DEL bridge eth0"]);
     expect(calls[0]!.stdin.prevResult).toEqual(bridgeResult);
     expect(calls[0]!.stdin.runtimeConfig).toEqual({ portMappings: [{ hostPort: 8080, containerPort: 80, protocol: "tcp" }] });
     expect(await n.cachedIps("sb1")).toEqual([]);
@@ -219,11 +218,22 @@ describe("tearDown and check", () => {
     const n = await ready();
     await n.tearDown({ ...req, sandboxId: "never", netnsPath: "/run/netns/gone-already" });
     const calls = fb.calls();
-    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["DEL portmap", "DEL bridge", "DEL loopback"]);
+    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["DEL portmap", "DEL bridge"]);
     for (const c of calls) {
       expect(c.env.CNI_NETNS).toBe("");
       expect(c.stdin.prevResult).toBeUndefined();
     }
+  });
+
+  test("a loopback entry cached by an older skiff is dropped at teardown without a DEL", async () => {
+    const n = await ready();
+    await n.setUp(req);
+    const legacy = { seq: -1, containerId: "sb1", networkName: "skiff-loopback", ifName: "lo", netnsPath: req.netnsPath, cniArgs: "", runtimeConfig: {}, config: { cniVersion: "1.0.0", name: "skiff-loopback", disableCheck: false, plugins: [{ type: "loopback" }], source: "" }, result: ipResult("1.0.0", "127.0.0.1/8") as CniResult };
+    await createResultCache(fb.cacheDir).write(legacy);
+    fb.clearCalls();
+    await n.tearDown(req);
+    expect(fb.calls().map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["DEL portmap", "DEL bridge"]);
+    expect(existsSync(join(fb.cacheDir, "sb1"))).toBe(false);
   });
 
   test("a second tearDown succeeds too", async () => {
@@ -251,7 +261,7 @@ describe("tearDown and check", () => {
     await n.setUp(req);
     fb.clearCalls();
     await n.check(req);
-    expect(fb.calls().map((c) => c.type)).toEqual(["loopback"]);
+    expect(fb.calls()).toEqual([]);
     fb.clearCalls();
     await n.tearDown(req);
     const bridgeDel = fb.calls().find((c) => c.type === "bridge")!;
@@ -263,7 +273,7 @@ describe("tearDown and check", () => {
     writeConflist(fb.confDir, "00-lo.conflist", { cniVersion: "1.0.0", name: "skiff-loopback", plugins: [{ type: "bridge" }] });
     const n = await ready({ maxConfNum: 0 });
     await n.setUp(req);
-    expect(fb.calls().map((c) => c.stdin.name)).toEqual(["skiff-loopback", "skiff", "skiff"]);
+    expect(fb.calls().map((c) => c.stdin.name)).toEqual(["skiff", "skiff"]);
     expect(warnings.some((w) => w.includes('"skiff-loopback" is reserved'))).toBe(true);
   });
 
@@ -273,8 +283,8 @@ describe("tearDown and check", () => {
     fb.clearCalls();
     await n.check(req);
     const calls = fb.calls();
-    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["CHECK loopback", "CHECK bridge", "CHECK portmap"]);
-    expect(calls[1]!.stdin.prevResult).toEqual(bridgeResult);
+    expect(calls.map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["CHECK bridge", "CHECK portmap"]);
+    expect(calls[0]!.stdin.prevResult).toEqual(bridgeResult);
   });
 
   test("CHECK of a sandbox with no cached result is NotFound", async () => {
@@ -295,7 +305,7 @@ describe("tearDown and check", () => {
     await n.setUp(req);
     fb.clearCalls();
     await n.check(req);
-    expect(fb.calls().map((c) => c.type)).toEqual(["loopback"]);
+    expect(fb.calls()).toEqual([]);
   });
 });
 

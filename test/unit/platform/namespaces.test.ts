@@ -25,6 +25,7 @@ function recordingSys(failures: Record<string, string> = {}) {
     unshare: (flags) => step("unshare", flags),
     setns: (fd, nstype) => step("setns", fd, nstype),
     sethostname: (name) => step("sethostname", name),
+    loopbackUp: () => step("loopbackUp"),
     mount: (source, target, _fstype, flags) => step("mount", source, target, flags),
     umount2: (target, flags) => step("umount2", target, flags),
   };
@@ -34,7 +35,7 @@ function recordingSys(failures: Record<string, string> = {}) {
 const pin = (k: string) => `/pins/${k}/sb1`;
 
 describe("pinNamespaces sequence", () => {
-  test("creates the pins, unshares, names the host, bind-mounts and returns, in that order", () => {
+  test("creates the pins, unshares, names the host, sets lo up, bind-mounts and returns, in that order", () => {
     const { sys, steps } = recordingSys();
     const pins = pinNamespaces(sys, ["net", "uts"], pin, { hostname: "pod-a" });
     expect(pins).toEqual({ net: "/pins/net/sb1", uts: "/pins/uts/sb1" });
@@ -47,6 +48,7 @@ describe("pinNamespaces sequence", () => {
       ["open", "/proc/thread-self/ns/uts"],
       ["unshare", CLONE_NEWNET | CLONE_NEWUTS],
       ["sethostname", "pod-a"],
+      ["loopbackUp"],
       ["mount", "/proc/thread-self/ns/net", "/pins/net/sb1", MS_BIND],
       ["mount", "/proc/thread-self/ns/uts", "/pins/uts/sb1", MS_BIND],
       ["setns", 10, CLONE_NEWNET],
@@ -56,17 +58,31 @@ describe("pinNamespaces sequence", () => {
     ]);
   });
 
-  test("does not set a hostname unless asked", () => {
+  test("does not set a hostname unless asked, nor touch lo without a new network namespace", () => {
     const { sys, steps } = recordingSys();
     pinNamespaces(sys, ["ipc"], pin);
     expect(steps.some(([s]) => s === "sethostname")).toBe(false);
+    expect(steps.some(([s]) => s === "loopbackUp")).toBe(false);
     expect(steps).toContainEqual(["unshare", CLONE_NEWIPC]);
+  });
+
+  test("a failure to set lo up returns the thread, undoes the pins and rethrows", () => {
+    const { sys, steps } = recordingSys({ loopbackUp: "EPERM" });
+    expect(() => pinNamespaces(sys, ["net", "ipc"], pin)).toThrow("EPERM");
+    expect(steps.slice(steps.findIndex(([s]) => s === "loopbackUp") + 1)).toEqual([
+      ["setns", 10, CLONE_NEWNET],
+      ["setns", 11, CLONE_NEWIPC],
+      ["unlink", "/pins/ipc/sb1"],
+      ["unlink", "/pins/net/sb1"],
+      ["close", 10],
+      ["close", 11],
+    ]);
   });
 
   test("a failed bind mount returns the thread, undoes the pins and rethrows", () => {
     const { sys, steps } = recordingSys({ "mount /proc/thread-self/ns/uts": "EPERM" });
     expect(() => pinNamespaces(sys, ["net", "uts"], pin)).toThrow("EPERM");
-    expect(steps.slice(steps.findIndex(([s]) => s === "unshare") + 3)).toEqual([
+    expect(steps.slice(steps.findIndex(([s, src]) => s === "mount" && src === "/proc/thread-self/ns/uts") + 1)).toEqual([
       ["setns", 10, CLONE_NEWNET],
       ["setns", 11, CLONE_NEWUTS],
       ["umount2", "/pins/net/sb1", MNT_DETACH],
