@@ -6,11 +6,11 @@
  *
  *   bun bench/pods.ts [--n 50] [--runtimes containerd,skiff] [--rebuild] [--out FILE]
  *
- * Per runtime: start it with a private CNI bridge (a 10.x /24, no masquerade, traffic to
- * anything outside the subnet dropped), pull the images (not timed), read the daemon's
- * idle RSS, start N pods timing each call, wait, read the daemon's RSS and the RSS of
- * the per-pod monitors (containerd-shim-runc-v2 for containerd, conmon for skiff), then
- * remove every pod and stop the daemon before the next runtime starts.
+ * Both runtimes start, each with a private CNI bridge (a 10.x /24, no masquerade, traffic
+ * to anything outside the subnet dropped); each pulls the images (not timed); their idle
+ * RSS is read; then they take turns starting pods, 5 at a time, timing each call, until
+ * each has N. Then, per runtime: its RSS and the RSS of its per-pod monitors
+ * (containerd-shim-runc-v2 for containerd, conmon for skiff), and every pod removed.
  * Per-pod overhead = (daemon RSS growth + monitor RSS) / N.
  * Writes bench/results/pods-<date>.json.
  */
@@ -18,7 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { createCriClient } from "../src/cli/cri-client.ts";
+import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
 import { describeError } from "../src/errors.ts";
 import { startContainerdForPods } from "../test/support/containerd-pods.ts";
 import { pushPodImages } from "../test/support/pod-images.ts";
@@ -51,6 +51,8 @@ if (!Number.isInteger(N) || N <= 0) usage(`--n must be a positive integer, got "
 const selected = args.runtimes!.split(",").map((s) => s.trim()).filter(Boolean);
 for (const r of selected) if (!(RUNTIMES as readonly string[]).includes(r)) usage(`unknown runtime "${r}" (known: ${RUNTIMES.join(", ")})`);
 const runtimes = RUNTIMES.filter((r) => selected.includes(r));
+/** Pods one runtime starts before the other takes its turn. */
+const ROUND = 5;
 /** Pause before reading RSS, so the daemons finish what they do after answering. */
 const SETTLE_MS = 2000;
 
@@ -90,50 +92,116 @@ async function startTarget(name: RuntimeName, registryHost: string, pauseImage: 
   return startSkiffForPods({ registryHost });
 }
 
-async function benchRuntime(name: RuntimeName, registryHost: string, images: { busybox: string; pause: string }, logRoot: string): Promise<RuntimeResult> {
+/** One runtime under test: its daemon, a client, and what was measured so far. */
+type Bench = {
+  name: RuntimeName;
+  target: PodBenchTarget;
+  client: CriClient;
+  untrack: () => void;
+  result: RuntimeResult;
+  samples: { run: number[]; create: number[]; start: number[]; total: number[] };
+  daemonIdle: number;
+};
+
+/** Starts a runtime, pulls the images (not timed) and reads its idle RSS. */
+async function prepare(name: RuntimeName, registryHost: string, images: { busybox: string; pause: string }): Promise<Bench> {
   const target = await startTarget(name, registryHost, images.pause);
   const untrack = onCleanup(`stop ${name} and its pods`, () => target.stop());
   const client = createCriClient(target.daemon.endpoint, { timeoutMs: 120_000 });
-  const result: RuntimeResult = { runtimeVersion: target.daemon.version.runtimeVersion, podsStarted: 0 };
+  const b: Bench = {
+    name, target, client, untrack,
+    result: { runtimeVersion: target.daemon.version.runtimeVersion, podsStarted: 0 },
+    samples: { run: [], create: [], start: [], total: [] },
+    daemonIdle: 0,
+  };
   try {
     // Images are in place before the clock starts: this measures starts, not pulls.
     await client.image.pullImage({ image: { image: images.busybox } });
     if (name === "containerd") await client.image.pullImage({ image: { image: images.pause } });
-    await Bun.sleep(SETTLE_MS);
-    const daemonIdle = readRss(target.daemon.pid).rssKiB;
-    const t = { run: [] as number[], create: [] as number[], start: [] as number[], total: [] as number[] };
-    console.error(`${name}: starting ${N} pods ...`);
-    for (let i = 0; i < N; i++) {
-      const s = await startBenchPod(client, i, images.busybox, path.join(logRoot, name));
-      t.run.push(s.runMs);
-      t.create.push(s.createMs);
-      t.start.push(s.startMs);
-      t.total.push(s.totalMs);
-      result.podsStarted++;
-    }
-    result.latencyMs = { run: latency(t.run), create: latency(t.create), start: latency(t.start), total: latency(t.total) };
-    await Bun.sleep(SETTLE_MS);
-    const daemonWithPods = readRss(target.daemon.pid).rssKiB;
-    const pids = monitorPids(target.monitorComm, target.monitorMarker);
+  } catch (err) {
+    await finish(b, err);
+    throw err;
+  }
+  return b;
+}
+
+/** Starts pods `from` to `to - 1` on one runtime, timing each call. */
+async function startPods(b: Bench, from: number, to: number, image: string, logRoot: string): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const s = await startBenchPod(b.client, i, image, path.join(logRoot, b.name));
+    b.samples.run.push(s.runMs);
+    b.samples.create.push(s.createMs);
+    b.samples.start.push(s.startMs);
+    b.samples.total.push(s.totalMs);
+    b.result.podsStarted++;
+  }
+}
+
+/** Reads the RSS with pods, removes the pods and stops the runtime; records `err` if given. */
+async function finish(b: Bench, err?: unknown): Promise<void> {
+  try {
+    if (err !== undefined) throw err;
+    const t = b.samples;
+    b.result.latencyMs = { run: latency(t.run), create: latency(t.create), start: latency(t.start), total: latency(t.total) };
+    const daemonWithPods = readRss(b.target.daemon.pid).rssKiB;
+    const pids = monitorPids(b.target.monitorComm, b.target.monitorMarker);
     const monitors = sumRssKiB(pids);
-    result.rssKiB = {
-      daemonIdle,
+    b.result.rssKiB = {
+      daemonIdle: b.daemonIdle,
       daemonWithPods,
       monitors,
       monitorCount: pids.length,
-      perPodOverhead: (daemonWithPods - daemonIdle + monitors) / N,
+      perPodOverhead: (daemonWithPods - b.daemonIdle + monitors) / N,
     };
-    console.error(`${name}: removing the pods ...`);
-    result.removeAllMs = (await removeAllPods(client)).ms;
-  } catch (err) {
-    result.error = `${name}: ${describeError(err)}`;
-    console.error(`${result.error} (after ${result.podsStarted} pods)`);
+    console.error(`${b.name}: removing the pods ...`);
+    b.result.removeAllMs = (await removeAllPods(b.client)).ms;
+  } catch (e) {
+    b.result.error = `${b.name}: ${describeError(e)}`;
+    console.error(`${b.result.error} (after ${b.result.podsStarted} pods)`);
   } finally {
-    client.close();
-    untrack();
-    await target.stop();
+    b.client.close();
+    b.untrack();
+    await b.target.stop();
   }
-  return result;
+}
+
+/**
+ * Both runtimes run at once and take turns: ROUND pods on one, then ROUND on the other,
+ * the order flipped every round. This machine's speed drifts by tens of percent over a
+ * minute (it is a VM on a shared host), so blocks run one after the other would compare
+ * different machines; taking turns gives both the same drift. The idle one does nothing
+ * meanwhile but hold its pods.
+ */
+async function benchAll(registryHost: string, images: { busybox: string; pause: string }, logRoot: string): Promise<Partial<Record<RuntimeName, RuntimeResult>>> {
+  const benches: Bench[] = [];
+  const results: Partial<Record<RuntimeName, RuntimeResult>> = {};
+  try {
+    for (const r of runtimes) benches.push(await prepare(r, registryHost, images));
+  } catch (err) {
+    for (const b of benches) await finish(b, err);
+    throw err;
+  }
+  await Bun.sleep(SETTLE_MS);
+  for (const b of benches) b.daemonIdle = readRss(b.target.daemon.pid).rssKiB;
+  const failed = new Map<Bench, unknown>();
+  console.error(`starting ${N} pods on each of ${runtimes.join(", ")}, ${ROUND} at a time in turn ...`);
+  for (let from = 0, round = 0; from < N; from += ROUND, round++) {
+    const order = round % 2 === 0 ? benches : [...benches].reverse();
+    for (const b of order) {
+      if (failed.has(b)) continue;
+      try {
+        await startPods(b, from, Math.min(N, from + ROUND), images.busybox, logRoot);
+      } catch (err) {
+        failed.set(b, err);
+      }
+    }
+  }
+  await Bun.sleep(SETTLE_MS);
+  for (const b of benches) {
+    await finish(b, failed.get(b));
+    results[b.name] = b.result;
+  }
+  return results;
 }
 
 function printTable(results: Partial<Record<RuntimeName, RuntimeResult>>): void {
@@ -162,8 +230,7 @@ async function main(): Promise<void> {
   const images = await pushPodImages(registry.host);
   const results: Partial<Record<RuntimeName, RuntimeResult>> = {};
   try {
-    // One runtime at a time, everything of one removed before the next starts.
-    for (const r of runtimes) results[r] = await benchRuntime(r, registry.host, images, work);
+    Object.assign(results, await benchAll(registry.host, images, work));
   } finally {
     await runCleanups();
   }
@@ -182,7 +249,7 @@ async function main(): Promise<void> {
     },
     method: {
       pods: N,
-      order: "runtimes one after another; pods started sequentially, one in flight",
+      order: `both runtimes up at once, taking turns ${ROUND} pods at a time (order flipped each round); pods started sequentially, one in flight`,
       client: "skiff src/cli/cri-client.ts (connect-es gRPC over h2c on the unix socket)",
       timed: "RunPodSandbox, CreateContainer, StartContainer of each pod, each with performance.now(); images pulled before",
       container: "busybox (static, from a local registry) running `sleep 3600`",
