@@ -32,6 +32,8 @@ export type CniNetworkOptions = {
   log?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
   /** Deadline for each plugin exec, default 60 s. */
   execTimeoutMs?: number;
+  /** Hears how long each plugin run took (for metrics): `plugin` is "cni:<type>". */
+  observe?: (plugin: string, command: string, seconds: number) => void;
 };
 export type PortMapping = { hostPort: number; containerPort: number; protocol: "tcp" | "udp" | "sctp"; hostIp: string };
 export type PodNetworkRequest = {
@@ -158,6 +160,7 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
     runtimeConfig: requestRuntimeConfig(req),
     binDirs: opts.binDirs,
     timeoutMs: opts.execTimeoutMs,
+    observe: opts.observe,
   });
 
   /**

@@ -5,7 +5,7 @@
  */
 import { type CniResult, convertResult } from "./cni-result.ts";
 import type { NetworkConfigList } from "./network-config.ts";
-import { invokePlugin } from "./plugin-exec.ts";
+import { type PluginCall, invokePlugin } from "./plugin-exec.ts";
 import { type CniCommand, pluginStdin } from "./plugin-input.ts";
 
 /** Everything about one pod attachment that is not in the list itself. */
@@ -17,6 +17,7 @@ export type Attachment = {
   runtimeConfig: Record<string, unknown>;
   binDirs: string[];
   timeoutMs?: number;
+  observe?: PluginCall["observe"];
 };
 
 /** CHECK and prevResult on DEL came with spec 0.4.0. */
@@ -30,6 +31,7 @@ function call(net: NetworkConfigList, i: number, command: CniCommand, a: Attachm
     stdin: pluginStdin(net, plugin, a.runtimeConfig, prev),
     inv: { command, containerId: a.containerId, netns: a.netns, ifName: a.ifName, args: a.cniArgs, binDirs: a.binDirs },
     timeoutMs: a.timeoutMs,
+    observe: a.observe,
   });
 }
 

@@ -78,6 +78,8 @@ export type PluginCall = {
   stdin: Record<string, unknown>;
   inv: InvocationArgs;
   timeoutMs?: number;
+  /** Hears how long the plugin ran (not called when it timed out). */
+  observe?: (plugin: string, command: string, seconds: number) => void;
 };
 
 /**
@@ -91,6 +93,7 @@ export async function invokePlugin(call: PluginCall): Promise<CniResult | undefi
   if (path === undefined) {
     throw new NotFoundError(`cni plugin "${type}" of network "${network}" not found in ${JSON.stringify(inv.binDirs.join(":"))}`);
   }
+  const started = performance.now();
   const proc = Bun.spawn([path], {
     env: pluginEnv(inv, process.env),
     stdin: new TextEncoder().encode(JSON.stringify(call.stdin)),
@@ -111,6 +114,7 @@ export async function invokePlugin(call: PluginCall): Promise<CniResult | undefi
     throw new DeadlineExceededError(`plugin "${type}" of network "${network}" timed out on ${inv.command} after ${timeoutMs} ms`);
   }
   const [stdout, stderr, exitCode] = outcome;
+  call.observe?.(`cni:${type}`, inv.command, (performance.now() - started) / 1000);
   if (exitCode !== 0) throw pluginFailure(type, network, inv.command, exitCode, stdout, stderr);
   if (inv.command !== "ADD") return undefined;
   try {

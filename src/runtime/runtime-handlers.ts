@@ -35,7 +35,8 @@ export class RuntimeHandlers {
   }
 
   /** Loads every `oci` handler of `config`; other types are not for this OS. */
-  static load(config: Config, cgroupDriver: CgroupDriver, log?: Log): RuntimeHandlers {
+  /** `observe` hears how long each runtime call of each handler took (for metrics). */
+  static load(config: Config, cgroupDriver: CgroupDriver, log?: Log, observe?: (handler: string, verb: string, seconds: number) => void): RuntimeHandlers {
     const map = new Map<string, RuntimeHandler>();
     const exitDir = path.join(config.paths.state, "exits");
     for (const [name, h] of Object.entries(config.runtimes)) {
@@ -61,6 +62,7 @@ export class RuntimeHandlers {
         // conmon's attach sockets: keep this short, unix socket paths stop at 108 bytes.
         socketDir: path.join(config.paths.state, "sock"),
         log,
+        observe: observe && ((verb, seconds) => observe(name, verb, seconds)),
       });
       map.set(name, { name, config: h, baseSpec, runtime });
     }

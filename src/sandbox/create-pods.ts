@@ -16,7 +16,8 @@ type PodDeps = Omit<PodContext, "network" | "handlers" | "specHost">;
 
 export type PodsHandle = Pods & { network: PodContext["network"] };
 
-export async function createPods(deps: PodDeps): Promise<PodsHandle> {
+/** `observeExec` hears how long each runtime and CNI plugin run took (for metrics). */
+export async function createPods(deps: PodDeps, observeExec?: (command: string, verb: string, seconds: number) => void): Promise<PodsHandle> {
   const { config } = deps;
   const network = createCniNetwork({
     confDir: config.cni.confDir,
@@ -26,9 +27,10 @@ export async function createPods(deps: PodDeps): Promise<PodsHandle> {
     defaultSubnet: config.cni.defaultSubnet,
     writeDefault: config.cni.writeDefault,
     log: deps.log,
+    observe: observeExec,
   });
   await network.init();
-  const handlers = RuntimeHandlers.load(config, deps.host.cgroupDriver, deps.log);
+  const handlers = RuntimeHandlers.load(config, deps.host.cgroupDriver, deps.log, observeExec);
   const specHost: SpecHostFacts = readSpecHostFacts(deps.host);
   const ctx: PodContext = { ...deps, network, handlers, specHost };
   const sandboxes = new SandboxManager(ctx);

@@ -109,7 +109,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
   }
   if (platform.os === "linux") {
     try {
-      const pods = await createPods({ config, store, platform, images, host, clock: systemClock, log });
+      const pods = await createPods({ config, store, platform, images, host, clock: systemClock, log }, metrics.observeExec);
       context.pods = pods;
       context.network = pods.network;
     } catch (err) {

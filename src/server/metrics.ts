@@ -6,13 +6,38 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 type Series = { count: number; sum: number; buckets: number[] };
 
+function newSeries(): Series {
+  return { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
+}
+
+function add(s: Series, seconds: number): void {
+  s.count++;
+  s.sum += seconds;
+  BUCKETS.forEach((b, i) => {
+    if (seconds <= b) s.buckets[i] = (s.buckets[i] ?? 0) + 1;
+  });
+}
+
+function renderHistogram(out: string[], name: string, series: Map<string, Series>, labels: (key: string) => string): void {
+  for (const [key, s] of [...series].sort(([a], [b]) => a.localeCompare(b))) {
+    const l = labels(key);
+    BUCKETS.forEach((b, i) => out.push(`${name}_bucket{${l},le="${b}"} ${s.buckets[i]}`));
+    out.push(`${name}_bucket{${l},le="+Inf"} ${s.count}`);
+    out.push(`${name}_sum{${l}} ${s.sum}`);
+    out.push(`${name}_count{${l}} ${s.count}`);
+  }
+}
+
 /**
- * In-process counters for the Prometheus text endpoint: CRI calls by method and code,
- * and a latency histogram per method. Kept deliberately small; no client library.
+ * In-process counters for the Prometheus text endpoint: CRI calls by method and code, a
+ * latency histogram per method, and how long the commands skiff runs for a pod take (the
+ * OCI runtime with conmon, the CNI plugins), so an operator can tell skiff's own time in
+ * a pod start from theirs. Kept deliberately small; no client library.
  */
 export class Metrics {
   readonly #calls = new Map<string, number>();
   readonly #latency = new Map<string, Series>();
+  readonly #exec = new Map<string, Series>();
 
   constructor(private readonly version: string) {}
 
@@ -21,13 +46,20 @@ export class Metrics {
     const key = `${method}\u0000${codeName}`;
     this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
     let s = this.#latency.get(method);
-    if (!s) this.#latency.set(method, (s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) }));
-    s.count++;
-    s.sum += seconds;
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s.buckets[i] = (s.buckets[i] ?? 0) + 1;
-    });
+    if (!s) this.#latency.set(method, (s = newSeries()));
+    add(s, seconds);
   }
+
+  /**
+   * One run of an external command: `command` is what ran (a runtime handler such as
+   * "runc", or "cni:bridge"), `verb` what it was asked (create, start, ADD...).
+   */
+  readonly observeExec = (command: string, verb: string, seconds: number): void => {
+    const key = `${command}\u0000${verb}`;
+    let s = this.#exec.get(key);
+    if (!s) this.#exec.set(key, (s = newSeries()));
+    add(s, seconds);
+  };
 
   /** The Prometheus text exposition format (version 0.0.4). */
   render(): string {
@@ -43,12 +75,15 @@ export class Metrics {
       out.push(`skiff_cri_requests_total{method="${method}",code="${code}"} ${n}`);
     }
     out.push("# HELP skiff_cri_request_seconds CRI call latency.", "# TYPE skiff_cri_request_seconds histogram");
-    for (const [method, s] of [...this.#latency].sort(([a], [b]) => a.localeCompare(b))) {
-      BUCKETS.forEach((b, i) => out.push(`skiff_cri_request_seconds_bucket{method="${method}",le="${b}"} ${s.buckets[i]}`));
-      out.push(`skiff_cri_request_seconds_bucket{method="${method}",le="+Inf"} ${s.count}`);
-      out.push(`skiff_cri_request_seconds_sum{method="${method}"} ${s.sum}`);
-      out.push(`skiff_cri_request_seconds_count{method="${method}"} ${s.count}`);
-    }
+    renderHistogram(out, "skiff_cri_request_seconds", this.#latency, (method) => `method="${method}"`);
+    out.push(
+      "# HELP skiff_exec_seconds Time of each external command skiff ran: the OCI runtime (create includes conmon) and CNI plugins.",
+      "# TYPE skiff_exec_seconds histogram",
+    );
+    renderHistogram(out, "skiff_exec_seconds", this.#exec, (key) => {
+      const [command, verb] = key.split("\u0000");
+      return `command="${command}",verb="${verb}"`;
+    });
     return `${out.join("\n")}\n`;
   }
 }

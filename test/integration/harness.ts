@@ -125,12 +125,12 @@ export type Daemon = {
  * own [cni] table, CNI configs are read from (and never written to) `<dir>/cni`, so a
  * test daemon neither touches the host's /etc/cni nor makes bridges.
  */
-export function writeConfig(dir: string, extra = ""): string {
+export function writeConfig(dir: string, extra = "", serverExtra = ""): string {
   const configPath = path.join(dir, "config.toml");
   const cni = extra.includes("[cni]") ? "" : `\n[cni]\nconf_dir = "${path.join(dir, "cni")}"\nwrite_default = false\n`;
   fs.writeFileSync(
     configPath,
-    `[server]\nsocket = "${path.join(dir, "run/skiff.sock")}"\nlog_level = "debug"\nshutdown_timeout = "3s"\n\n` +
+    `[server]\nsocket = "${path.join(dir, "run/skiff.sock")}"\nlog_level = "debug"\nshutdown_timeout = "3s"\n${serverExtra}\n` +
       `[paths]\nroot = "${path.join(dir, "root")}"\nstate = "${path.join(dir, "state")}"\n${cni}${extra}`,
   );
   return configPath;
@@ -155,9 +155,10 @@ async function waitReady(d: Daemon, timeoutMs = 15_000): Promise<void> {
 }
 
 /** Starts skiff with a fresh temp dir (or `reuseDir`, to test restarts). */
-export async function startDaemon(opts: { reuseDir?: string; extraConfig?: string } = {}): Promise<Daemon> {
+/** `serverConfig`: lines for the config's [server] table, e.g. `metrics_address = "..."`. */
+export async function startDaemon(opts: { reuseDir?: string; extraConfig?: string; serverConfig?: string } = {}): Promise<Daemon> {
   const dir = opts.reuseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "skiff-it-"));
-  const configPath = opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, opts.extraConfig);
+  const configPath = opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, opts.extraConfig, opts.serverConfig);
   const socket = path.join(dir, "run/skiff.sock");
   const proc = Bun.spawn([skiffBinary(), "serve", "--config", configPath], {
     stdin: "ignore",

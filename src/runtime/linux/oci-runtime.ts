@@ -39,6 +39,8 @@ export type OciRuntimeOptions = {
   /** conmon `--log-level`; default "info". */
   conmonLogLevel?: string;
   log?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
+  /** Told how long each runtime call took (`create` counts conmon's part too), for metrics. */
+  observe?: (verb: string, seconds: number) => void;
 };
 
 export type CreateRequest = {
@@ -128,6 +130,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       // a stale exit file from an earlier container with this id would read as "exited"
       fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
       for (const f of ["exit", "oom"]) fs.rmSync(path.join(req.dir, f), { force: true });
+      const started = performance.now();
       const conmon = await spawnConmon(opts, conmonArgs(opts, req), req.dir);
       let msg;
       try {
@@ -135,6 +138,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       } finally {
         await conmon.sync.close();
       }
+      opts.observe?.("create", (performance.now() - started) / 1000);
       const conmonStatus = await Promise.race([conmon.exited, Bun.sleep(5000).then(() => undefined)]);
       if (!msg || msg.data <= 0) {
         await undoCreate(req);

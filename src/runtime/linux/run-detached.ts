@@ -24,8 +24,10 @@ export async function runDetached(opts: OciRuntimeOptions, id: string, dir: stri
   const argv = runtimeArgv(opts, ["--log", logFile, "--log-format", "json", "run", "--detach", "--bundle", dir, "--pid-file", pidFile, id]);
   opts.log?.debug("oci runtime", argv.join(" "));
   // runtimeArgv puts the verb's args after the global flags, so --log precedes "run".
+  const started = performance.now();
   const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   const code = await proc.exited;
+  opts.observe?.("run", (performance.now() - started) / 1000);
   const pid = readPid(pidFile);
   const identity = pid ? processIdentity(pid) : undefined;
   if (code === 0 && identity) return identity;

@@ -21,6 +21,7 @@ export async function runRuntime(
 ): Promise<RuntimeResult> {
   const argv = runtimeArgv(opts, args);
   opts.log?.debug("oci runtime", argv.join(" "));
+  const started = performance.now();
   const proc = Bun.spawn(argv, {
     stdin: input === undefined ? "ignore" : new Blob([input]),
     stdout: "pipe",
@@ -31,6 +32,7 @@ export async function runRuntime(
     new Response(proc.stderr).text(),
     proc.exited,
   ]);
+  opts.observe?.(args[0] ?? "", (performance.now() - started) / 1000);
   return { exitCode, stdout, stderr };
 }
 

@@ -60,7 +60,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     const confDir = path.join(dir, "cni");
     undoNetwork = setUpTestNetwork(confDir, path.join(dir, "ipam"));
     logs = path.join(dir, "logs");
-    d = await startDaemon({ extraConfig: `\n[cni]\nconf_dir = "${confDir}"\nwrite_default = false\n` });
+    d = await startDaemon({ extraConfig: `\n[cni]\nconf_dir = "${confDir}"\nwrite_default = false\n`, serverConfig: 'metrics_address = "127.0.0.1:0"\n' });
     await d.image.call("PullImage", { image: { image: images.busybox } }, 60_000);
   }, 120_000);
 
@@ -98,6 +98,18 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     const byPrefix = await call("ListPodSandbox", { filter: { id: id.slice(0, 12) } });
     expect(byPrefix.items.length).toBe(1);
     for (const kind of ["net", "uts", "ipc"]) expect(fs.existsSync(path.join(d.state, "ns", kind, id))).toBe(true);
+  });
+
+  test("the metrics time the runtime and CNI calls behind a pod start", async () => {
+    const pod = await runPod("metered");
+    await runContainer(pod, "sleeper", "sleep 1000");
+    const url = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(d.output())?.[1];
+    expect(url).toBeDefined();
+    const text = await (await fetch(url!)).text();
+    const count = (command: string, verb: string) => Number(new RegExp(`^skiff_exec_seconds_count\\{command="${command}",verb="${verb}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+    for (const verb of ["run", "create", "start"]) expect(count("runc", verb)).toBeGreaterThanOrEqual(1);
+    for (const plugin of ["cni:bridge", "cni:portmap"]) expect(count(plugin, "ADD")).toBeGreaterThanOrEqual(1);
+    expect(count("cni:loopback", "ADD")).toBe(0);
   });
 
   test("a second pod with the same name, namespace, uid and attempt is refused", async () => {

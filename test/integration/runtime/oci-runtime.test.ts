@@ -20,6 +20,7 @@ describe.skipIf(!isRoot)("oci runtime (conmon + runc)", () => {
   let runtimeRoot: string;
   let exitDir: string;
   const ids: string[] = [];
+  const heard: { verb: string; seconds: number }[] = [];
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-rt-"));
@@ -33,6 +34,7 @@ describe.skipIf(!isRoot)("oci runtime (conmon + runc)", () => {
       systemdCgroup: false,
       exitDir,
       socketDir: path.join(tmp, "s"),
+      observe: (verb, seconds) => heard.push({ verb, seconds }),
     });
   });
 
@@ -70,6 +72,7 @@ describe.skipIf(!isRoot)("oci runtime (conmon + runc)", () => {
 
   test("a container goes created, running, exits with its code, and its output lands in the CRI log", async () => {
     const b = bundle("life", "echo hello; echo oops >&2; read x < /dev/null; sleep 1; exit 3");
+    heard.length = 0;
     const before = BigInt(Date.now()) * 1_000_000n;
     const { pid, conmonPid } = await rt.create({ ...b, tty: false, stdin: false, stdinOnce: false });
     expect(pid).toBeGreaterThan(0);
@@ -96,6 +99,9 @@ describe.skipIf(!isRoot)("oci runtime (conmon + runc)", () => {
     await rt.delete(b.id);
     expect(await rt.state(b.id)).toBeUndefined();
     await rt.delete(b.id); // idempotent
+    // Each runtime call was timed for the metrics, conmon's create included.
+    expect(heard.map((h) => h.verb)).toEqual(["create", "state", "start", "state", "state", "delete", "state", "delete"]);
+    for (const h of heard) expect(h.seconds).toBeGreaterThan(0);
   }, 30_000);
 
   test("stop SIGKILLs a process that ignores SIGTERM once the timeout passes", async () => {

@@ -47,6 +47,16 @@ describe("invokePlugin", () => {
     expect(fb.calls().at(-1)?.stdin).toEqual({ a: 1 });
   });
 
+  test("the observer hears the plugin, the command and how long it ran", async () => {
+    fb.plugin("ok", { result: ipResult("1.0.0", "10.9.0.2/24") });
+    const heard: [string, string, number][] = [];
+    await invokePlugin({ type: "ok", network: "n", stdin: {}, inv: inv("ADD"), observe: (p, c, s) => heard.push([p, c, s]) });
+    expect(heard).toHaveLength(1);
+    expect(heard[0]!.slice(0, 2)).toEqual(["cni:ok", "ADD"]);
+    expect(heard[0]![2]).toBeGreaterThan(0);
+    expect(heard[0]![2]).toBeLessThan(60);
+  });
+
   test("the first bin dir that has the plugin wins", async () => {
     fb.plugin("ok", { result: ipResult("1.0.0", "10.9.0.2/24") });
     const r = await invokePlugin({ type: "ok", network: "n", stdin: {}, inv: inv("ADD", ["/nonexistent-dir", fb.binDir]) });

@@ -17,6 +17,20 @@ describe("Metrics", () => {
     expect(text).toContain('skiff_cri_request_seconds_bucket{method="Version",le="0.25"} 2');
     expect(text).toContain('skiff_cri_request_seconds_count{method="Version"} 2');
   });
+
+  test("times external commands by command and verb", () => {
+    const m = new Metrics("1.2.3");
+    m.observeExec("runc", "create", 0.03);
+    m.observeExec("runc", "create", 0.04);
+    m.observeExec("cni:bridge", "ADD", 0.02);
+    const text = m.render();
+    expect(text).toContain("# TYPE skiff_exec_seconds histogram");
+    expect(text).toContain('skiff_exec_seconds_bucket{command="runc",verb="create",le="0.025"} 0');
+    expect(text).toContain('skiff_exec_seconds_bucket{command="runc",verb="create",le="0.05"} 2');
+    expect(text).toContain('skiff_exec_seconds_count{command="runc",verb="create"} 2');
+    expect(text).toMatch(/skiff_exec_seconds_sum\{command="runc",verb="create"\} 0\.07/);
+    expect(text).toContain('skiff_exec_seconds_count{command="cni:bridge",verb="ADD"} 1');
+  });
 });
 
 describe("parseHostPort", () => {
