@@ -26,6 +26,7 @@ import { startRegistry } from "../test/support/registry.ts";
 import { interrupted, onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion } from "./lib/containerd.ts";
 import { type PodBenchTarget, startSkiffForPods } from "./lib/pods-skiff.ts";
+import { cniMsPerPod, fetchExecTotals, meanMs } from "./lib/exec-metrics.ts";
 import { monitorPids, removeAllPods, startBenchPod, sumRssKiB } from "./lib/pods-run.ts";
 import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
 import { hostReport, mib, percentile, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
@@ -70,6 +71,12 @@ type RuntimeResult = {
   latencyMs?: { run: Latency; create: Latency; start: Latency; total: Latency };
   rssKiB?: { daemonIdle: number; daemonWithPods: number; monitors: number; monitorCount: number; perPodOverhead: number };
   removeAllMs?: number;
+  /**
+   * skiff only, from its metrics: mean ms of the commands behind each call. `infraRun` is
+   * `runc run` of the infra process and `cniAdd` the plugins of one pod (the two overlap
+   * inside RunPodSandbox); `create` is conmon + `runc create`; `start` is `runc start`.
+   */
+  execMeanMs?: { infraRun?: number; cniAdd: number; create?: number; start?: number };
 };
 
 function latency(samples: number[]): Latency {
@@ -143,6 +150,10 @@ async function finish(b: Bench, err?: unknown): Promise<void> {
     if (err !== undefined) throw err;
     const t = b.samples;
     b.result.latencyMs = { run: latency(t.run), create: latency(t.create), start: latency(t.start), total: latency(t.total) };
+    if (b.target.metricsUrl) {
+      const x = await fetchExecTotals(b.target.metricsUrl);
+      b.result.execMeanMs = { infraRun: meanMs(x, "runc run"), cniAdd: cniMsPerPod(x, "ADD", b.result.podsStarted), create: meanMs(x, "runc create"), start: meanMs(x, "runc start") };
+    }
     const daemonWithPods = readRss(b.target.daemon.pid).rssKiB;
     const pids = monitorPids(b.target.monitorComm, b.target.monitorMarker);
     const monitors = sumRssKiB(pids);
@@ -217,6 +228,18 @@ function printTable(results: Partial<Record<RuntimeName, RuntimeResult>>): void 
   console.log(`\nPod start: RunPodSandbox + CreateContainer + StartContainer, ${N} pods one after another (ms; RSS in MiB)`);
   console.log(table(["runtime", "pods", "p50", "p95", "run p50", "create p50", "start p50", "daemon idle", `daemon +${N}`, "monitors", "monitor RSS", "per pod"], rows));
   for (const r of runtimes) if (results[r]?.error) console.log(`${r}: FAILED: ${results[r]!.error}`);
+  const s = results.skiff;
+  const x = s?.execMeanMs;
+  const l = s?.latencyMs;
+  if (x && l) {
+    const own = (call: number, spent: number | undefined) => (spent === undefined ? "-" : ms(call - spent));
+    console.log("\nskiff, where a pod start goes (means, ms; from skiff_exec_seconds):");
+    console.log(table(["call", "mean", "runtime (+conmon)", "CNI plugins", "skiff and the rest"], [
+      ["RunPodSandbox", ms(l.run.mean), `${ms(x.infraRun)} (runc run)`, ms(x.cniAdd), `${own(l.run.mean, Math.max(x.infraRun ?? 0, x.cniAdd))} beyond the longer of the two`],
+      ["CreateContainer", ms(l.create.mean), `${ms(x.create)} (conmon + runc create)`, "-", own(l.create.mean, x.create)],
+      ["StartContainer", ms(l.start.mean), `${ms(x.start)} (runc start)`, "-", own(l.start.mean, x.start)],
+    ]));
+  }
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@
  * iptables rule.
  */
 import * as fs from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import * as path from "node:path";
 import { createCriClient } from "../../src/cli/cri-client.ts";
 import { mountsUnder } from "../../test/support/containerd-pods.ts";
@@ -21,6 +22,8 @@ export type PodBenchTarget = {
   monitorComm: string;
   /** A string in their command lines that ties them to this daemon. */
   monitorMarker: string;
+  /** skiff's metrics endpoint (where it tells how long runc, conmon and the plugins took). */
+  metricsUrl?: string;
   stop(): Promise<void>;
 };
 
@@ -57,9 +60,11 @@ export async function startSkiffForPods(opts: { registryHost: string }): Promise
     fs.rmSync(work, { recursive: true, force: true });
   };
   const stop = () => (stopping ??= stopOnce());
+  const metricsPort = await freePort();
   try {
     isolatePodNetwork(net);
     daemon = await startSkiff({
+      serverConfig: `metrics_address = "127.0.0.1:${metricsPort}"\n`,
       build: "never",
       keepDir: true,
       extraConfig:
@@ -71,5 +76,17 @@ export async function startSkiffForPods(opts: { registryHost: string }): Promise
     await stop();
     throw err;
   }
-  return { daemon, monitorComm: "conmon", monitorMarker: daemon.dir, stop };
+  return { daemon, monitorComm: "conmon", monitorMarker: daemon.dir, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, stop };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -21,6 +21,8 @@ export type SkiffOptions = {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Extra TOML appended to the generated config. */
   extraConfig?: string;
+  /** Extra lines for the generated config's [server] table. */
+  serverConfig?: string;
   /** Where to make the temp dir (socket, root, state). Default the OS temp dir. */
   tmpRoot?: string;
   readyTimeoutMs?: number;
@@ -68,12 +70,12 @@ function warnIfStale(binary: string): void {
 }
 
 /** The config file: only what must differ from the defaults to stay inside `dir`. */
-export function skiffConfig(dir: string, extra = ""): string {
+export function skiffConfig(dir: string, extra = "", server = ""): string {
   const q = (s: string) => JSON.stringify(s);
   return `# written by skiff's bench/lib/skiff.ts
 [server]
 socket = ${q(path.join(dir, "skiff.sock"))}
-
+${server}
 [paths]
 root = ${q(path.join(dir, "root"))}
 state = ${q(path.join(dir, "state"))}
@@ -84,7 +86,7 @@ export async function startSkiff(opts: SkiffOptions = {}): Promise<RunningDaemon
   const binary = await ensureSkiffBinary(opts);
   const dir = makeTempDir("skiff", opts.tmpRoot);
   const configPath = path.join(dir, "config.toml");
-  fs.writeFileSync(configPath, skiffConfig(dir, opts.extraConfig));
+  fs.writeFileSync(configPath, skiffConfig(dir, opts.extraConfig, opts.serverConfig));
   const argv = [binary, "serve", "--config", configPath];
   if (opts.logLevel) argv.push("--log-level", opts.logLevel);
   return spawnDaemon({
