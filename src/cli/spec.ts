@@ -23,7 +23,7 @@ import type { SpecHostFacts } from "../oci/host.ts";
 import { previewSpec } from "../oci/spec-preview.ts";
 import type { Explanation } from "../oci/spec-opts.ts";
 import { detectHostFacts } from "../runtime/host-facts.ts";
-import { readSeccompLocalhost, readSpecHostFacts, statDevices } from "../runtime/spec-host-reads.ts";
+import { readSeccompLocalhost, readSpecHostFacts, specHostFor, statDevices } from "../runtime/spec-host-reads.ts";
 import { UsageError } from "./client-args.ts";
 import { checkArgs } from "./strict-args.ts";
 
@@ -121,7 +121,7 @@ export const specCommand = defineCommand({
       cgroupDriver: driverFlag ?? config.linux.cgroupDriver,
       restrictOomScoreAdj: config.linux.restrictOomScoreAdj,
     });
-    const host: SpecHostFacts = readSpecHostFacts(facts);
+    const host: SpecHostFacts = specHostFor(readSpecHostFacts(facts), container, handler.privilegedWithoutHostDevices);
     const sc = container ? container.linux?.securityContext : pod.linux?.securityContext;
     const seccompLocalhost = readSeccompLocalhost(sc, "config.linux.security_context");
     const deviceInfo = container ? statDevices(deviceHostPaths(container)) : undefined;

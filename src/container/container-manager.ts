@@ -14,7 +14,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import { buildSpec } from "../oci/build.ts";
 import { deviceHostPaths } from "../oci/devices.ts";
 import { imageVolumePaths } from "../oci/image-volumes.ts";
-import { readSeccompLocalhost, statDevices } from "../runtime/spec-host-reads.ts";
+import { readSeccompLocalhost, specHostFor, statDevices } from "../runtime/spec-host-reads.ts";
 import { containerSpecOpts } from "../oci/container.ts";
 import type { Spec } from "../oci/spec.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
@@ -129,7 +129,7 @@ export class ContainerManager {
           sandboxConfig,
           image: { name: config.image!.image, ref: image.id, spec: imageConfig },
           handler: handler.config,
-          host: this.ctx.specHost,
+          host: specHostFor(this.ctx.specHost, config, handler.config.privilegedWithoutHostDevices),
           hostname: fs.readFileSync(sp.hostname, "utf8").trim(),
           sandboxPaths: { hostname: sp.hostname, hosts: sp.hosts, resolvConf: sp.resolvConf, shm: ns.ipc ? sp.shm : "/dev/shm" },
           namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },

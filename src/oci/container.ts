@@ -172,7 +172,7 @@ function securityOpts(input: ContainerSpecInput): NamedOpt[] {
       throw new InvalidArgumentError("config.linux.security_context.privileged", "the pod sandbox is not privileged");
     }
     const devices = input.handler.privilegedWithoutHostDevices ? undefined : (input.host.devices ?? []);
-    out.push(["withPrivileged", withPrivileged(devices)]);
+    out.push(["withPrivileged", withPrivileged(devices, input.host.capabilities)]);
   } else {
     const caps = sc?.capabilities;
     if (caps) {

@@ -13,6 +13,8 @@ export type SpecHostFacts = Pick<HostFacts, "cgroupDriver" | "canLowerOomScoreAd
   ownOomScoreAdj: number;
   /** Device nodes of the host, given to privileged containers. */
   devices?: LinuxDevice[];
+  /** skiff's capability bounding set (names): all a privileged container can get. */
+  capabilities?: readonly string[];
   /** The host kernel has AppArmor enabled (/sys/module/apparmor/parameters/enabled is "Y"). */
   apparmor?: boolean;
   /** A profile loaded on the host to use for AppArmor `RuntimeDefault`; none when unset. */

@@ -96,14 +96,16 @@ export function withCapabilities(change: CapabilityChange, field = "config.linux
 }
 
 /**
- * Privileged mode: every capability, nothing masked or read-only, /sys and cgroupfs
- * writable, and (unless the handler says otherwise) the host's devices, resolved by the
- * caller, with full device-cgroup access.
+ * Privileged mode: every capability the host grants (`hostCapabilities`, skiff's own
+ * bounding set: the runtime cannot hand out more, and fails the start if asked to; every
+ * known one when not given), nothing masked or read-only, /sys and cgroupfs writable, and
+ * (unless the handler says otherwise) the host's devices, resolved by the caller, with
+ * full device-cgroup access.
  */
 export const withPrivileged =
-  (hostDevices: readonly LinuxDevice[] | undefined): SpecOpt =>
+  (hostDevices: readonly LinuxDevice[] | undefined, hostCapabilities?: readonly string[]): SpecOpt =>
   (s) => {
-    const all = [...ALL_CAPABILITIES];
+    const all = [...(hostCapabilities ?? ALL_CAPABILITIES)];
     processOf(s).capabilities = { bounding: all, effective: [...all], permitted: [...all] };
     const linux = linuxOf(s);
     linux.maskedPaths = [];

@@ -58,6 +58,13 @@ describe("privileged and paths", () => {
     expect(build({ linux: { securityContext: { privileged: true } } }, { ...privilegedPod, host, handler }).linux?.devices).toBeUndefined();
   });
 
+  test("a privileged container gets the host's capability bounding set when it is known, not more", () => {
+    const hostCaps = ALL_CAPABILITIES.filter((c) => c !== "CAP_SYS_RESOURCE");
+    const host = { cgroupDriver: "cgroupfs" as const, canLowerOomScoreAdj: false, ownOomScoreAdj: 0, capabilities: hostCaps };
+    const caps = build({ linux: { securityContext: { privileged: true } } }, { ...privilegedPod, host }).process?.capabilities;
+    for (const set of [caps?.bounding, caps?.effective, caps?.permitted]) expect(set).toEqual(hostCaps);
+  });
+
   test("a privileged container in an unprivileged pod is refused", () => {
     expect(() => build({ linux: { securityContext: { privileged: true } } })).toThrow("config.linux.security_context.privileged");
   });
