@@ -26,7 +26,7 @@ import { startRegistry } from "../test/support/registry.ts";
 import { interrupted, onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion } from "./lib/containerd.ts";
 import { type PodBenchTarget, startSkiffForPods } from "./lib/pods-skiff.ts";
-import { cniMsPerPod, fetchExecTotals, meanMs } from "./lib/exec-metrics.ts";
+import { cniMsPerPod, fetchTotals, meanMs } from "./lib/exec-metrics.ts";
 import { monitorPids, removeAllPods, startBenchPod, sumRssKiB } from "./lib/pods-run.ts";
 import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
 import { hostReport, mib, percentile, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
@@ -77,6 +77,8 @@ type RuntimeResult = {
    * inside RunPodSandbox); `create` is conmon + `runc create`; `start` is `runc start`.
    */
   execMeanMs?: { infraRun?: number; cniAdd: number; create?: number; start?: number };
+  /** skiff only: mean ms of each call inside skiff (its own metrics), without client and transport. */
+  serverMeanMs?: { run?: number; create?: number; start?: number };
 };
 
 function latency(samples: number[]): Latency {
@@ -151,8 +153,9 @@ async function finish(b: Bench, err?: unknown): Promise<void> {
     const t = b.samples;
     b.result.latencyMs = { run: latency(t.run), create: latency(t.create), start: latency(t.start), total: latency(t.total) };
     if (b.target.metricsUrl) {
-      const x = await fetchExecTotals(b.target.metricsUrl);
+      const { exec: x, cri } = await fetchTotals(b.target.metricsUrl);
       b.result.execMeanMs = { infraRun: meanMs(x, "runc run"), cniAdd: cniMsPerPod(x, "ADD", b.result.podsStarted), create: meanMs(x, "runc create"), start: meanMs(x, "runc start") };
+      b.result.serverMeanMs = { run: meanMs(cri, "RunPodSandbox"), create: meanMs(cri, "CreateContainer"), start: meanMs(cri, "StartContainer") };
     }
     const daemonWithPods = readRss(b.target.daemon.pid).rssKiB;
     const pids = monitorPids(b.target.monitorComm, b.target.monitorMarker);
@@ -231,13 +234,15 @@ function printTable(results: Partial<Record<RuntimeName, RuntimeResult>>): void 
   const s = results.skiff;
   const x = s?.execMeanMs;
   const l = s?.latencyMs;
-  if (x && l) {
-    const own = (call: number, spent: number | undefined) => (spent === undefined ? "-" : ms(call - spent));
-    console.log("\nskiff, where a pod start goes (means, ms; from skiff_exec_seconds):");
-    console.log(table(["call", "mean", "runtime (+conmon)", "CNI plugins", "skiff and the rest"], [
-      ["RunPodSandbox", ms(l.run.mean), `${ms(x.infraRun)} (runc run)`, ms(x.cniAdd), `${own(l.run.mean, Math.max(x.infraRun ?? 0, x.cniAdd))} beyond the longer of the two`],
-      ["CreateContainer", ms(l.create.mean), `${ms(x.create)} (conmon + runc create)`, "-", own(l.create.mean, x.create)],
-      ["StartContainer", ms(l.start.mean), `${ms(x.start)} (runc start)`, "-", own(l.start.mean, x.start)],
+  const sv = s?.serverMeanMs;
+  if (x && l && sv) {
+    const less = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : ms(a - b));
+    const runFloor = Math.max(x.infraRun ?? 0, x.cniAdd);
+    console.log("\nskiff, where a pod start goes (means, ms; from skiff_exec_seconds and skiff_cri_request_seconds):");
+    console.log(table(["call", "at the client", "in skiff", "runtime (+conmon)", "CNI plugins", "skiff's own", "client + transport"], [
+      ["RunPodSandbox", ms(l.run.mean), ms(sv.run), `${ms(x.infraRun)} (runc run)`, ms(x.cniAdd), `${less(sv.run, runFloor)} (beyond the longer)`, less(l.run.mean, sv.run)],
+      ["CreateContainer", ms(l.create.mean), ms(sv.create), `${ms(x.create)} (conmon + runc create)`, "-", less(sv.create, x.create), less(l.create.mean, sv.create)],
+      ["StartContainer", ms(l.start.mean), ms(sv.start), `${ms(x.start)} (runc start)`, "-", less(sv.start, x.start), less(l.start.mean, sv.start)],
     ]));
   }
 }
