@@ -28,6 +28,7 @@ import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager
 import { checkContainerConfig, resolveMountSources } from "./container-config-check.ts";
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
 import { imageConfigOf, layerPathsOf } from "./image-config.ts";
+import { type ContainerUsage, containerUsage } from "./container-usage.ts";
 import { mountRootfs, unmountAll } from "./mounts.ts";
 import { parseGroup, parsePasswd, resolveUser } from "./passwd.ts";
 import { readRootfsFile } from "./rootfs-file.ts";
@@ -339,6 +340,14 @@ export class ContainerManager {
     const handler = this.#requireHandler(rec);
     // The runtime takes env, cwd, user and privileges from the container's own config.json.
     return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
+  }
+
+  /**
+   * What the container uses now: its cgroup's CPU and memory while it runs, and its
+   * writable layer, which lives on the filesystem of `paths.root` (`fsMountpoint`).
+   */
+  usage(rec: ContainerRecord): ContainerUsage & { fsMountpoint: string } {
+    return { ...containerUsage(rec, this.paths(rec.id).upper, this.ctx.clock()), fsMountpoint: this.ctx.config.paths.root };
   }
 
   /** The containers, their exits folded in. */

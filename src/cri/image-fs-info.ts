@@ -5,8 +5,9 @@ import type { CriContext } from "./context.ts";
 /**
  * ImageFsInfo: what skiff's image store uses on the filesystem under the root dir, so
  * the kubelet's image garbage collection can compare it with the disk's capacity
- * (which it reads from the mountpoint itself). Container writable layers come with the
- * container issue; until then no container filesystem is reported.
+ * (which it reads from the mountpoint itself). Container writable layers live on the
+ * same filesystem (`<root>/containers`) and ContainerStats reports them with this
+ * mountpoint, so no separate container filesystem is listed.
  */
 export function createImageFsInfo(ctx: Pick<CriContext, "images" | "config" | "clock">) {
   return async (_req: ImageFsInfoRequest): Promise<MessageInitShape<typeof ImageFsInfoResponseSchema>> => {

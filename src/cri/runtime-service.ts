@@ -21,6 +21,7 @@ import { createExecSync } from "./container-exec-sync.ts";
 import { createUpdateContainerResources } from "./container-update-resources.ts";
 import { createReopenContainerLog } from "./container-reopen-log.ts";
 import { createListContainers, createStreamContainers } from "./container-list.ts";
+import { createContainerStats, createListContainerStats, createStreamContainerStats } from "./container-stats.ts";
 import { createRemoveContainer } from "./container-remove.ts";
 import { createStartContainer } from "./container-start.ts";
 import { createStopContainer } from "./container-stop.ts";
@@ -68,6 +69,9 @@ function podHandlers(pods: Pods) {
     execSync: createExecSync(pods),
     updateContainerResources: createUpdateContainerResources(pods),
     reopenContainerLog: createReopenContainerLog(pods),
+    containerStats: createContainerStats(pods),
+    listContainerStats: createListContainerStats(pods),
+    streamContainerStats: createStreamContainerStats(pods),
   };
 }
 

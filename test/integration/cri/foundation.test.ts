@@ -34,6 +34,9 @@ const BUILT = new Set([
   "ExecSync",
   "UpdateContainerResources",
   "ReopenContainerLog",
+  "ContainerStats",
+  "ListContainerStats",
+  "StreamContainerStats",
 ]);
 
 let d: Daemon;

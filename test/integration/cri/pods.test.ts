@@ -45,6 +45,12 @@ async function statusOf(id: string) {
   return (await call("ContainerStatus", { container_id: id })).status;
 }
 
+/** What the container logged so far. */
+async function logOf(id: string): Promise<string> {
+  const logPath = (await statusOf(id)).log_path as string;
+  return fs.existsSync(logPath) ? fs.readFileSync(logPath, "utf8") : "";
+}
+
 async function exitedStatus(id: string) {
   return waitFor(`container ${id} to exit`, async () => {
     const s = await statusOf(id);
@@ -110,6 +116,36 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     for (const verb of ["run", "create", "start"]) expect(count("runc", verb)).toBeGreaterThanOrEqual(1);
     for (const plugin of ["cni:bridge", "cni:portmap"]) expect(count(plugin, "ADD")).toBeGreaterThanOrEqual(1);
     expect(count("cni:loopback", "ADD")).toBe(0);
+  });
+
+  test("container stats: CPU and memory from the cgroup while it runs, the writable layer always", async () => {
+    const pod = await runPod("stats");
+    // 24 MiB of tmpfs pages are charged to the writer's memory cgroup as working set.
+    const busy = await runContainer(pod, "busy", "head -c 25165824 /dev/zero > /dev/shm/fill; head -c 1048576 /dev/zero > /layer.bin; echo ready; sleep 1000");
+    await waitFor("the container to fill its memory", async () => ((await logOf(busy)).includes("ready") ? true : undefined));
+    const one = (await call("ContainerStats", { container_id: busy })).stats;
+    expect(one.attributes.id).toBe(busy);
+    expect(one.attributes.metadata.name).toBe("busy");
+    expect(one.attributes.labels).toEqual({ c: "busy" });
+    expect(Number(one.cpu.usage_core_nano_seconds.value)).toBeGreaterThan(0);
+    expect(Number(one.memory.working_set_bytes.value)).toBeGreaterThanOrEqual(24 * 1024 * 1024);
+    expect(Number(one.memory.usage_bytes.value)).toBeGreaterThanOrEqual(Number(one.memory.working_set_bytes.value));
+    expect(Number(one.writable_layer.used_bytes.value)).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(Number(one.writable_layer.inodes_used.value)).toBeGreaterThanOrEqual(2);
+    expect(one.writable_layer.fs_id.mountpoint).toBe(d.root);
+
+    const done = await runContainer(pod, "done", "exit 0");
+    await exitedStatus(done);
+    const list = (await call("ListContainerStats", { filter: { pod_sandbox_id: pod } })).stats;
+    expect(list.map((x: any) => x.attributes.id).sort()).toEqual([busy, done].sort());
+    const stopped = list.find((x: any) => x.attributes.id === done);
+    expect(stopped.cpu).toBeNull();
+    expect(stopped.memory).toBeNull();
+    expect(stopped.writable_layer).not.toBeNull();
+    expect((await call("ListContainerStats", { filter: { label_selector: { c: "busy" } } })).stats.map((x: any) => x.attributes.id)).toEqual([busy]);
+
+    expect((await codeOf(call("ContainerStats", { container_id: "no-such-container" }))).code).toBe(GrpcStatus.NOT_FOUND);
+    expect((await codeOf(call("ContainerStats", { container_id: "" }))).code).toBe(GrpcStatus.INVALID_ARGUMENT);
   });
 
   test("a second pod with the same name, namespace, uid and attempt is refused", async () => {

@@ -1,0 +1,82 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type {
+  ContainerStatsFilter,
+  ContainerStatsRequest,
+  ContainerStatsResponseSchema,
+  ContainerStatsSchema,
+  ListContainerStatsRequest,
+  ListContainerStatsResponseSchema,
+  StreamContainerStatsRequest,
+  StreamContainerStatsResponseSchema,
+} from "../gen/runtime/v1/api_pb.ts";
+import { containerConfigOf } from "../container/container-manager.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import type { ContainerRecord } from "../store/index.ts";
+import type { Pods } from "./context.ts";
+import { STREAM_BATCH } from "./image-list.ts";
+import { matchesLabels } from "./pod-convert.ts";
+
+type Stats = MessageInitShape<typeof ContainerStatsSchema>;
+const u64 = (v: bigint | undefined) => (v === undefined ? undefined : { value: v });
+
+/**
+ * One container's stats. CPU and memory only while it runs (a stopped container has no
+ * cgroup to read); `usage_nano_cores` is left out: the kubelet works the rate out from
+ * two samples of `usage_core_nano_seconds` itself when a runtime does not give it.
+ */
+function statsOf(pods: Pods, rec: ContainerRecord): Stats {
+  const config = containerConfigOf(rec);
+  const u = pods.containers.usage(rec);
+  const mem = u.cgroup?.memory;
+  const available = mem?.limit !== undefined && mem.limit > mem.workingSet ? mem.limit - mem.workingSet : mem?.limit !== undefined ? 0n : undefined;
+  return {
+    attributes: { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
+    cpu: u.cgroup?.cpuNs === undefined ? undefined : { timestamp: u.timestamp, usageCoreNanoSeconds: { value: u.cgroup.cpuNs } },
+    memory: mem && {
+      timestamp: u.timestamp,
+      workingSetBytes: u64(mem.workingSet),
+      availableBytes: u64(available),
+      usageBytes: u64(mem.usage),
+      rssBytes: u64(mem.rss),
+      pageFaults: u64(mem.pageFaults),
+      majorPageFaults: u64(mem.majorPageFaults),
+    },
+    writableLayer: {
+      timestamp: u.timestamp,
+      fsId: { mountpoint: u.fsMountpoint },
+      usedBytes: { value: u.layer.bytes },
+      inodesUsed: { value: u.layer.inodes },
+    },
+  };
+}
+
+/** ContainerStats: an unknown id is NotFound (api.proto). */
+export function createContainerStats(pods: Pods) {
+  return async (req: ContainerStatsRequest): Promise<MessageInitShape<typeof ContainerStatsResponseSchema>> => {
+    if (req.containerId === "") throw new InvalidArgumentError("container_id", "is required");
+    return { stats: statsOf(pods, await pods.containers.get(req.containerId)) };
+  };
+}
+
+/** The containers a stats filter selects: id prefix, sandbox id prefix, labels. */
+async function selected(pods: Pods, filter: ContainerStatsFilter | undefined): Promise<ContainerRecord[]> {
+  return (await pods.containers.list()).filter((c) => {
+    if (filter?.id && !c.id.startsWith(filter.id)) return false;
+    if (filter?.podSandboxId && !c.sandboxId.startsWith(filter.podSandboxId)) return false;
+    return matchesLabels(() => containerConfigOf(c).labels, filter?.labelSelector);
+  });
+}
+
+export function createListContainerStats(pods: Pods) {
+  return async (req: ListContainerStatsRequest): Promise<MessageInitShape<typeof ListContainerStatsResponseSchema>> => ({
+    stats: (await selected(pods, req.filter)).map((c) => statsOf(pods, c)),
+  });
+}
+
+/** StreamContainerStats: the same result as ListContainerStats, in batches. */
+export function createStreamContainerStats(pods: Pods) {
+  return async function* (req: StreamContainerStatsRequest): AsyncIterable<MessageInitShape<typeof StreamContainerStatsResponseSchema>> {
+    const all = await selected(pods, req.filter);
+    for (let i = 0; i < all.length; i += STREAM_BATCH) yield { containerStats: all.slice(i, i + STREAM_BATCH).map((c) => statsOf(pods, c)) };
+  };
+}
