@@ -124,6 +124,7 @@ async function prepare(name: RuntimeName, registryHost: string, images: { busybo
     daemonIdle: 0,
   };
   try {
+    await waitRuntimeReady(client);
     // Images are in place before the clock starts: this measures starts, not pulls.
     await client.image.pullImage({ image: { image: images.busybox } });
     if (name === "containerd") await client.image.pullImage({ image: { image: images.pause } });
@@ -132,6 +133,24 @@ async function prepare(name: RuntimeName, registryHost: string, images: { busybo
     throw err;
   }
   return b;
+}
+
+/**
+ * Waits for Status to say RuntimeReady, as a kubelet does: a daemon answers Version as
+ * soon as it listens, but may refuse other calls (skiff: Unavailable) until it is ready.
+ */
+async function waitRuntimeReady(client: CriClient, timeoutMs = 60_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const s = await client.runtime.status({});
+      if (s.status?.conditions.some((c) => c.type === "RuntimeReady" && c.status)) return;
+    } catch (err) {
+      if (performance.now() > deadline) throw err;
+    }
+    if (performance.now() > deadline) throw new Error(`not RuntimeReady within ${timeoutMs} ms`);
+    await Bun.sleep(100);
+  }
 }
 
 /** Starts pods `from` to `to - 1` on one runtime, timing each call. */
