@@ -60,34 +60,27 @@ function workingSet(usage: bigint, inactiveFile: bigint | undefined): bigint {
   return ws > 0n ? ws : 0n;
 }
 
-/** Reads the files of one v1 memory cgroup dir. */
-export function readV1Memory(dir: string): MemoryStats | undefined {
-  const usage = num(readOr(path.join(dir, "memory.usage_in_bytes"), undefined));
-  if (usage === undefined) return undefined;
-  const stat = parseFlatKeyed(readOr(path.join(dir, "memory.stat"), ""));
-  const limit = num(readOr(path.join(dir, "memory.limit_in_bytes"), undefined));
-  return {
-    usage,
-    workingSet: workingSet(usage, stat.get("total_inactive_file")),
-    rss: stat.get("total_rss"),
-    pageFaults: stat.get("total_pgfault"),
-    majorPageFaults: stat.get("total_pgmajfault"),
-    limit: limit !== undefined && limit < V1_NO_LIMIT ? limit : undefined,
-  };
-}
+/** Where each version keeps the memory figures: file names, then memory.stat keys. */
+const MEMORY_FILES = {
+  v1: { usage: "memory.usage_in_bytes", limit: "memory.limit_in_bytes", inactiveFile: "total_inactive_file", rss: "total_rss", pgfault: "total_pgfault", pgmajfault: "total_pgmajfault" },
+  // memory.max holds "max" when there is no limit, which `num` reads as none.
+  v2: { usage: "memory.current", limit: "memory.max", inactiveFile: "inactive_file", rss: "anon", pgfault: "pgfault", pgmajfault: "pgmajfault" },
+} as const;
 
-/** Reads the memory files of one v2 cgroup dir. */
-export function readV2Memory(dir: string): MemoryStats | undefined {
-  const usage = num(readOr(path.join(dir, "memory.current"), undefined));
+/** Reads the memory files of one cgroup dir of either version. */
+export function readMemory(dir: string, version: keyof typeof MEMORY_FILES): MemoryStats | undefined {
+  const f = MEMORY_FILES[version];
+  const usage = num(readOr(path.join(dir, f.usage), undefined));
   if (usage === undefined) return undefined;
   const stat = parseFlatKeyed(readOr(path.join(dir, "memory.stat"), ""));
+  const limit = num(readOr(path.join(dir, f.limit), undefined));
   return {
     usage,
-    workingSet: workingSet(usage, stat.get("inactive_file")),
-    rss: stat.get("anon"),
-    pageFaults: stat.get("pgfault"),
-    majorPageFaults: stat.get("pgmajfault"),
-    limit: num(readOr(path.join(dir, "memory.max"), undefined)),
+    workingSet: workingSet(usage, stat.get(f.inactiveFile)),
+    rss: stat.get(f.rss),
+    pageFaults: stat.get(f.pgfault),
+    majorPageFaults: stat.get(f.pgmajfault),
+    limit: limit !== undefined && limit < V1_NO_LIMIT ? limit : undefined,
   };
 }
 
@@ -118,8 +111,8 @@ export function readCgroupStats(pid: number, roots: CgroupRoots = HOST_ROOTS): C
   // On a pure v2 host the root itself is the unified hierarchy; on a hybrid one it sits in "unified".
   const v2Root = readOr(path.join(roots.cgroup, "cgroup.controllers"), undefined) !== undefined ? roots.cgroup : undefined;
   const v2Dir = unified !== undefined && v2Root ? path.join(v2Root, unified) : undefined;
-  if (memV1) out.memory = readV1Memory(memV1);
-  else if (v2Dir) out.memory = readV2Memory(v2Dir);
+  if (memV1) out.memory = readMemory(memV1, "v1");
+  else if (v2Dir) out.memory = readMemory(v2Dir, "v2");
   if (cpuV1) out.cpuNs = num(readOr(path.join(cpuV1, "cpuacct.usage"), undefined));
   else if (v2Dir) {
     const usec = parseFlatKeyed(readOr(path.join(v2Dir, "cpu.stat"), "")).get("usage_usec");

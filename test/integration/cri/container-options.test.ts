@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, waitFor } from "./pod-fixtures.ts";
+import { containerConfig, mountsUnder, podConfig, removePodsAndStop, waitFor } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
@@ -62,11 +62,7 @@ describe.skipIf(!isRoot)("container options on a real kernel", () => {
 
   afterAll(async () => {
     try {
-      if (d) {
-        const pods = await call("ListPodSandbox", {});
-        for (const p of pods.items ?? []) await call("RemovePodSandbox", { pod_sandbox_id: p.id });
-        await d.stop();
-      }
+      if (d) await removePodsAndStop(d);
     } finally {
       await reg?.stop();
       if (work) {

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Daemon } from "../harness.ts";
 
 export const TEST_BRIDGE = "skifftest0";
 export const TEST_SUBNET = "10.199.0.0/24";
@@ -75,6 +76,13 @@ export function containerConfig(name: string, image: string, script: string, ove
     labels: { c: name },
     ...over,
   };
+}
+
+/** Removes every pod the daemon lists (their containers go with them), then stops it. */
+export async function removePodsAndStop(d: Daemon): Promise<void> {
+  const pods = await d.runtime.call<any>("ListPodSandbox", {}, 60_000);
+  for (const p of pods.items ?? []) await d.runtime.call("RemovePodSandbox", { pod_sandbox_id: p.id }, 60_000);
+  await d.stop();
 }
 
 /** Polls `fn` until it returns a value that is not undefined, or fails after `ms`. */

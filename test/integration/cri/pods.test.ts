@@ -9,7 +9,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, setUpTestNetwork, TEST_GATEWAY, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
+import { containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, TEST_GATEWAY, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
@@ -72,11 +72,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
 
   afterAll(async () => {
     try {
-      if (d) {
-        const pods = await call("ListPodSandbox", {});
-        for (const p of pods.items ?? []) await call("RemovePodSandbox", { pod_sandbox_id: p.id });
-        await d.stop();
-      }
+      if (d) await removePodsAndStop(d);
     } finally {
       undoNetwork();
       await reg?.stop();
