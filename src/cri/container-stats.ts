@@ -9,6 +9,7 @@ import type {
   StreamContainerStatsRequest,
   StreamContainerStatsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
+import type { CgroupStats } from "../container/cgroup-stats.ts";
 import { containerConfigOf } from "../container/container-manager.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ContainerRecord } from "../store/index.ts";
@@ -19,21 +20,14 @@ import { matchesLabels } from "./pod-convert.ts";
 type Stats = MessageInitShape<typeof ContainerStatsSchema>;
 const u64 = (v: bigint | undefined) => (v === undefined ? undefined : { value: v });
 
-/**
- * One container's stats. CPU and memory only while it runs (a stopped container has no
- * cgroup to read); `usage_nano_cores` is left out: the kubelet works the rate out from
- * two samples of `usage_core_nano_seconds` itself when a runtime does not give it.
- */
-function statsOf(pods: Pods, rec: ContainerRecord): Stats {
-  const config = containerConfigOf(rec);
-  const u = pods.containers.usage(rec);
-  const mem = u.cgroup?.memory;
-  const available = mem?.limit !== undefined && mem.limit > mem.workingSet ? mem.limit - mem.workingSet : mem?.limit !== undefined ? 0n : undefined;
+/** CRI CpuUsage and MemoryUsage of cgroup figures (for a container, or summed for a pod). */
+export function criUsage(timestamp: bigint, cg: CgroupStats | undefined): Pick<Stats, "cpu" | "memory"> {
+  const mem = cg?.memory;
+  const available = mem?.limit === undefined ? undefined : mem.limit > mem.workingSet ? mem.limit - mem.workingSet : 0n;
   return {
-    attributes: { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
-    cpu: u.cgroup?.cpuNs === undefined ? undefined : { timestamp: u.timestamp, usageCoreNanoSeconds: { value: u.cgroup.cpuNs } },
+    cpu: cg?.cpuNs === undefined ? undefined : { timestamp, usageCoreNanoSeconds: { value: cg.cpuNs } },
     memory: mem && {
-      timestamp: u.timestamp,
+      timestamp,
       workingSetBytes: u64(mem.workingSet),
       availableBytes: u64(available),
       usageBytes: u64(mem.usage),
@@ -41,6 +35,19 @@ function statsOf(pods: Pods, rec: ContainerRecord): Stats {
       pageFaults: u64(mem.pageFaults),
       majorPageFaults: u64(mem.majorPageFaults),
     },
+  };
+}
+
+/**
+ * One container's stats. CPU and memory only while it runs (a stopped container has no
+ * cgroup to read); `usage_nano_cores` is left out: the kubelet works the rate out from
+ * two samples of `usage_core_nano_seconds` itself when a runtime does not give it.
+ */
+export function containerStatsOf(pods: Pods, rec: ContainerRecord, u = pods.containers.usage(rec)): Stats {
+  const config = containerConfigOf(rec);
+  return {
+    attributes: { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
+    ...criUsage(u.timestamp, u.cgroup),
     writableLayer: {
       timestamp: u.timestamp,
       fsId: { mountpoint: u.fsMountpoint },
@@ -54,7 +61,7 @@ function statsOf(pods: Pods, rec: ContainerRecord): Stats {
 export function createContainerStats(pods: Pods) {
   return async (req: ContainerStatsRequest): Promise<MessageInitShape<typeof ContainerStatsResponseSchema>> => {
     if (req.containerId === "") throw new InvalidArgumentError("container_id", "is required");
-    return { stats: statsOf(pods, await pods.containers.get(req.containerId)) };
+    return { stats: containerStatsOf(pods, await pods.containers.get(req.containerId)) };
   };
 }
 
@@ -69,7 +76,7 @@ async function selected(pods: Pods, filter: ContainerStatsFilter | undefined): P
 
 export function createListContainerStats(pods: Pods) {
   return async (req: ListContainerStatsRequest): Promise<MessageInitShape<typeof ListContainerStatsResponseSchema>> => ({
-    stats: (await selected(pods, req.filter)).map((c) => statsOf(pods, c)),
+    stats: (await selected(pods, req.filter)).map((c) => containerStatsOf(pods, c)),
   });
 }
 
@@ -77,6 +84,6 @@ export function createListContainerStats(pods: Pods) {
 export function createStreamContainerStats(pods: Pods) {
   return async function* (req: StreamContainerStatsRequest): AsyncIterable<MessageInitShape<typeof StreamContainerStatsResponseSchema>> {
     const all = await selected(pods, req.filter);
-    for (let i = 0; i < all.length; i += STREAM_BATCH) yield { containerStats: all.slice(i, i + STREAM_BATCH).map((c) => statsOf(pods, c)) };
+    for (let i = 0; i < all.length; i += STREAM_BATCH) yield { containerStats: all.slice(i, i + STREAM_BATCH).map((c) => containerStatsOf(pods, c)) };
   };
 }

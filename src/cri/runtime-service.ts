@@ -28,6 +28,7 @@ import { createStopContainer } from "./container-stop.ts";
 import { createListPodSandbox, createStreamPodSandboxes } from "./sandbox-list.ts";
 import { createRemovePodSandbox } from "./sandbox-remove.ts";
 import { createRunPodSandbox } from "./sandbox-run.ts";
+import { createListPodSandboxStats, createPodSandboxStats, createStreamPodSandboxStats } from "./sandbox-stats.ts";
 import { createPodSandboxStatus } from "./sandbox-status.ts";
 import { createStopPodSandbox } from "./sandbox-stop.ts";
 
@@ -72,6 +73,9 @@ function podHandlers(pods: Pods) {
     containerStats: createContainerStats(pods),
     listContainerStats: createListContainerStats(pods),
     streamContainerStats: createStreamContainerStats(pods),
+    podSandboxStats: createPodSandboxStats(pods),
+    listPodSandboxStats: createListPodSandboxStats(pods),
+    streamPodSandboxStats: createStreamPodSandboxStats(pods),
   };
 }
 

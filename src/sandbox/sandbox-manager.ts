@@ -14,6 +14,7 @@ import { NotFoundError } from "../errors.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
 import { readOr } from "../runtime/read-or.ts";
+import { type PodUsage, podUsage } from "./pod-usage.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
@@ -248,6 +249,13 @@ export class SandboxManager {
     const rec = this.ctx.store.sandboxes.find(id);
     if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
     return this.#refresh(rec);
+  }
+
+  /** What the pod's infra process and network interfaces use now (nothing while the pod is not ready). */
+  usage(rec: SandboxRecord): PodUsage {
+    const pid = (rec.info as { pid?: unknown }).pid;
+    const live = rec.state === "ready" && this.#infraAlive(rec) && typeof pid === "number" ? pid : undefined;
+    return podUsage(live, modes(sandboxConfigOf(rec)).hostNet, this.ctx.clock());
   }
 
   /** Every sandbox CRI may see: all but those still being created. */

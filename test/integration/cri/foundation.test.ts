@@ -37,6 +37,9 @@ const BUILT = new Set([
   "ContainerStats",
   "ListContainerStats",
   "StreamContainerStats",
+  "PodSandboxStats",
+  "ListPodSandboxStats",
+  "StreamPodSandboxStats",
 ]);
 
 let d: Daemon;

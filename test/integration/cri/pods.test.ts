@@ -114,7 +114,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(count("cni:loopback", "ADD")).toBe(0);
   });
 
-  test("container stats: CPU and memory from the cgroup while it runs, the writable layer always", async () => {
+  test("container and pod stats: CPU and memory from the cgroups while running, the writable layer always, the pod's network", async () => {
     const pod = await runPod("stats");
     // 24 MiB of tmpfs pages are charged to the writer's memory cgroup as working set.
     const busy = await runContainer(pod, "busy", "head -c 25165824 /dev/zero > /dev/shm/fill; head -c 1048576 /dev/zero > /layer.bin; echo ready; sleep 1000");
@@ -139,6 +139,25 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(stopped.memory).toBeNull();
     expect(stopped.writable_layer).not.toBeNull();
     expect((await call("ListContainerStats", { filter: { label_selector: { c: "busy" } } })).stats.map((x: any) => x.attributes.id)).toEqual([busy]);
+
+    // Some traffic on eth0 for the network figures.
+    expect((await call("ExecSync", { container_id: busy, cmd: ["ping", "-c", "2", "-W", "3", TEST_GATEWAY], timeout: 10 })).exit_code).toBe(0);
+    const podStats = (await call("PodSandboxStats", { pod_sandbox_id: pod })).stats;
+    expect(podStats.attributes.id).toBe(pod);
+    expect(podStats.attributes.metadata.name).toBe("stats");
+    const linux = podStats.linux;
+    expect(Number(linux.cpu.usage_core_nano_seconds.value)).toBeGreaterThanOrEqual(Number(one.cpu.usage_core_nano_seconds.value));
+    expect(Number(linux.memory.working_set_bytes.value)).toBeGreaterThanOrEqual(24 * 1024 * 1024);
+    // catatonit, and busy's shell and sleep
+    expect(Number(linux.process.process_count.value)).toBeGreaterThanOrEqual(2);
+    expect(linux.network.default_interface.name).toBe("eth0");
+    expect(Number(linux.network.default_interface.rx_bytes.value)).toBeGreaterThan(0);
+    expect(Number(linux.network.default_interface.tx_bytes.value)).toBeGreaterThan(0);
+    expect(linux.network.interfaces.map((i: any) => i.name)).not.toContain("lo");
+    expect(linux.containers.map((c: any) => c.attributes.id).sort()).toEqual([busy, done].sort());
+    const listed = (await call("ListPodSandboxStats", { filter: { id: pod } })).stats;
+    expect(listed.map((x: any) => x.attributes.id)).toEqual([pod]);
+    expect((await codeOf(call("PodSandboxStats", { pod_sandbox_id: "no-such-pod" }))).code).toBe(GrpcStatus.NOT_FOUND);
 
     expect((await codeOf(call("ContainerStats", { container_id: "no-such-container" }))).code).toBe(GrpcStatus.NOT_FOUND);
     expect((await codeOf(call("ContainerStats", { container_id: "" }))).code).toBe(GrpcStatus.INVALID_ARGUMENT);

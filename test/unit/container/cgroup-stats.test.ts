@@ -41,6 +41,7 @@ describe("readCgroupStats", () => {
     const s = readCgroupStats(42, { proc: path.join(root, "proc"), cgroup: path.join(root, "cg") });
     expect(s).toEqual({
       cpuNs: 987654321n,
+      processes: 1,
       memory: { usage: 50000000n, workingSet: 42000000n, rss: 30000000n, pageFaults: 1234n, majorPageFaults: 5n, limit: undefined },
     });
   });
@@ -49,6 +50,7 @@ describe("readCgroupStats", () => {
     const root = tree(path.join(tmp, "v2"), {
       "proc/7/cgroup": "0::/kubepods/pod1/c2\n",
       "cg/cgroup.controllers": "cpu memory pids\n",
+      "cg/kubepods/pod1/c2/cgroup.procs": "7\n9\n",
       "cg/kubepods/pod1/c2/memory.current": "2000\n",
       "cg/kubepods/pod1/c2/memory.max": "4096\n",
       "cg/kubepods/pod1/c2/memory.stat": "anon 1500\nfile 500\ninactive_file 3000\npgfault 9\npgmajfault 1\n",
@@ -56,7 +58,7 @@ describe("readCgroupStats", () => {
     });
     const s = readCgroupStats(7, { proc: path.join(root, "proc"), cgroup: path.join(root, "cg") });
     // inactive_file above usage clamps the working set at 0 rather than wrapping
-    expect(s).toEqual({ cpuNs: 1500000n, memory: { usage: 2000n, workingSet: 0n, rss: 1500n, pageFaults: 9n, majorPageFaults: 1n, limit: 4096n } });
+    expect(s).toEqual({ cpuNs: 1500000n, processes: 2, memory: { usage: 2000n, workingSet: 0n, rss: 1500n, pageFaults: 9n, majorPageFaults: 1n, limit: 4096n } });
   });
 
   test("a process that is gone has no stats", () => {

@@ -122,9 +122,9 @@ describe("Status", () => {
 describe("Unimplemented", () => {
   test("an unbuilt unary RPC names itself", async () => {
     const { runtime } = setup();
-    const err = await codeOf(runtime.podSandboxStats({}));
+    const err = await codeOf(runtime.listMetricDescriptors({}));
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/PodSandboxStats is not implemented");
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/ListMetricDescriptors is not implemented");
   });
 
   test("pod RPCs without pods (another OS, or a failed start) answer Unimplemented and say why", async () => {
