@@ -23,6 +23,7 @@ import { stoppCommand } from "./cli/stopp.ts";
 import { rmpCommand } from "./cli/rmp.ts";
 import { podsCommand } from "./cli/pods.ts";
 import { psCommand } from "./cli/ps.ts";
+import { statsCommand } from "./cli/stats.ts";
 import { inspectCommand } from "./cli/inspect.ts";
 import { inspectpCommand } from "./cli/inspectp.ts";
 import { logsCommand } from "./cli/logs.ts";
@@ -52,6 +53,7 @@ export const mainCommand = defineCommand({
     rmp: rmpCommand,
     pods: podsCommand,
     ps: psCommand,
+    stats: statsCommand,
     inspect: inspectCommand,
     inspectp: inspectpCommand,
     logs: logsCommand,

@@ -196,6 +196,18 @@ for (const target of TARGETS) {
       expect(await q("--state", "exited")).toEqual([]);
     });
 
+    test("stats shows the running container's CPU %, memory and writable layer, as crictl stats does", async () => {
+      const r = await cli("stats", "--seconds", "0.5", "--pod", podId.slice(0, 8));
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^CONTAINER\s+NAME\s+CPU %\s+MEM\s+DISK\s+INODES$/);
+      expect(lines[1]).toMatch(new RegExp(`^${ctrId.slice(0, 13)}\\s+box\\s+\\d+\\.\\d\\d\\s+[\\d.]+[kMG]?B\\s+\\S+\\s+\\d+$`));
+      const json = JSON.parse((await cli("stats", "-o", "json", "--seconds", "0", "--id", ctrId.slice(0, 8))).stdout);
+      expect(json.stats.map((x: { attributes: { id: string } }) => x.attributes.id)).toEqual([ctrId]);
+      expect(Number(json.stats[0].memory.workingSetBytes.value)).toBeGreaterThan(0);
+      expect((await cli("stats", "--seconds", "-1")).code).toBe(2);
+    });
+
     test("inspect shows the container's status, log path and verbose info", async () => {
       const r = await cli("inspect", ctrId.slice(0, 10));
       expect(r.code).toBe(0);
