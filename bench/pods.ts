@@ -29,7 +29,7 @@ import { type PodBenchTarget, startSkiffForPods } from "./lib/pods-skiff.ts";
 import { cniMsPerPod, fetchTotals, meanMs } from "./lib/exec-metrics.ts";
 import { monitorPids, removeAllPods, startBenchPod, sumRssKiB } from "./lib/pods-run.ts";
 import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
-import { hostReport, mib, percentile, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
+import { hostReport, mib, percentile, type Rss, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
 
 const RUNTIMES = ["containerd", "skiff"] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
@@ -69,7 +69,7 @@ type RuntimeResult = {
   /** Set when the runtime could not run the benchmark (e.g. "skiff: Unimplemented ..."). */
   error?: string;
   latencyMs?: { run: Latency; create: Latency; start: Latency; total: Latency };
-  rssKiB?: { daemonIdle: number; daemonWithPods: number; monitors: number; monitorCount: number; perPodOverhead: number };
+  rssKiB?: { daemonIdle: number; daemonIdleAnon: number; daemonIdleFile: number; daemonWithPods: number; monitors: number; monitorCount: number; perPodOverhead: number };
   removeAllMs?: number;
   /**
    * skiff only, from its metrics: mean ms of the commands behind each call. `infraRun` is
@@ -109,7 +109,7 @@ type Bench = {
   untrack: () => void;
   result: RuntimeResult;
   samples: { run: number[]; create: number[]; start: number[]; total: number[] };
-  daemonIdle: number;
+  daemonIdle: Rss;
 };
 
 /** Starts a runtime, pulls the images (not timed) and reads its idle RSS. */
@@ -121,7 +121,7 @@ async function prepare(name: RuntimeName, registryHost: string, images: { busybo
     name, target, client, untrack,
     result: { runtimeVersion: target.daemon.version.runtimeVersion, podsStarted: 0 },
     samples: { run: [], create: [], start: [], total: [] },
-    daemonIdle: 0,
+    daemonIdle: { rssKiB: 0, hwmKiB: 0, anonKiB: 0, fileKiB: 0 },
   };
   try {
     await waitRuntimeReady(client);
@@ -180,11 +180,13 @@ async function finish(b: Bench, err?: unknown): Promise<void> {
     const pids = monitorPids(b.target.monitorComm, b.target.monitorMarker);
     const monitors = sumRssKiB(pids);
     b.result.rssKiB = {
-      daemonIdle: b.daemonIdle,
+      daemonIdle: b.daemonIdle.rssKiB,
+      daemonIdleAnon: b.daemonIdle.anonKiB,
+      daemonIdleFile: b.daemonIdle.fileKiB,
       daemonWithPods,
       monitors,
       monitorCount: pids.length,
-      perPodOverhead: (daemonWithPods - b.daemonIdle + monitors) / N,
+      perPodOverhead: (daemonWithPods - b.daemonIdle.rssKiB + monitors) / N,
     };
     console.error(`${b.name}: removing the pods ...`);
     b.result.removeAllMs = (await removeAllPods(b.client)).ms;
@@ -215,7 +217,7 @@ async function benchAll(registryHost: string, images: { busybox: string; pause: 
     throw err;
   }
   await Bun.sleep(SETTLE_MS);
-  for (const b of benches) b.daemonIdle = readRss(b.target.daemon.pid).rssKiB;
+  for (const b of benches) b.daemonIdle = readRss(b.target.daemon.pid);
   const failed = new Map<Bench, unknown>();
   console.error(`starting ${N} pods on each of ${runtimes.join(", ")}, ${ROUND} at a time in turn ...`);
   for (let from = 0, round = 0; from < N; from += ROUND, round++) {
@@ -244,11 +246,11 @@ function printTable(results: Partial<Record<RuntimeName, RuntimeResult>>): void 
     const l = x.latencyMs;
     const m = x.rssKiB;
     return [r, x.podsStarted, ms(l?.total.p50), ms(l?.total.p95), ms(l?.run.p50), ms(l?.create.p50), ms(l?.start.p50),
-      m ? mib(m.daemonIdle) : "-", m ? mib(m.daemonWithPods) : "-", m ? m.monitorCount : "-", m ? mib(m.monitors) : "-",
+      m ? mib(m.daemonIdle) : "-", m ? `${mib(m.daemonIdleAnon)} / ${mib(m.daemonIdleFile)}` : "-", m ? mib(m.daemonWithPods) : "-", m ? m.monitorCount : "-", m ? mib(m.monitors) : "-",
       m ? mib(m.perPodOverhead) : "-"];
   });
   console.log(`\nPod start: RunPodSandbox + CreateContainer + StartContainer, ${N} pods one after another (ms; RSS in MiB)`);
-  console.log(table(["runtime", "pods", "p50", "p95", "run p50", "create p50", "start p50", "daemon idle", `daemon +${N}`, "monitors", "monitor RSS", "per pod"], rows));
+  console.log(table(["runtime", "pods", "p50", "p95", "run p50", "create p50", "start p50", "daemon idle", "idle anon / file", `daemon +${N}`, "monitors", "monitor RSS", "per pod"], rows));
   for (const r of runtimes) if (results[r]?.error) console.log(`${r}: FAILED: ${results[r]!.error}`);
   const s = results.skiff;
   const x = s?.execMeanMs;

@@ -59,6 +59,8 @@ const runtimes = RUNTIMES.filter((r) => selected.includes(r));
 const ROUNDS = positiveInt("rounds", args.rounds!);
 /** Pause before each block so one daemon's after-load GC does not run into the next block. */
 const SETTLE_MS = 250;
+/** Quiet time before the at-rest RSS reading: long enough for the runtimes' own collectors to run. */
+const REST_MS = 12_000;
 
 function positiveInt(name: string, raw: string): number {
   const v = Number(raw);
@@ -89,7 +91,7 @@ type RuntimeResult = {
   runtimeApiVersion: string;
   pid: number;
   startMs: number;
-  rss: { idle?: Rss; afterVersion?: Rss; afterStatus?: Rss; afterConcurrent?: Rss };
+  rss: { idle?: Rss; afterVersion?: Rss; afterStatus?: Rss; afterConcurrent?: Rss; atRest?: Rss };
   sequential: Partial<Record<RpcName, Phase>>;
   concurrent: Partial<Record<RpcName, Phase>>;
 };
@@ -213,10 +215,11 @@ function printTables(results: Partial<Record<RuntimeName, RuntimeResult>>): void
   console.log(`\nDaemon RSS, MiB (VmRSS of the daemon process; peak = VmHWM at the end)`);
   console.log(
     table(
-      ["runtime", "idle", `+${N} Version`, `+${N} Status`, "+concurrent", "peak", "start ms"],
+      ["runtime", "idle", "idle anon / file", `+${N} Version`, `+${N} Status`, "+concurrent", `at rest (${REST_MS / 1000} s later) anon / file`, "peak", "start ms"],
       runtimes.map((r) => {
         const x = results[r]!;
-        return [r, mib(x.rss.idle!.rssKiB), mib(x.rss.afterVersion!.rssKiB), mib(x.rss.afterStatus!.rssKiB), mib(x.rss.afterConcurrent!.rssKiB), mib(x.rss.afterConcurrent!.hwmKiB), Math.round(x.startMs)];
+        const idle = x.rss.idle!;
+        return [r, mib(idle.rssKiB), `${mib(idle.anonKiB)} / ${mib(idle.fileKiB)}`, mib(x.rss.afterVersion!.rssKiB), mib(x.rss.afterStatus!.rssKiB), mib(x.rss.afterConcurrent!.rssKiB), `${mib(x.rss.atRest!.rssKiB)} (${mib(x.rss.atRest!.anonKiB)} / ${mib(x.rss.atRest!.fileKiB)})`, mib(x.rss.afterConcurrent!.hwmKiB), Math.round(x.startMs)];
       }),
     ),
   );
@@ -265,6 +268,10 @@ async function main(): Promise<void> {
       });
       for (const [t, p] of got) results[t.name]!.concurrent[rpc] = p;
     }
+
+    // 5. At rest: what each daemon holds once the calls have stopped for a while.
+    await Bun.sleep(REST_MS);
+    for (const t of targets) results[t.name]!.rss.atRest = readRss(t.daemon.pid);
   } finally {
     for (const t of targets) {
       t.client.close();

@@ -45,6 +45,14 @@ export type Rss = {
   rssKiB: number;
   /** Peak resident set size since the process started, KiB (VmHWM). */
   hwmKiB: number;
+  /**
+   * The anonymous part of VmRSS (heap, stacks: memory only this process holds) and the
+   * file-backed part (its executable's and libraries' pages, page cache the kernel can
+   * drop and read back), KiB. A compiled Bun binary is ~110 MB, so its mapped pages
+   * weigh on VmRSS more than a Go binary's do.
+   */
+  anonKiB: number;
+  fileKiB: number;
 };
 
 /** Reads VmRSS and VmHWM of one process from /proc/<pid>/status. */
@@ -55,7 +63,7 @@ export function readRss(pid: number): Rss {
     if (!m) throw new Error(`no ${name} in /proc/${pid}/status (process gone or a kernel thread?)`);
     return Number(m[1]);
   };
-  return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
+  return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM"), anonKiB: field("RssAnon"), fileKiB: field("RssFile") };
 }
 
 let clockTicks: number | undefined;
