@@ -1,9 +1,15 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ContainerStatusRequest, ContainerStatusResponseSchema } from "../gen/runtime/v1/api_pb.ts";
+import type { ContainerStatusRequest, ContainerStatusResponseSchema, ContainerStatusSchema } from "../gen/runtime/v1/api_pb.ts";
+import type { ContainerRecord } from "../store/index.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { Spec, User } from "../oci/spec.ts";
 import type { Pods } from "./context.ts";
 import { toCriContainerStatus } from "./pod-convert.ts";
+
+/** The CRI status of a container, with the process user stored at create. */
+export function containerStatusOf(rec: ContainerRecord): MessageInitShape<typeof ContainerStatusSchema> {
+  return toCriContainerStatus(rec, (rec.info as { user?: User | null }).user ?? undefined);
+}
 
 /** ContainerStatus; with `verbose`, `info["info"]` holds the pid, sandbox and the OCI spec. */
 export function createContainerStatus(pods: Pods) {
@@ -20,6 +26,6 @@ export function createContainerStatus(pods: Pods) {
       }
       info.info = JSON.stringify({ sandboxID: rec.sandboxId, pid: (rec.info as { pid?: number }).pid, runtimeSpec: spec, config: rec.config });
     }
-    return { status: toCriContainerStatus(rec, (rec.info as { user?: User | null }).user ?? undefined), info };
+    return { status: containerStatusOf(rec), info };
   };
 }

@@ -2,9 +2,14 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { PodSandboxStatusRequest, PodSandboxStatusResponseSchema } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { Pods } from "./context.ts";
+import { containerStatusOf } from "./container-status.ts";
 import { toCriSandboxStatus } from "./pod-convert.ts";
 
-/** PodSandboxStatus; with `verbose`, `info["info"]` holds the stored state and the infra spec. */
+/**
+ * PodSandboxStatus, with the statuses of the pod's containers taken at the same moment
+ * (what the kubelet's evented PLEG reads); with `verbose`, `info["info"]` holds the
+ * stored state and the infra spec.
+ */
 export function createPodSandboxStatus(pods: Pods) {
   return async (req: PodSandboxStatusRequest): Promise<MessageInitShape<typeof PodSandboxStatusResponseSchema>> => {
     if (req.podSandboxId === "") throw new InvalidArgumentError("pod_sandbox_id", "is required");
@@ -20,6 +25,7 @@ export function createPodSandboxStatus(pods: Pods) {
       }
       info.info = JSON.stringify({ pid: (rec.info as { pid?: number }).pid, netns: rec.netns, image: "", runtimeHandler: rec.runtimeHandler, runtimeSpec, config: rec.config });
     }
-    return { status: toCriSandboxStatus(rec), info, timestamp: BigInt(Date.now()) * 1_000_000n };
+    const containersStatuses = (await pods.containers.list({ sandboxId: rec.id })).map(containerStatusOf);
+    return { status: toCriSandboxStatus(rec), info, containersStatuses, timestamp: BigInt(Date.now()) * 1_000_000n };
   };
 }

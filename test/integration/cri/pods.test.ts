@@ -155,6 +155,11 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(Number(linux.network.default_interface.tx_bytes.value)).toBeGreaterThan(0);
     expect(linux.network.interfaces.map((i: any) => i.name)).not.toContain("lo");
     expect(linux.containers.map((c: any) => c.attributes.id).sort()).toEqual([busy, done].sort());
+    // PodSandboxStatus carries the containers' statuses too, for the kubelet's evented PLEG.
+    const st = await call("PodSandboxStatus", { pod_sandbox_id: pod });
+    const byId = Object.fromEntries(st.containers_statuses.map((c: any) => [c.id, c.state]));
+    expect(byId).toEqual({ [busy]: "CONTAINER_RUNNING", [done]: "CONTAINER_EXITED" });
+    expect(Number(st.timestamp)).toBeGreaterThan(0);
     const listed = (await call("ListPodSandboxStats", { filter: { id: pod } })).stats;
     expect(listed.map((x: any) => x.attributes.id)).toEqual([pod]);
     expect((await codeOf(call("PodSandboxStats", { pod_sandbox_id: "no-such-pod" }))).code).toBe(GrpcStatus.NOT_FOUND);
