@@ -30,6 +30,7 @@ import { containerLogPath, containerPaths, type ContainerPaths } from "./contain
 import { imageConfigOf, layerPathsOf } from "./image-config.ts";
 import { type ContainerUsage, containerUsage } from "./container-usage.ts";
 import { mountRootfs, unmountAll } from "./mounts.ts";
+import type { PodEventType } from "../sandbox/pod-events.ts";
 import { parseGroup, parsePasswd, resolveUser } from "./passwd.ts";
 import { readRootfsFile } from "./rootfs-file.ts";
 
@@ -151,6 +152,7 @@ export class ContainerManager {
         // The process user is kept for ContainerStatus, which must not read the bundle per call.
         const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null };
         this.ctx.store.containers.updateState(id, "created", { info: created, expect: ["creating"] });
+        this.#emit(id, sandbox.id, "created");
         t.mark("store");
         this.ctx.log.debug(`create container "${id}": ${t.summary()}`);
       } catch (err) {
@@ -216,12 +218,23 @@ export class ContainerManager {
   #recordExit(id: string, exit: ExitInfo): ContainerRecord {
     const cur = this.ctx.store.containers.get(id);
     if (cur.state === "exited") return cur;
-    return this.ctx.store.containers.updateState(id, "exited", {
+    return this.#exited(id, {
       // The exit file's mtime has coarser clock ticks than ours; never before the start.
       finishedAt: exit.finishedAt > cur.startedAt ? exit.finishedAt : cur.startedAt + 1n,
       exitCode: exit.exitCode,
       reason: exitReason(exit),
     });
+  }
+
+  /** Records the exit and tells the event stream. */
+  #exited(id: string, exit: { finishedAt: bigint; exitCode: number; reason: string; message?: string }): ContainerRecord {
+    const rec = this.ctx.store.containers.updateState(id, "exited", exit);
+    this.#emit(id, rec.sandboxId, "stopped");
+    return rec;
+  }
+
+  #emit(id: string, sandboxId: string, type: PodEventType): void {
+    this.ctx.events?.emit({ id, sandboxId, type, at: this.ctx.clock() });
   }
 
   #watch(id: string, handler: RuntimeHandler): void {
@@ -243,7 +256,7 @@ export class ContainerManager {
       try {
         await handler.runtime.start(rec.id);
       } catch (err) {
-        this.ctx.store.containers.updateState(rec.id, "exited", {
+        this.#exited(rec.id, {
           finishedAt: this.ctx.clock(),
           exitCode: 128,
           reason: "StartError",
@@ -252,6 +265,7 @@ export class ContainerManager {
         throw err;
       }
       this.ctx.store.containers.updateState(rec.id, "running", { startedAt, expect: ["created"] });
+      this.#emit(rec.id, rec.sandboxId, "started");
       this.#watch(rec.id, handler);
     });
   }
@@ -270,7 +284,7 @@ export class ContainerManager {
       const signal = this.#stopSignal(cur);
       const exit = await handler.runtime.stop(rec.id, cur.state === "created" ? "KILL" : signal, Math.max(0, timeoutSec) * 1000, this.paths(rec.id).bundle);
       if (exit) this.#recordExit(rec.id, exit);
-      else this.ctx.store.containers.updateState(rec.id, "exited", { finishedAt: this.ctx.clock(), exitCode: 137, reason: "Error" });
+      else this.#exited(rec.id, { finishedAt: this.ctx.clock(), exitCode: 137, reason: "Error" });
     });
   }
 
@@ -294,6 +308,7 @@ export class ContainerManager {
       if (!this.ctx.store.containers.find(rec.id)) return;
       await this.#teardown(rec.id, this.#handlerOf(rec));
       this.ctx.store.containers.delete(rec.id);
+      this.#emit(rec.id, rec.sandboxId, "deleted");
     });
   }
 

@@ -7,9 +7,10 @@ import type { ImageManager } from "../image/image-manager.ts";
 import type { Clock, Store } from "../store/index.ts";
 import type { ContainerManager } from "../container/container-manager.ts";
 import type { SandboxManager } from "../sandbox/sandbox-manager.ts";
+import type { PodEvents } from "../sandbox/pod-events.ts";
 
 /** Pods and containers, where the OS has them built (Linux). */
-export type Pods = { sandboxes: SandboxManager; containers: ContainerManager };
+export type Pods = { sandboxes: SandboxManager; containers: ContainerManager; events: PodEvents };
 
 /** Everything a CRI handler may use, passed in explicitly (no globals). */
 export type CriContext = {

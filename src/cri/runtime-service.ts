@@ -22,6 +22,7 @@ import { createUpdateContainerResources } from "./container-update-resources.ts"
 import { createReopenContainerLog } from "./container-reopen-log.ts";
 import { createListContainers, createStreamContainers } from "./container-list.ts";
 import { createContainerStats, createListContainerStats, createStreamContainerStats } from "./container-stats.ts";
+import { createGetContainerEvents } from "./container-events.ts";
 import { createRemoveContainer } from "./container-remove.ts";
 import { createStartContainer } from "./container-start.ts";
 import { createStopContainer } from "./container-stop.ts";
@@ -47,6 +48,9 @@ function lazyPods(ctx: CriContext): Pods {
     },
     get containers() {
       return need().containers;
+    },
+    get events() {
+      return need().events;
     },
   };
 }
@@ -74,6 +78,7 @@ function podHandlers(pods: Pods) {
     listContainerStats: createListContainerStats(pods),
     streamContainerStats: createStreamContainerStats(pods),
     podSandboxStats: createPodSandboxStats(pods),
+    getContainerEvents: createGetContainerEvents(pods),
     listPodSandboxStats: createListPodSandboxStats(pods),
     streamPodSandboxStats: createStreamPodSandboxStats(pods),
   };

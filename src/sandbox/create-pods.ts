@@ -10,6 +10,7 @@ import type { SpecHostFacts } from "../oci/host.ts";
 import { RuntimeHandlers } from "../runtime/runtime-handlers.ts";
 import { readSpecHostFacts } from "../runtime/spec-host-reads.ts";
 import type { PodContext } from "./pod-context.ts";
+import { PodEvents } from "./pod-events.ts";
 import { SandboxManager } from "./sandbox-manager.ts";
 
 type PodDeps = Omit<PodContext, "network" | "handlers" | "specHost">;
@@ -32,10 +33,11 @@ export async function createPods(deps: PodDeps, observeExec?: (command: string, 
   await network.init();
   const handlers = RuntimeHandlers.load(config, deps.host.cgroupDriver, deps.log, observeExec);
   const specHost: SpecHostFacts = readSpecHostFacts(deps.host);
-  const ctx: PodContext = { ...deps, network, handlers, specHost };
+  const events = new PodEvents();
+  const ctx: PodContext = { ...deps, network, handlers, specHost, events };
   const sandboxes = new SandboxManager(ctx);
   const containers = new ContainerManager(ctx, sandboxes);
   await containers.recover();
   await sandboxes.recover();
-  return { sandboxes, containers, network };
+  return { sandboxes, containers, network, events };
 }

@@ -8,6 +8,7 @@ import type { Platform } from "../platform/types.ts";
 import type { HostFacts } from "../runtime/host-facts.ts";
 import type { RuntimeHandlers } from "../runtime/runtime-handlers.ts";
 import type { Clock, Store } from "../store/index.ts";
+import type { PodEvents } from "./pod-events.ts";
 
 export type PodContext = {
   config: Config;
@@ -21,4 +22,6 @@ export type PodContext = {
   specHost: SpecHostFacts;
   clock: Clock;
   log: Pick<ConsolaInstance, "info" | "warn" | "debug" | "error">;
+  /** Where pod and container lifecycle events go (GetContainerEvents); none in some tests. */
+  events?: PodEvents;
 };

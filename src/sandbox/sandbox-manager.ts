@@ -14,6 +14,7 @@ import { NotFoundError } from "../errors.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
 import { readOr } from "../runtime/read-or.ts";
+import type { PodEventType } from "./pod-events.ts";
 import { type PodUsage, podUsage } from "./pod-usage.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
@@ -87,6 +88,8 @@ export class SandboxManager {
     return this.#lock.run(id, async () => {
       try {
         await this.#setUp(id, config, handler, infra);
+        this.#emit(id, "created");
+        this.#emit(id, "started");
       } catch (err) {
         this.ctx.log.warn(`run sandbox "${id}" failed, undoing: ${String(err)}`);
         await this.#teardown(id, config, handler).catch((e) => this.ctx.log.error(`undo sandbox "${id}": ${String(e)}`));
@@ -151,7 +154,14 @@ export class SandboxManager {
   /** A ready sandbox whose infra process is gone is not ready any more (CRI: SANDBOX_NOTREADY). */
   #refresh(rec: SandboxRecord): SandboxRecord {
     if (rec.state !== "ready" || this.#infraAlive(rec)) return rec;
-    return this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
+    const cur = this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
+    this.#emit(rec.id, "stopped");
+    return cur;
+  }
+
+  /** A sandbox event carries the sandbox's own id, as containerd's do. */
+  #emit(id: string, type: PodEventType): void {
+    this.ctx.events?.emit({ id, sandboxId: id, type, at: this.ctx.clock() });
   }
 
   /**
@@ -197,8 +207,10 @@ export class SandboxManager {
       if (handler && this.#infraAlive(rec)) await this.#killInfra(rec, handler);
       await this.#networkDown(id, config);
       this.#releaseNamespaces(id);
-      if (rec.state !== "notready") this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
-      else this.ctx.store.sandboxes.update(id, { ips: [] });
+      if (rec.state !== "notready") {
+        this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
+        this.#emit(id, "stopped");
+      } else this.ctx.store.sandboxes.update(id, { ips: [] });
     });
   }
 
@@ -240,6 +252,7 @@ export class SandboxManager {
       await this.#containers?.removeAll(id);
       await this.#teardown(id, sandboxConfigOf(cur), this.ctx.handlers.get(cur.runtimeHandler));
       this.ctx.store.sandboxes.delete(id);
+      this.#emit(id, "deleted");
     });
   }
 

@@ -40,6 +40,7 @@ const BUILT = new Set([
   "PodSandboxStats",
   "ListPodSandboxStats",
   "StreamPodSandboxStats",
+  "GetContainerEvents",
 ]);
 
 let d: Daemon;

@@ -168,6 +168,41 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect((await codeOf(call("ContainerStats", { container_id: "" }))).code).toBe(GrpcStatus.INVALID_ARGUMENT);
   });
 
+  test("GetContainerEvents streams each pod's and container's lifecycle, with the statuses at the time", async () => {
+    const got: any[] = [];
+    const stream = (d.runtime.raw as any).GetContainerEvents({});
+    stream.on("data", (e: any) => got.push(e));
+    stream.on("error", () => {}); // the cancel below ends it with CANCELLED
+    await Bun.sleep(200); // the server subscribes when the stream opens
+    const pod = await runPod("evented");
+    const ctr = await runContainer(pod, "short", "exit 0");
+    await exitedStatus(ctr);
+    await call("RemoveContainer", { container_id: ctr });
+    await call("StopPodSandbox", { pod_sandbox_id: pod });
+    await call("RemovePodSandbox", { pod_sandbox_id: pod });
+    const seen = await waitFor("the pod's deleted event", async () =>
+      got.some((e) => e.container_id === pod && e.container_event_type === "CONTAINER_DELETED_EVENT") ? got : undefined,
+    );
+    stream.cancel();
+    const mine = seen.filter((e) => e.container_id === pod || e.container_id === ctr).map((e) => `${e.container_id === pod ? "pod" : "ctr"} ${e.container_event_type}`);
+    expect(mine).toEqual([
+      "pod CONTAINER_CREATED_EVENT",
+      "pod CONTAINER_STARTED_EVENT",
+      "ctr CONTAINER_CREATED_EVENT",
+      "ctr CONTAINER_STARTED_EVENT",
+      "ctr CONTAINER_STOPPED_EVENT",
+      "ctr CONTAINER_DELETED_EVENT",
+      "pod CONTAINER_STOPPED_EVENT",
+      "pod CONTAINER_DELETED_EVENT",
+    ]);
+    const started = seen.find((e) => e.container_id === ctr && e.container_event_type === "CONTAINER_STARTED_EVENT");
+    expect(started.pod_sandbox_status.id).toBe(pod);
+    expect(started.containers_statuses.map((c: any) => c.id)).toEqual([ctr]);
+    expect(Number(started.created_at)).toBeGreaterThan(0);
+    const deleted = seen.find((e) => e.container_id === pod && e.container_event_type === "CONTAINER_DELETED_EVENT");
+    expect(deleted.pod_sandbox_status).toBeNull();
+  });
+
   test("a second pod with the same name, namespace, uid and attempt is refused", async () => {
     const config = podConfig("twin", path.join(logs, "twin"));
     await call("RunPodSandbox", { config });

@@ -137,11 +137,11 @@ describe("Unimplemented", () => {
   test("an unbuilt streaming RPC names itself on first read", async () => {
     const { runtime } = setup();
     const err = await codeOf((async () => {
-      for await (const _ of runtime.getContainerEvents({})) {
+      for await (const _ of runtime.streamPodSandboxMetrics({})) {
       }
     })());
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/GetContainerEvents");
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/StreamPodSandboxMetrics");
   });
 });
 
