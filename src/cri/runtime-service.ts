@@ -29,6 +29,7 @@ import { createStopContainer } from "./container-stop.ts";
 import { createListPodSandbox, createStreamPodSandboxes } from "./sandbox-list.ts";
 import { createRemovePodSandbox } from "./sandbox-remove.ts";
 import { createRunPodSandbox } from "./sandbox-run.ts";
+import { createUpdatePodSandboxResources } from "./sandbox-update-resources.ts";
 import { createListPodSandboxStats, createPodSandboxStats, createStreamPodSandboxStats } from "./sandbox-stats.ts";
 import { createPodSandboxStatus } from "./sandbox-status.ts";
 import { createStopPodSandbox } from "./sandbox-stop.ts";
@@ -79,6 +80,7 @@ function podHandlers(pods: Pods) {
     streamContainerStats: createStreamContainerStats(pods),
     podSandboxStats: createPodSandboxStats(pods),
     getContainerEvents: createGetContainerEvents(pods),
+    updatePodSandboxResources: createUpdatePodSandboxResources(pods),
     listPodSandboxStats: createListPodSandboxStats(pods),
     streamPodSandboxStats: createStreamPodSandboxStats(pods),
   };

@@ -7,9 +7,10 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { fromJson, toJson } from "@bufbuild/protobuf";
-import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import type { LinuxContainerResources, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { LinuxPodSandboxConfigSchema, NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import { toOciResources } from "../oci/opts/resources.ts";
 import { NotFoundError } from "../errors.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
@@ -262,6 +263,26 @@ export class SandboxManager {
     const rec = this.ctx.store.sandboxes.find(id);
     if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
     return this.#refresh(rec);
+  }
+
+  /**
+   * UpdatePodSandboxResources: the kubelet has resized the pod's cgroup itself and tells
+   * the runtime the new pod-level figures (api.proto: best effort). skiff keeps no pod
+   * cgroup of its own, so there is nothing to apply: the figures are checked and stored
+   * in the pod's config, where PodSandboxStatus's verbose info shows them.
+   */
+  async updateResources(idOrPrefix: string, overhead: LinuxContainerResources | undefined, resources: LinuxContainerResources | undefined): Promise<void> {
+    if (overhead) toOciResources(overhead, "overhead");
+    if (resources) toOciResources(resources, "resources");
+    const rec = this.get(idOrPrefix);
+    await this.#lock.run(rec.id, async () => {
+      const cur = this.ctx.store.sandboxes.find(rec.id);
+      if (!cur || cur.state === "removing") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
+      const config = sandboxConfigOf(cur);
+      const linux = config.linux ?? create(LinuxPodSandboxConfigSchema);
+      config.linux = { ...linux, overhead: overhead ?? linux.overhead, resources: resources ?? linux.resources };
+      this.ctx.store.sandboxes.update(rec.id, { config: toJson(PodSandboxConfigSchema, config) as JsonObject });
+    });
   }
 
   /** What the pod's infra process and network interfaces use now (nothing while the pod is not ready). */

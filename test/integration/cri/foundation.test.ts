@@ -41,6 +41,7 @@ const BUILT = new Set([
   "ListPodSandboxStats",
   "StreamPodSandboxStats",
   "GetContainerEvents",
+  "UpdatePodSandboxResources",
 ]);
 
 let d: Daemon;

@@ -322,6 +322,20 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect((await codeOf(call("UpdateContainerResources", { container_id: "feedfacefeed", linux: {} }))).code).toBe(GrpcStatus.NOT_FOUND);
   });
 
+  test("UpdatePodSandboxResources keeps the pod-level figures the kubelet reports, and refuses bad ones", async () => {
+    const pod = await runPod("resized");
+    const resources = { cpu_shares: 512, memory_limit_in_bytes: 256 * 1024 * 1024 };
+    await call("UpdatePodSandboxResources", { pod_sandbox_id: pod, resources, overhead: { cpu_shares: 8 } });
+    const info = JSON.parse((await call("PodSandboxStatus", { pod_sandbox_id: pod, verbose: true })).info.info);
+    expect(info.config.linux.resources).toMatchObject({ cpuShares: "512", memoryLimitInBytes: "268435456" });
+    expect(info.config.linux.overhead).toMatchObject({ cpuShares: "8" });
+    const neg = await codeOf(call("UpdatePodSandboxResources", { pod_sandbox_id: pod, resources: { cpu_shares: -1 } }));
+    expect(neg.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(neg.details).toContain("resources.cpu_shares");
+    expect((await codeOf(call("UpdatePodSandboxResources", { pod_sandbox_id: "no-such-pod" }))).code).toBe(GrpcStatus.NOT_FOUND);
+    expect((await codeOf(call("UpdatePodSandboxResources", { pod_sandbox_id: "" }))).code).toBe(GrpcStatus.INVALID_ARGUMENT);
+  });
+
   test("ReopenContainerLog starts a new log file after the old one was renamed away", async () => {
     const pod = await runPod("rotated");
     const id = await runContainer(pod, "ticker", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done");
