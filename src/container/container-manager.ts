@@ -28,7 +28,7 @@ import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager
 import { checkContainerConfig, resolveMountSources } from "./container-config-check.ts";
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
 import { imageConfigOf, layerPathsOf } from "./image-config.ts";
-import { type ContainerUsage, containerUsage } from "./container-usage.ts";
+import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
 import { mountRootfs, unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
 import { parseGroup, parsePasswd, resolveUser } from "./passwd.ts";
@@ -57,6 +57,7 @@ function withMountSources(config: ContainerConfig, mounts: ContainerConfig["moun
 
 export class ContainerManager {
   readonly #lock = new KeyedLock();
+  readonly #layers = new LayerUsageCache();
 
   constructor(
     private readonly ctx: PodContext,
@@ -308,6 +309,7 @@ export class ContainerManager {
       if (!this.ctx.store.containers.find(rec.id)) return;
       await this.#teardown(rec.id, this.#handlerOf(rec));
       this.ctx.store.containers.delete(rec.id);
+      this.#layers.drop(rec.id);
       this.#emit(rec.id, rec.sandboxId, "deleted");
     });
   }
@@ -361,8 +363,9 @@ export class ContainerManager {
    * What the container uses now: its cgroup's CPU and memory while it runs, and its
    * writable layer, which lives on the filesystem of `paths.root` (`fsMountpoint`).
    */
-  usage(rec: ContainerRecord): ContainerUsage & { fsMountpoint: string } {
-    return { ...containerUsage(rec, this.paths(rec.id).upper, this.ctx.clock()), fsMountpoint: this.ctx.config.paths.root };
+  async usage(rec: ContainerRecord): Promise<ContainerUsage & { fsMountpoint: string }> {
+    const u = await containerUsage(rec, this.#layers.get(rec.id, this.paths(rec.id).upper), this.ctx.clock());
+    return { ...u, fsMountpoint: this.ctx.config.paths.root };
   }
 
   /** The containers, their exits folded in. */

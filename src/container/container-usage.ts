@@ -2,8 +2,12 @@
  * What a container uses now: CPU and memory from its cgroup while it runs, and the disk
  * its writable layer takes (bytes in allocated blocks, as du counts them, and inodes,
  * hard links once).
+ *
+ * The layer walk is asynchronous and its result kept for a while (`LayerUsageCache`): a
+ * layer can hold a hundred thousand files, and a synchronous walk of it would stop every
+ * other call for as long, on every stats poll.
  */
-import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import type { ContainerRecord } from "../store/index.ts";
 import { type CgroupRoots, type CgroupStats, readCgroupStats } from "./cgroup-stats.ts";
@@ -16,35 +20,65 @@ export type ContainerUsage = {
   layer: { bytes: bigint; inodes: bigint };
 };
 
-/** Disk use of everything under `dir` (itself included); a missing dir uses nothing. */
-export function dirUsage(dir: string): { bytes: bigint; inodes: bigint } {
+/**
+ * Disk use of everything under `dir` (itself included); a missing dir uses nothing.
+ * One directory read or lstat at a time, each off the JS thread.
+ */
+export async function dirUsageAsync(dir: string): Promise<{ bytes: bigint; inodes: bigint }> {
   let bytes = 0n;
   const seen = new Set<bigint>();
-  const visit = (p: string) => {
-    let st: fs.BigIntStats;
-    try {
-      st = fs.lstatSync(p, { bigint: true });
-    } catch {
-      return; // removed while we walked
-    }
-    if (seen.has(st.ino)) return;
+  const pending = [dir];
+  while (pending.length > 0) {
+    const p = pending.pop()!;
+    const st = await fsp.lstat(p, { bigint: true }).catch(() => undefined);
+    if (!st || seen.has(st.ino)) continue;
     seen.add(st.ino);
     bytes += st.blocks * 512n;
-    if (!st.isDirectory()) return;
-    let names: string[];
-    try {
-      names = fs.readdirSync(p);
-    } catch {
-      return;
+    if (st.isDirectory()) {
+      for (const n of await fsp.readdir(p).catch(() => [] as string[])) pending.push(path.join(p, n));
     }
-    for (const n of names) visit(path.join(p, n));
-  };
-  visit(dir);
+  }
   return { bytes, inodes: BigInt(seen.size) };
 }
 
-export function containerUsage(rec: ContainerRecord, upperDir: string, now: bigint, roots?: CgroupRoots): ContainerUsage {
+type Layer = { bytes: bigint; inodes: bigint };
+
+/**
+ * Writable-layer usage per container, walked again at most once per `ttlMs`; calls that
+ * come while a walk runs share it.
+ */
+export class LayerUsageCache {
+  readonly #entries = new Map<string, { at: number; value?: Layer; walk?: Promise<Layer> }>();
+
+  constructor(
+    private readonly ttlMs = 10_000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  async get(id: string, dir: string): Promise<Layer> {
+    const e = this.#entries.get(id);
+    if (e?.value && this.now() - e.at < this.ttlMs) return e.value;
+    if (e?.walk) return e.walk;
+    const walk = dirUsageAsync(dir);
+    this.#entries.set(id, { ...e, at: e?.at ?? 0, walk });
+    try {
+      const value = await walk;
+      this.#entries.set(id, { at: this.now(), value });
+      return value;
+    } catch (err) {
+      this.#entries.delete(id);
+      throw err;
+    }
+  }
+
+  /** Forgets a removed container. */
+  drop(id: string): void {
+    this.#entries.delete(id);
+  }
+}
+
+export async function containerUsage(rec: ContainerRecord, layer: Promise<Layer>, now: bigint, roots?: CgroupRoots): Promise<ContainerUsage> {
   const pid = (rec.info as { pid?: unknown }).pid;
   const cgroup = rec.state === "running" && typeof pid === "number" ? readCgroupStats(pid, roots) : undefined;
-  return { timestamp: now, cgroup, layer: dirUsage(upperDir) };
+  return { timestamp: now, cgroup, layer: await layer };
 }

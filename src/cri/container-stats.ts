@@ -10,6 +10,7 @@ import type {
   StreamContainerStatsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
 import type { CgroupStats } from "../container/cgroup-stats.ts";
+import type { ContainerUsage } from "../container/container-usage.ts";
 import { containerConfigOf } from "../container/container-manager.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ContainerRecord } from "../store/index.ts";
@@ -43,7 +44,8 @@ export function criUsage(timestamp: bigint, cg: CgroupStats | undefined): Pick<S
  * cgroup to read); `usage_nano_cores` is left out: the kubelet works the rate out from
  * two samples of `usage_core_nano_seconds` itself when a runtime does not give it.
  */
-export function containerStatsOf(pods: Pods, rec: ContainerRecord, u = pods.containers.usage(rec)): Stats {
+export async function containerStatsOf(pods: Pods, rec: ContainerRecord, known?: ContainerUsage & { fsMountpoint: string }): Promise<Stats> {
+  const u = known ?? (await pods.containers.usage(rec));
   const config = containerConfigOf(rec);
   return {
     attributes: { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
@@ -61,7 +63,7 @@ export function containerStatsOf(pods: Pods, rec: ContainerRecord, u = pods.cont
 export function createContainerStats(pods: Pods) {
   return async (req: ContainerStatsRequest): Promise<MessageInitShape<typeof ContainerStatsResponseSchema>> => {
     if (req.containerId === "") throw new InvalidArgumentError("container_id", "is required");
-    return { stats: containerStatsOf(pods, await pods.containers.get(req.containerId)) };
+    return { stats: await containerStatsOf(pods, await pods.containers.get(req.containerId)) };
   };
 }
 
@@ -76,7 +78,7 @@ async function selected(pods: Pods, filter: ContainerStatsFilter | undefined): P
 
 export function createListContainerStats(pods: Pods) {
   return async (req: ListContainerStatsRequest): Promise<MessageInitShape<typeof ListContainerStatsResponseSchema>> => ({
-    stats: (await selected(pods, req.filter)).map((c) => containerStatsOf(pods, c)),
+    stats: await Promise.all((await selected(pods, req.filter)).map((c) => containerStatsOf(pods, c))),
   });
 }
 
@@ -84,6 +86,8 @@ export function createListContainerStats(pods: Pods) {
 export function createStreamContainerStats(pods: Pods) {
   return async function* (req: StreamContainerStatsRequest): AsyncIterable<MessageInitShape<typeof StreamContainerStatsResponseSchema>> {
     const all = await selected(pods, req.filter);
-    for (let i = 0; i < all.length; i += STREAM_BATCH) yield { containerStats: all.slice(i, i + STREAM_BATCH).map((c) => containerStatsOf(pods, c)) };
+    for (let i = 0; i < all.length; i += STREAM_BATCH) {
+      yield { containerStats: await Promise.all(all.slice(i, i + STREAM_BATCH).map((c) => containerStatsOf(pods, c))) };
+    }
   };
 }

@@ -52,7 +52,7 @@ async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
   const config = sandboxConfigOf(rec);
   const pod = pods.sandboxes.usage(rec);
   const containers = await pods.containers.list({ sandboxId: rec.id });
-  const usages = containers.map((c) => ({ c, u: pods.containers.usage(c) }));
+  const usages = await Promise.all(containers.map(async (c) => ({ c, u: await pods.containers.usage(c) })));
   const total = sumCgroups([pod.infra, ...usages.map(({ u }) => u.cgroup)]);
   const t = pod.timestamp;
   const ifaces = (pod.interfaces ?? []).map((i) => ({
@@ -68,7 +68,7 @@ async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
       ...criUsage(t, total),
       network: pod.interfaces && { timestamp: t, defaultInterface: ifaces.find((i) => i.name === "eth0") ?? ifaces[0], interfaces: ifaces },
       process: total?.processes === undefined ? undefined : { timestamp: t, processCount: { value: BigInt(total.processes) } },
-      containers: usages.map(({ c, u }) => containerStatsOf(pods, c, u)),
+      containers: await Promise.all(usages.map(({ c, u }) => containerStatsOf(pods, c, u))),
     },
   };
 }

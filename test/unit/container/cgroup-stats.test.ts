@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseProcCgroup, readCgroupStats } from "../../../src/container/cgroup-stats.ts";
-import { dirUsage } from "../../../src/container/container-usage.ts";
+import { LayerUsageCache, dirUsageAsync } from "../../../src/container/container-usage.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cgstats-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -76,20 +76,39 @@ describe("readCgroupStats", () => {
   });
 });
 
-describe("dirUsage", () => {
-  test("counts allocated blocks and inodes, a hard link once", () => {
+describe("dirUsageAsync", () => {
+  test("counts allocated blocks and inodes, a hard link once", async () => {
     const d = path.join(tmp, "layer");
     fs.mkdirSync(path.join(d, "sub"), { recursive: true });
     fs.writeFileSync(path.join(d, "sub", "f"), Buffer.alloc(100_000, 1));
     fs.linkSync(path.join(d, "sub", "f"), path.join(d, "hard"));
     fs.symlinkSync("sub/f", path.join(d, "link"));
-    const u = dirUsage(d);
+    const u = await dirUsageAsync(d);
     expect(u.inodes).toBe(4n); // the dir, sub, f (twice linked), link
     expect(u.bytes).toBeGreaterThanOrEqual(100_000n);
     expect(u.bytes).toBeLessThan(200_000n);
   });
 
-  test("a missing dir uses nothing", () => {
-    expect(dirUsage(path.join(tmp, "missing"))).toEqual({ bytes: 0n, inodes: 0n });
+  test("a missing dir uses nothing", async () => {
+    expect(await dirUsageAsync(path.join(tmp, "missing"))).toEqual({ bytes: 0n, inodes: 0n });
+  });
+});
+
+describe("LayerUsageCache", () => {
+  test("walks again only after the time to live, and calls during a walk share it", async () => {
+    const d = path.join(tmp, "cached");
+    fs.mkdirSync(d, { recursive: true });
+    let t = 0;
+    const cache = new LayerUsageCache(1000, () => t);
+    const [a, b] = await Promise.all([cache.get("c1", d), cache.get("c1", d)]);
+    expect(a).toBe(b);
+    fs.writeFileSync(path.join(d, "new"), "x");
+    t = 500;
+    expect((await cache.get("c1", d)).inodes).toBe(1n); // still the first walk
+    t = 1500;
+    expect((await cache.get("c1", d)).inodes).toBe(2n);
+    cache.drop("c1");
+    fs.writeFileSync(path.join(d, "newer"), "x");
+    expect((await cache.get("c1", d)).inodes).toBe(3n);
   });
 });
