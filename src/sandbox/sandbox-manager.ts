@@ -208,7 +208,8 @@ export class SandboxManager {
       if (handler && this.#infraAlive(rec)) await this.#killInfra(rec, handler);
       await this.#networkDown(id, config);
       this.#releaseNamespaces(id);
-      if (rec.state !== "notready") {
+      // Read again: a status call may have found the infra gone meanwhile (and said so).
+      if (this.ctx.store.sandboxes.find(id)?.state !== "notready") {
         this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
         this.#emit(id, "stopped");
       } else this.ctx.store.sandboxes.update(id, { ips: [] });
