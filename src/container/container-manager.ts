@@ -93,6 +93,11 @@ export class ContainerManager {
     const image = this.ctx.images.resolve(config.image!.image);
     if (!image) throw new NotFoundError(`image "${config.image!.image}" not found`);
     const handler = this.#handler(sandbox);
+    config.mounts.forEach((m, i) => {
+      if (m.recursiveReadOnly && !handler.features.recursiveReadOnlyMounts) {
+        throw new InvalidArgumentError(`config.mounts[${i}].recursive_read_only`, `runtime handler "${handler.name}" cannot make recursive read-only mounts on this host (its runtime lacks "rro", or Linux is older than 5.12)`);
+      }
+    });
     const mounts = resolveMountSources(config.mounts);
     const id = newId();
     const logPath = containerLogPath(sandboxConfig.logDirectory, config.logPath);

@@ -8,6 +8,7 @@ import type { Clock, Store } from "../store/index.ts";
 import type { ContainerManager } from "../container/container-manager.ts";
 import type { SandboxManager } from "../sandbox/sandbox-manager.ts";
 import type { PodEvents } from "../sandbox/pod-events.ts";
+import type { HandlerFeatures } from "../runtime/runtime-features.ts";
 
 /** Pods and containers, where the OS has them built (Linux). */
 export type Pods = { sandboxes: SandboxManager; containers: ContainerManager; events: PodEvents };
@@ -31,6 +32,8 @@ export type CriContext = {
   pods?: Pods;
   /** Pod networking (CNI), where pods are built. */
   network?: { status(): { ready: boolean; reason: string; message: string } };
+  /** Optional CRI features of each runtime handler on this host, where pods are built. */
+  runtimeFeatures?: Record<string, HandlerFeatures>;
   /** Why `pods` is absent, when their start failed. */
   podsUnavailable?: string;
 };

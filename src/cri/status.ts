@@ -44,11 +44,11 @@ export function createStatus(ctx: CriContext) {
         ],
       },
       info,
-      // Handlers are listed so the kubelet knows their names; none of the optional
-      // features (recursive read-only mounts, user namespaces) is built yet.
+      // Recursive read-only mounts where the handler's runtime and the kernel have them
+      // (the kubelet sends recursive_read_only only then); user namespaces are not built.
       runtimeHandlers: Object.keys(ctx.config.runtimes).map((name) => ({
         name,
-        features: { recursiveReadOnlyMounts: false, userNamespaces: false },
+        features: { recursiveReadOnlyMounts: ctx.runtimeFeatures?.[name]?.recursiveReadOnlyMounts ?? false, userNamespaces: false },
       })),
     };
   };

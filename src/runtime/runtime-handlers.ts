@@ -4,7 +4,9 @@
  * its OCI runtime driver.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { type HandlerFeatures, handlerFeatures, readMountOptions } from "./runtime-features.ts";
 import type { Config, RuntimeHandlerConfig } from "../config/index.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import { defaultLinuxSpec, parseBaseSpec } from "../oci/base-spec.ts";
@@ -19,6 +21,8 @@ export type RuntimeHandler = {
   /** Never mutated: specs start from `baseFor(baseSpec)`. */
   readonly baseSpec: Spec;
   readonly runtime: OciRuntime;
+  /** Optional CRI features this handler offers on this host (reported in Status). */
+  readonly features: HandlerFeatures;
 };
 
 type Log = { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
@@ -64,7 +68,8 @@ export class RuntimeHandlers {
         log,
         observe: observe && ((verb, seconds) => observe(name, verb, seconds)),
       });
-      map.set(name, { name, config: h, baseSpec, runtime });
+      const features = handlerFeatures(readMountOptions(h.runtimePath), os.release());
+      map.set(name, { name, config: h, baseSpec, runtime, features });
     }
     return new RuntimeHandlers(map, config.runtime.defaultRuntime);
   }

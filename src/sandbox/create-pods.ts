@@ -8,6 +8,7 @@ import { ContainerManager } from "../container/container-manager.ts";
 import { createCniNetwork } from "../network/cni-network.ts";
 import type { SpecHostFacts } from "../oci/host.ts";
 import { RuntimeHandlers } from "../runtime/runtime-handlers.ts";
+import type { HandlerFeatures } from "../runtime/runtime-features.ts";
 import { readSpecHostFacts } from "../runtime/spec-host-reads.ts";
 import type { PodContext } from "./pod-context.ts";
 import { PodEvents } from "./pod-events.ts";
@@ -15,7 +16,7 @@ import { SandboxManager } from "./sandbox-manager.ts";
 
 type PodDeps = Omit<PodContext, "network" | "handlers" | "specHost">;
 
-export type PodsHandle = Pods & { network: PodContext["network"] };
+export type PodsHandle = Pods & { network: PodContext["network"]; runtimeFeatures: Record<string, HandlerFeatures> };
 
 /** `observeExec` hears how long each runtime and CNI plugin run took (for metrics). */
 export async function createPods(deps: PodDeps, observeExec?: (command: string, verb: string, seconds: number) => void): Promise<PodsHandle> {
@@ -39,5 +40,6 @@ export async function createPods(deps: PodDeps, observeExec?: (command: string, 
   const containers = new ContainerManager(ctx, sandboxes);
   await containers.recover();
   await sandboxes.recover();
-  return { sandboxes, containers, network, events };
+  const runtimeFeatures = Object.fromEntries(handlers.names().map((n) => [n, handlers.get(n)!.features]));
+  return { sandboxes, containers, network, events, runtimeFeatures };
 }

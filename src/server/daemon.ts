@@ -112,6 +112,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       const pods = await createPods({ config, store, platform, images, host, clock: systemClock, log }, metrics.observeExec);
       context.pods = pods;
       context.network = pods.network;
+      context.runtimeFeatures = pods.runtimeFeatures;
     } catch (err) {
       // The image service stays up; pod RPCs answer Unimplemented and Status says why.
       context.podsUnavailable = err instanceof Error ? err.message : String(err);

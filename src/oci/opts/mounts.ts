@@ -40,9 +40,8 @@ export function criMountToOci(m: CriMount, field: string): Mount {
       throw new InvalidArgumentError(`${field}.recursive_read_only`, "needs private propagation");
     }
     // "rro" is runc's (>= 1.1) and crun's option for mount_setattr(MOUNT_ATTR_RDONLY,
-    // AT_RECURSIVE), which needs Linux >= 5.12. It is passed through rather than refused:
-    // the kubelet only sends recursive_read_only when the runtime reports support in
-    // RuntimeHandlerFeatures.recursive_read_only_mounts, so that is where the host check lives.
+    // AT_RECURSIVE), which needs Linux >= 5.12. Whether the handler can is a host fact,
+    // checked before spec generation (runtime-features.ts) and reported in Status.
     mount.options = [...(mount.options ?? []), "rro"];
   }
   return mount;

@@ -113,6 +113,23 @@ describe.skipIf(!isRoot)("container options on a real kernel", () => {
     expect(await logWith(closed.logPath, "->")).toMatch(/-> \/dev\/null$/m);
   });
 
+  test("a recursive read-only mount makes submounts read-only too, and Status says runc can", async () => {
+    const st = await call("Status", {});
+    expect(st.runtime_handlers.find((h: any) => h.name === "runc")?.features.recursive_read_only_mounts).toBe(true);
+    const src = path.join(work, "rro");
+    fs.mkdirSync(path.join(src, "sub"), { recursive: true });
+    sh(["mount", "-t", "tmpfs", "rro-sub", path.join(src, "sub")]);
+    const mount = (recursive: boolean) => ({ mounts: [{ container_path: "/mnt/r", host_path: src, readonly: true, recursive_read_only: recursive }] });
+    const rro = await podWith("rro", mount(true));
+    const ro = await podWith("ro", mount(false));
+    const write = (id: string) => exec(id, ["sh", "-c", "echo x > /mnt/r/sub/f"]);
+    const refused = await write(rro.id);
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toContain("Read-only file system");
+    // A plain read-only bind leaves the submount writable: the difference rro makes.
+    expect((await write(ro.id)).code).toBe(0);
+  });
+
   test("mount propagation: host-to-container sees the host's later mounts, private does not, bidirectional shows the container's to the host", async () => {
     const src = path.join(work, "shared");
     fs.mkdirSync(src);

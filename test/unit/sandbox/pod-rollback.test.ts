@@ -113,7 +113,7 @@ function setup(failAt: Set<Step>) {
   const runtime = fakeRuntime(failAt);
   const network = fakeNetwork(failAt);
   const handlerConfig = { ...config.runtimes.runc!, runtimePath: "/bin/sh" };
-  const handlers = RuntimeHandlers.of([{ name: "runc", config: handlerConfig, baseSpec: defaultLinuxSpec(), runtime: runtime as never }], "runc");
+  const handlers = RuntimeHandlers.of([{ name: "runc", config: handlerConfig, baseSpec: defaultLinuxSpec(), runtime: runtime as never, features: { recursiveReadOnlyMounts: false } }], "runc");
   const image = { id: "sha256:" + "a".repeat(64), chainId: null, refs: ["busybox:latest"], config: { architecture: "amd64", os: "linux", config: { Env: ["PATH=/bin"], Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: [] } } };
   const ctx: PodContext = {
     config,
@@ -199,4 +199,12 @@ describe("CreateContainer rolls back", () => {
       expect(store.sandboxes.get(pod).state).toBe("ready");
     });
   }
+
+  test("a recursive read-only mount on a handler that cannot make one is refused naming the field, before anything is made", async () => {
+    const s = setup(new Set());
+    const pod = await s.sandboxes.run(podConfig(), "");
+    const config = ctr({ mounts: [{ containerPath: "/m", hostPath: "/tmp", readonly: true, recursiveReadOnly: true }] });
+    await expect(s.containers.create(pod, config)).rejects.toThrow("config.mounts[0].recursive_read_only");
+    expectNothingLeft(s, pod);
+  });
 });
