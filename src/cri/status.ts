@@ -50,6 +50,9 @@ export function createStatus(ctx: CriContext) {
         name,
         features: { recursiveReadOnlyMounts: ctx.runtimeFeatures?.[name]?.recursiveReadOnlyMounts ?? false, userNamespaces: false },
       })),
+      // Where pods are built, SupplementalGroupsPolicy (Merge/Strict) is honoured and
+      // ContainerStatus reports the user; host network with user namespaces is not.
+      features: { supplementalGroupsPolicy: ctx.pods !== undefined, userNamespacesHostNetwork: false },
     };
   };
 }

@@ -26,9 +26,13 @@ export function hostArchitecture(): string {
   return process.arch === "x64" ? "amd64" : process.arch;
 }
 
-/** busybox with the pod applets; Cmd ["sh"], PATH=/bin. */
+/**
+ * busybox with the pod applets; Cmd ["sh"], PATH=/bin. Its /etc/group also makes
+ * `nobody` a member of group 4242, so supplemental groups from the image can be seen.
+ */
 export function podBusyboxImage(): BuiltImage {
-  return buildImage([layerBlob(busyboxLayer({ applets: POD_BUSYBOX_APPLETS }))], {
+  const group = { name: "etc/group", data: "root:x:0:\nnobody:x:65534:\nextra:x:4242:nobody\n", mode: 0o644, mtime: 1_700_000_000 };
+  return buildImage([layerBlob(busyboxLayer({ applets: POD_BUSYBOX_APPLETS, extra: [group] }))], {
     architecture: hostArchitecture(),
     env: ["PATH=/bin"],
     cmd: ["sh"],

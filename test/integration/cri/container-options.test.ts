@@ -25,10 +25,10 @@ const hostNetwork = (extra: Record<string, unknown> = {}) => ({
  * Runs a host-network pod (privileged when asked) with one started container; the
  * container's security context joins the pod's host network, as the kubelet's would.
  */
-async function podWith(name: string, container: Record<string, unknown>, privileged = false) {
+async function podWith(name: string, container: Record<string, unknown>, privileged = false, security: Record<string, unknown> = {}) {
   const config = podConfig(name, path.join(work, "logs", name), hostNetwork(privileged ? { privileged: true } : {}));
   const pod = (await call("RunPodSandbox", { config })).pod_sandbox_id as string;
-  const sc = { ...(privileged ? { privileged: true } : {}), namespace_options: { network: "NODE" } };
+  const sc = { ...(privileged ? { privileged: true } : {}), namespace_options: { network: "NODE" }, ...security };
   const c = await call("CreateContainer", {
     pod_sandbox_id: pod,
     config: containerConfig(name, images.busybox, "sleep 1000", { ...container, linux: { security_context: sc } }),
@@ -96,6 +96,19 @@ describe.skipIf(!isRoot)("container options on a real kernel", () => {
       const text = fs.existsSync(logPath) ? fs.readFileSync(logPath, "utf8") : "";
       return text.includes(want) ? text : undefined;
     });
+
+  test("supplemental groups: Merge adds the image's groups of the user, Strict only the asked-for ones; ContainerStatus tells which", async () => {
+    expect((await call("Status", {})).features.supplemental_groups_policy).toBe(true);
+    const groupsOf = async (policy: string) => {
+      const c = await podWith(`groups-${policy.toLowerCase()}`, {}, false, { run_as_user: { value: 65534 }, supplemental_groups: [5555], supplemental_groups_policy: policy });
+      const ids = (await exec(c.id, ["id", "-G"])).out.trim().split(" ").map(Number).sort((a, b) => a - b);
+      const reported = (await call("ContainerStatus", { container_id: c.id })).status.user.linux.supplemental_groups.map(Number).sort((a: number, b: number) => a - b);
+      return { ids, reported };
+    };
+    // nobody's own group 65534, the image's 4242 (nobody is a member), the asked-for 5555
+    expect(await groupsOf("Merge")).toEqual({ ids: [4242, 5555, 65534], reported: [4242, 5555] });
+    expect(await groupsOf("Strict")).toEqual({ ids: [5555, 65534], reported: [5555] });
+  });
 
   test("a tty container runs on a terminal and its output reaches the CRI log", async () => {
     // ls is a child of the container's shell: its fd 1 is the one the shell was given.
