@@ -6,17 +6,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { clone, create, fromJson, toJson } from "@bufbuild/protobuf";
+import { create, fromJson, toJson } from "@bufbuild/protobuf";
 import type { ContainerConfig, LinuxContainerResources } from "../gen/runtime/v1/api_pb.ts";
 import { ContainerConfigSchema, LinuxContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
 import { toOciResources } from "../oci/opts/resources.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
-import { buildSpec } from "../oci/build.ts";
-import { deviceHostPaths } from "../oci/devices.ts";
-import { imageVolumePaths } from "../oci/image-volumes.ts";
-import { readSeccompLocalhost, specHostFor, statDevices } from "../runtime/spec-host-reads.ts";
-import { containerSpecOpts } from "../oci/container.ts";
-import type { Spec } from "../oci/spec.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
 import type { ExitInfo, ExecResult } from "../runtime/linux/oci-runtime.ts";
@@ -27,12 +21,11 @@ import { newId } from "../sandbox/new-id.ts";
 import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager.ts";
 import { checkContainerConfig, resolveMountSources } from "./container-config-check.ts";
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
-import { imageConfigOf, layerPathsOf } from "./image-config.ts";
+import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
-import { mountRootfs, unmountAll } from "./mounts.ts";
+import { writeContainerBundle } from "./container-bundle.ts";
+import { unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
-import { parseGroup, parsePasswd, resolveUser } from "./passwd.ts";
-import { readRootfsFile } from "./rootfs-file.ts";
 
 /** ExecSync output is capped per stream, as the kubelet caps probe output. */
 export const EXEC_SYNC_MAX_OUTPUT = 16 * 1024 * 1024;
@@ -46,13 +39,6 @@ export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
 export function exitReason(exit: ExitInfo): string {
   if (exit.oomKilled) return "OOMKilled";
   return exit.exitCode === 0 ? "Completed" : "Error";
-}
-
-/** A copy of `config` with the mount sources resolved on the host. */
-function withMountSources(config: ContainerConfig, mounts: ContainerConfig["mounts"]): ContainerConfig {
-  const c = clone(ContainerConfigSchema, config);
-  c.mounts = mounts;
-  return c;
 }
 
 export class ContainerManager {
@@ -116,41 +102,18 @@ export class ContainerManager {
       const t = stepTimer();
       try {
         const p = this.paths(id);
-        const lowers = layerPathsOf(this.ctx.store.images, image);
-        fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
-        fs.mkdirSync(p.bundle, { recursive: true, mode: 0o711 });
-        mountRootfs(this.ctx.platform, { lowers, upper: p.upper, work: p.work, emptyLower: p.emptyLower, target: p.rootfs });
-        t.mark("rootfs");
-        const imageConfig = imageConfigOf(image);
-        const user = resolveUser(config.linux?.securityContext, imageConfig.config.user, {
-          passwd: parsePasswd(readRootfsFile(p.rootfs, "etc/passwd")),
-          group: parseGroup(readRootfsFile(p.rootfs, "etc/group")),
-        });
-        for (const v of imageVolumePaths(imageConfig, config)) fs.mkdirSync(path.join(p.volumes, v.dirName), { recursive: true, mode: 0o755 });
-        const sp = this.sandboxes.paths(sandbox.id);
-        const ns = sandbox.netns as Record<string, string>;
-        const info = sandbox.info as { pid?: number };
-        const opts = containerSpecOpts({
+        const spec = writeContainerBundle(this.ctx, {
           id,
-          sandboxId: sandbox.id,
-          config: withMountSources(config, mounts),
+          paths: p,
+          config,
+          mounts,
+          image,
+          sandbox,
           sandboxConfig,
-          image: { name: config.image!.image, ref: image.id, spec: imageConfig },
-          handler: handler.config,
-          host: specHostFor(this.ctx.specHost, config, handler.config.privilegedWithoutHostDevices),
-          hostname: fs.readFileSync(sp.hostname, "utf8").trim(),
-          sandboxPaths: { hostname: sp.hostname, hosts: sp.hosts, resolvConf: sp.resolvConf, shm: ns.ipc ? sp.shm : "/dev/shm" },
-          namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },
-          cgroupParent: sandboxConfig.linux?.cgroupParent ?? "",
-          user,
-          seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),
-          deviceInfo: statDevices(deviceHostPaths(config)),
-          imageVolumesDir: p.volumes,
+          sandboxPaths: this.sandboxes.paths(sandbox.id),
+          handler,
+          mark: (step) => t.mark(step),
         });
-        const spec: Spec = buildSpec(handler.baseSpec, opts);
-        t.mark("spec");
-        spec.root = { path: p.rootfs, readonly: config.linux?.securityContext?.readonlyRootfs ?? false };
-        fs.writeFileSync(path.join(p.bundle, "config.json"), JSON.stringify(spec));
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
         const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
         const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
