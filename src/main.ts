@@ -24,6 +24,7 @@ import { rmpCommand } from "./cli/rmp.ts";
 import { podsCommand } from "./cli/pods.ts";
 import { psCommand } from "./cli/ps.ts";
 import { statsCommand } from "./cli/stats.ts";
+import { statspCommand } from "./cli/statsp.ts";
 import { inspectCommand } from "./cli/inspect.ts";
 import { inspectpCommand } from "./cli/inspectp.ts";
 import { logsCommand } from "./cli/logs.ts";
@@ -54,6 +55,7 @@ export const mainCommand = defineCommand({
     pods: podsCommand,
     ps: psCommand,
     stats: statsCommand,
+    statsp: statspCommand,
     inspect: inspectCommand,
     inspectp: inspectpCommand,
     logs: logsCommand,

@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { type ContainerStats, type ContainerStatsFilterSchema, ContainerStatsSchema } from "../gen/runtime/v1/api_pb.ts";
+import { type ContainerStats, type ContainerStatsFilterSchema, ContainerStatsSchema, type CpuUsage } from "../gen/runtime/v1/api_pb.ts";
 import { UsageError, print } from "./client-args.ts";
 import { humanSize } from "./human-size.ts";
 import { manyValues, parseLabels } from "./list-filters.ts";
@@ -19,14 +19,32 @@ const args = {
   seconds: { type: "string" as const, alias: "s", description: "seconds between the two samples CPU % is worked out from (default 1)" },
 };
 
-/** CPU % over the window between two samples of cumulative CPU time; "-" without both. */
-export function cpuPercent(before: ContainerStats | undefined, after: ContainerStats): string {
-  const a = before?.cpu?.usageCoreNanoSeconds?.value;
-  const b = after.cpu?.usageCoreNanoSeconds?.value;
-  const dt = Number((after.cpu?.timestamp ?? 0n) - (before?.cpu?.timestamp ?? 0n));
+/** CPU % over the window between two CPU samples (cumulative time and when it was read); "-" without both. */
+export function cpuPercentOf(before: CpuUsage | undefined, after: CpuUsage | undefined): string {
+  const a = before?.usageCoreNanoSeconds?.value;
+  const b = after?.usageCoreNanoSeconds?.value;
+  const dt = Number((after?.timestamp ?? 0n) - (before?.timestamp ?? 0n));
   if (a === undefined || b === undefined || dt <= 0) return "-";
   return ((Number(b - a) / dt) * 100).toFixed(2);
 }
+
+/** `--seconds`: 0 to 600, default 1. */
+export function parseSampleSeconds(raw: string | undefined): number {
+  const seconds = raw === undefined ? 1 : Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 600) throw new UsageError(`--seconds must be 0 to 600, got "${raw}"`);
+  return seconds;
+}
+
+/** Samples twice, `seconds` apart (once when 0); the first sample comes back keyed by id. */
+export async function twoSamples<T>(seconds: number, sample: () => Promise<T[]>, idOf: (t: T) => string | undefined): Promise<{ first: Map<string | undefined, T>; second: T[] }> {
+  if (seconds === 0) return { first: new Map(), second: await sample() };
+  const first = new Map((await sample()).map((s) => [idOf(s), s]));
+  await Bun.sleep(seconds * 1000);
+  return { first, second: await sample() };
+}
+
+/** `cpuPercentOf` for two container stats samples. */
+export const cpuPercent = (before: ContainerStats | undefined, after: ContainerStats): string => cpuPercentOf(before?.cpu, after.cpu);
 
 /**
  * `skiff stats`: ListContainerStats, like `crictl stats`: CPU % (from two samples
@@ -38,15 +56,12 @@ export const statsCommand = defineCommand({
   args,
   async run({ args: a, rawArgs }) {
     checkArgs(rawArgs, args, { max: 0 });
-    const seconds = a.seconds === undefined ? 1 : Number(a.seconds);
-    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 600) throw new UsageError(`--seconds must be 0 to 600, got "${a.seconds}"`);
+    const seconds = parseSampleSeconds(a.seconds);
     const filter: MessageInitShape<typeof ContainerStatsFilterSchema> = { labelSelector: parseLabels(manyValues(a.label)) };
     await withClient(a, async (client) => {
       if (a.pod) filter.podSandboxId = await resolvePodId(client, a.pod);
       const sample = async () => (await client.runtime.listContainerStats({ filter })).stats.filter((s) => !a.id || s.attributes?.id.startsWith(a.id));
-      const first = seconds > 0 ? new Map((await sample()).map((s) => [s.attributes?.id, s])) : new Map<string | undefined, ContainerStats>();
-      if (seconds > 0) await Bun.sleep(seconds * 1000);
-      const stats = await sample();
+      const { first, second: stats } = await twoSamples(seconds, sample, (s) => s.attributes?.id);
       if ((a.output ?? "table") !== "table") {
         print({ stats: stats.map((s) => protoJson(ContainerStatsSchema, s)) }, a);
         return;
