@@ -475,6 +475,49 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(Buffer.from(r.stdout).toString()).toBe("still here\n");
   }, 60_000);
 
+  test("kill -9 in the middle of RunPodSandbox or CreateContainer: the restart undoes the half-made pod or container and leaves nothing behind", async () => {
+    const restart = async () => {
+      await d.kill();
+      // The runtime and plugin processes skiff started go on without it; let them finish.
+      await Bun.sleep(500);
+      d = await startDaemon({ reuseDir: d.dir });
+    };
+    const runcState = () => Bun.spawnSync(["runc", "--root", path.join(d.state, "runtime", "runc"), "list", "-q"]).stdout.toString().split("\n").filter(Boolean).sort();
+    for (const delayMs of [3, 15, 30]) {
+      const before = hostTraces();
+      const runcBefore = runcState();
+      const name = `cut-${delayMs}`;
+      const inFlight = call("RunPodSandbox", { config: podConfig(name, path.join(logs, name)) }).catch(() => undefined);
+      await Bun.sleep(delayMs);
+      await restart();
+      await inFlight;
+      const pods = (await call("ListPodSandbox", {})).items.filter((p: any) => p.metadata.name === name);
+      // Either the pod was made before the kill and is ready, or it is gone without a trace.
+      if (pods.length === 1) {
+        expect(pods[0].state).toBe("SANDBOX_READY");
+        await call("RemovePodSandbox", { pod_sandbox_id: pods[0].id });
+      }
+      expect(pods.length).toBeLessThanOrEqual(1);
+      expect(hostTraces()).toEqual(before);
+      expect(runcState()).toEqual(runcBefore);
+    }
+    const pod = await runPod("cut-ctr");
+    for (const delayMs of [3, 20]) {
+      const before = hostTraces();
+      const name = `half-${delayMs}`;
+      const sandboxConfig = podConfig("cut-ctr", path.join(logs, "cut-ctr"));
+      const inFlight = call("CreateContainer", { pod_sandbox_id: pod, config: containerConfig(name, images.busybox, "sleep 1000"), sandbox_config: sandboxConfig }).catch(() => undefined);
+      await Bun.sleep(delayMs);
+      await restart();
+      await inFlight;
+      const left = (await call("ListContainers", { filter: { pod_sandbox_id: pod } })).containers.filter((c: any) => c.metadata.name === name);
+      if (left.length === 1) await call("RemoveContainer", { container_id: left[0].id });
+      expect(hostTraces()).toEqual(before);
+      expect((await call("PodSandboxStatus", { pod_sandbox_id: pod })).status.state).toBe("SANDBOX_READY");
+    }
+    await call("RemovePodSandbox", { pod_sandbox_id: pod });
+  }, 90_000);
+
   test("bad requests get InvalidArgument or NotFound naming the field, and create nothing", async () => {
     const before = (await call("ListPodSandbox", {})).items.length;
     const cases: [string, object, number, string][] = [
