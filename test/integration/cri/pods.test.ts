@@ -475,7 +475,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     expect(Buffer.from(r.stdout).toString()).toBe("still here\n");
   }, 60_000);
 
-  test("kill -9 in the middle of RunPodSandbox or CreateContainer: the restart undoes the half-made pod or container and leaves nothing behind", async () => {
+  test("kill -9 in the middle of RunPodSandbox, CreateContainer or RemovePodSandbox: the restart undoes or finishes it and leaves nothing behind", async () => {
     const restart = async () => {
       await d.kill();
       // The runtime and plugin processes skiff started go on without it; let them finish.
@@ -516,7 +516,22 @@ describe.skipIf(!isRoot)("pods and containers", () => {
       expect((await call("PodSandboxStatus", { pod_sandbox_id: pod })).status.state).toBe("SANDBOX_READY");
     }
     await call("RemovePodSandbox", { pod_sandbox_id: pod });
-  }, 90_000);
+
+    // RemovePodSandbox cut short: the restart finishes it (or the pod is still whole).
+    for (const delayMs of [10, 40]) {
+      const before = hostTraces();
+      const doomed = await runPod(`doomed-${delayMs}`);
+      await runContainer(doomed, "sleeper", "sleep 1000");
+      const inFlight = call("RemovePodSandbox", { pod_sandbox_id: doomed }).catch(() => undefined);
+      await Bun.sleep(delayMs);
+      await restart();
+      await inFlight;
+      const still = (await call("ListPodSandbox", {})).items.filter((p: any) => p.id === doomed);
+      if (still.length === 1) await call("RemovePodSandbox", { pod_sandbox_id: doomed });
+      expect((await call("ListContainers", { filter: { pod_sandbox_id: doomed } })).containers).toEqual([]);
+      expect(hostTraces()).toEqual(before);
+    }
+  }, 120_000);
 
   test("bad requests get InvalidArgument or NotFound naming the field, and create nothing", async () => {
     const before = (await call("ListPodSandbox", {})).items.length;
