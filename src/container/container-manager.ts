@@ -12,6 +12,7 @@ import { ContainerConfigSchema, LinuxContainerConfigSchema, Signal } from "../ge
 import { toOciResources } from "../oci/opts/resources.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
+import { settleStragglers } from "../runtime/stragglers.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
 import type { ExitInfo, ExecResult } from "../runtime/linux/oci-runtime.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
@@ -355,6 +356,7 @@ export class ContainerManager {
       const handler = this.#handlerOf(rec);
       try {
         if (rec.state === "creating") {
+          await settleStragglers(rec.id, this.ctx.log);
           await this.#teardown(rec.id, handler);
           this.ctx.store.containers.delete(rec.id);
         } else if (rec.state === "running" && handler) {

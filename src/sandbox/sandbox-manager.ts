@@ -15,6 +15,7 @@ import { NotFoundError } from "../errors.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
 import { readOr } from "../runtime/read-or.ts";
+import { settleStragglers } from "../runtime/stragglers.ts";
 import type { PodEventType } from "./pod-events.ts";
 import { type PodUsage, podUsage } from "./pod-usage.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
@@ -312,6 +313,7 @@ export class SandboxManager {
       const handler = this.ctx.handlers.get(rec.runtimeHandler);
       try {
         if (rec.state === "creating") {
+          await settleStragglers(rec.id, this.ctx.log);
           await this.#containers?.removeAll(rec.id);
           await this.#teardown(rec.id, sandboxConfigOf(rec), handler);
           this.ctx.store.sandboxes.delete(rec.id);

@@ -95,6 +95,8 @@ export interface OciRuntime {
 /** How long stop waits for the exit after SIGKILL before giving up. */
 const KILL_WAIT_MS = 30_000;
 const DEFAULT_CREATE_TIMEOUT_MS = 60_000;
+/** How long a forced delete waits for a killed container to stop. */
+const FORCE_DELETE_WAIT_MS = 5_000;
 
 /** Container ids become file names and argv: keep them to a safe alphabet. */
 function checkId(id: string): void {
@@ -119,6 +121,25 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     for (const f of CONMON_FILES) fs.rmSync(path.join(req.dir, f), { force: true });
     fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
     fs.rmSync(path.join(socketDir, req.id), { force: true });
+  }
+
+  /**
+   * Before a forced delete: SIGKILL every process of the container and wait until the
+   * runtime sees it stopped. `delete --force` alone kills and removes the cgroups at
+   * once, and a process still on its way out keeps its cgroup busy, so the cgroup dirs
+   * were left behind (seen after a kill -9 of skiff mid-RunPodSandbox).
+   */
+  async function killAndWait(id: string): Promise<void> {
+    const st = await runtime.state(id).catch(() => undefined);
+    if (!st || st.status === "stopped") return;
+    await runtime.kill(id, "KILL", true).catch(() => undefined);
+    const until = Date.now() + FORCE_DELETE_WAIT_MS;
+    while (Date.now() < until) {
+      const now = await runtime.state(id).catch(() => undefined);
+      if (!now || now.status === "stopped") return;
+      await Bun.sleep(20);
+    }
+    opts.log?.warn(`${opts.handler} container "${id}" still not stopped ${FORCE_DELETE_WAIT_MS} ms after SIGKILL; deleting it anyway`);
   }
 
   const runtime: OciRuntime = {
@@ -209,6 +230,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     },
 
     async delete(id, force) {
+      if (force) await killAndWait(id);
       const r = await runRuntime(opts, ["delete", ...(force ? ["--force"] : []), id]);
       if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
       fs.rmSync(path.join(opts.exitDir, id), { force: true });

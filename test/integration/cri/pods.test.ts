@@ -478,8 +478,8 @@ describe.skipIf(!isRoot)("pods and containers", () => {
   test("kill -9 in the middle of RunPodSandbox, CreateContainer or RemovePodSandbox: the restart undoes or finishes it and leaves nothing behind", async () => {
     const restart = async () => {
       await d.kill();
-      // The runtime and plugin processes skiff started go on without it; let them finish.
-      await Bun.sleep(500);
+      // At once: the runtime and plugin processes skiff started may still be at work,
+      // and recovery must wait for them before it undoes anything (stragglers.ts).
       d = await startDaemon({ reuseDir: d.dir });
     };
     const runcState = () => Bun.spawnSync(["runc", "--root", path.join(d.state, "runtime", "runc"), "list", "-q"]).stdout.toString().split("\n").filter(Boolean).sort();
