@@ -86,12 +86,12 @@ function podHandlers(pods: Pods) {
   };
 }
 
-/** Where each not-yet-built RPC is planned, for the Unimplemented message. */
+/** What each not-yet-built RPC waits for, for the Unimplemented message. */
 function plannedFor(method: string): string {
-  if (/Stats|Metric/.test(method)) return "planned: stats and metrics";
-  if (/Exec|Attach|PortForward/.test(method)) return "planned: streaming";
-  if (/Checkpoint|Events|ReopenContainerLog|Resources/.test(method)) return "planned";
-  return "planned: linux pods and containers";
+  if (/Metric/.test(method)) return "planned: pod metrics (the kubelet asks only with PodAndContainerStatsFromCRI)";
+  if (/Exec|Attach|PortForward/.test(method)) return "planned: the streaming server (SPDY/WebSocket) for exec, attach and port-forward";
+  if (/Checkpoint/.test(method)) return "planned: checkpoint with CRIU";
+  return "planned";
 }
 
 /** Wires the CRI services, and skiff's own skiff.v1 services, onto a connect router. Handlers live one per file next to this one. */

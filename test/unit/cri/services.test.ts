@@ -125,6 +125,9 @@ describe("Unimplemented", () => {
     const err = await codeOf(runtime.listMetricDescriptors({}));
     expect(err?.code).toBe(Code.Unimplemented);
     expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/ListMetricDescriptors is not implemented");
+    const exec = await codeOf(runtime.exec({}));
+    expect(exec?.code).toBe(Code.Unimplemented);
+    expect(exec?.rawMessage).toContain("the streaming server");
   });
 
   test("pod RPCs without pods (another OS, or a failed start) answer Unimplemented and say why", async () => {
