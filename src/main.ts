@@ -25,6 +25,7 @@ import { podsCommand } from "./cli/pods.ts";
 import { psCommand } from "./cli/ps.ts";
 import { statsCommand } from "./cli/stats.ts";
 import { statspCommand } from "./cli/statsp.ts";
+import { eventsCommand } from "./cli/events.ts";
 import { inspectCommand } from "./cli/inspect.ts";
 import { inspectpCommand } from "./cli/inspectp.ts";
 import { logsCommand } from "./cli/logs.ts";
@@ -56,6 +57,7 @@ export const mainCommand = defineCommand({
     ps: psCommand,
     stats: statsCommand,
     statsp: statspCommand,
+    events: eventsCommand,
     inspect: inspectCommand,
     inspectp: inspectpCommand,
     logs: logsCommand,

@@ -314,6 +314,25 @@ for (const target of TARGETS) {
       expect((await cli("ps", "-a", "-q")).stdout).toBe("");
     }, 120_000);
 
+    // containerd 1.6 has no GetContainerEvents (it came with 1.7).
+    test.skipIf(target.name !== "skiff")("events follows pod lifecycle events as they happen, as crictl events does", async () => {
+      const following = cli("events", "-o", "json", "--count", "2");
+      await Bun.sleep(500); // the stream is open before the pod is made
+      const pod = writeJson("pod3.json", podConfig("evented"));
+      const pid = (await cli("runp", pod)).stdout.trim();
+      const r = await Promise.race([following, Bun.sleep(15_000).then(() => ({ stdout: "", stderr: "timed out", code: -1 }))]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      expect(events.map((e) => [e.containerId, e.containerEventType])).toEqual([
+        [pid, "CONTAINER_CREATED_EVENT"],
+        [pid, "CONTAINER_STARTED_EVENT"],
+      ]);
+      expect(events[1].podSandboxStatus.metadata.name).toBe("evented");
+      expect((await cli("events", "--count", "0")).code).toBe(2);
+      await cli("rmp", "-f", pid);
+    }, 60_000);
+
     test("a bad config file exits 2 naming the file and the field", async () => {
       const bad = writeJson("bad-pod.json", { metadata: { name: "x", atempt: 1 } });
       const r = await cli("runp", bad);
