@@ -108,21 +108,6 @@ function checkId(id: string): void {
 export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
   const socketDir = opts.socketDir ?? DEFAULT_SOCKET_DIR;
 
-  async function removeState(id: string): Promise<void> {
-    const r = await runRuntime(opts, ["delete", "--force", id]);
-    if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
-  }
-
-  /** Undo a failed create: conmon (if it lives on), runtime state, conmon's files. */
-  async function undoCreate(req: CreateRequest): Promise<void> {
-    const conmonPid = readPid(path.join(req.dir, "conmon.pid"));
-    if (conmonPid) killQuietly(conmonPid, "SIGKILL");
-    await removeState(req.id).catch((err) => opts.log?.warn(`undo create of container "${req.id}"`, err));
-    for (const f of CONMON_FILES) fs.rmSync(path.join(req.dir, f), { force: true });
-    fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
-    fs.rmSync(path.join(socketDir, req.id), { force: true });
-  }
-
   /**
    * Before a forced delete: SIGKILL every process of the container and wait until the
    * runtime sees it stopped. `delete --force` alone kills and removes the cgroups at
@@ -140,6 +125,23 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       await Bun.sleep(20);
     }
     opts.log?.warn(`${opts.handler} container "${id}" still not stopped ${FORCE_DELETE_WAIT_MS} ms after SIGKILL; deleting it anyway`);
+  }
+
+  /** `runtime delete`; a forced one kills the container and waits for it to stop first. */
+  async function removeState(id: string, force: boolean): Promise<void> {
+    if (force) await killAndWait(id);
+    const r = await runRuntime(opts, ["delete", ...(force ? ["--force"] : []), id]);
+    if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
+  }
+
+  /** Undo a failed create: conmon (if it lives on), runtime state, conmon's files. */
+  async function undoCreate(req: CreateRequest): Promise<void> {
+    const conmonPid = readPid(path.join(req.dir, "conmon.pid"));
+    if (conmonPid) killQuietly(conmonPid, "SIGKILL");
+    await removeState(req.id, true).catch((err) => opts.log?.warn(`undo create of container "${req.id}"`, err));
+    for (const f of CONMON_FILES) fs.rmSync(path.join(req.dir, f), { force: true });
+    fs.rmSync(path.join(opts.exitDir, req.id), { force: true });
+    fs.rmSync(path.join(socketDir, req.id), { force: true });
   }
 
   const runtime: OciRuntime = {
@@ -230,9 +232,7 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     },
 
     async delete(id, force) {
-      if (force) await killAndWait(id);
-      const r = await runRuntime(opts, ["delete", ...(force ? ["--force"] : []), id]);
-      if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
+      await removeState(id, force ?? false);
       fs.rmSync(path.join(opts.exitDir, id), { force: true });
       fs.rmSync(path.join(socketDir, id), { force: true });
     },
