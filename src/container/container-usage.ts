@@ -12,19 +12,22 @@ import * as path from "node:path";
 import type { ContainerRecord } from "../store/index.ts";
 import { type CgroupRoots, type CgroupStats, readCgroupStats } from "./cgroup-stats.ts";
 
+/** Disk use of a tree: bytes in allocated blocks, and inodes. */
+export type Layer = { bytes: bigint; inodes: bigint };
+
 export type ContainerUsage = {
   /** When it was read, ns since the epoch. */
   timestamp: bigint;
   /** Only for a running container. */
   cgroup?: CgroupStats;
-  layer: { bytes: bigint; inodes: bigint };
+  layer: Layer;
 };
 
 /**
  * Disk use of everything under `dir` (itself included); a missing dir uses nothing.
  * One directory read or lstat at a time, each off the JS thread.
  */
-export async function dirUsageAsync(dir: string): Promise<{ bytes: bigint; inodes: bigint }> {
+export async function dirUsageAsync(dir: string): Promise<Layer> {
   let bytes = 0n;
   const seen = new Set<bigint>();
   const pending = [dir];
@@ -40,8 +43,6 @@ export async function dirUsageAsync(dir: string): Promise<{ bytes: bigint; inode
   }
   return { bytes, inodes: BigInt(seen.size) };
 }
-
-type Layer = { bytes: bigint; inodes: bigint };
 
 /**
  * Writable-layer usage per container, walked again at most once per `ttlMs`; calls that
@@ -60,13 +61,16 @@ export class LayerUsageCache {
     if (e?.value && this.now() - e.at < this.ttlMs) return e.value;
     if (e?.walk) return e.walk;
     const walk = dirUsageAsync(dir);
-    this.#entries.set(id, { ...e, at: e?.at ?? 0, walk });
+    const entry: { at: number; value?: Layer; walk?: Promise<Layer> } = { at: 0, walk };
+    this.#entries.set(id, entry);
+    // Only the entry this walk belongs to is updated: a container dropped meanwhile stays dropped.
+    const mine = () => this.#entries.get(id) === entry;
     try {
       const value = await walk;
-      this.#entries.set(id, { at: this.now(), value });
+      if (mine()) this.#entries.set(id, { at: this.now(), value });
       return value;
     } catch (err) {
-      this.#entries.delete(id);
+      if (mine()) this.#entries.delete(id);
       throw err;
     }
   }
