@@ -39,20 +39,27 @@ export function processesMentioning(id: string, procRoot = "/proc"): number[] {
 /** How long recovery waits for a half-made object's runtime and plugin processes. */
 export const STRAGGLER_WAIT_MS = 30_000;
 
-/** Recovery's wait before undoing `id`: logs what it waited for, and a timeout. */
-export async function settleStragglers(id: string, log: { info(...a: unknown[]): void; warn(...a: unknown[]): void }, timeoutMs = STRAGGLER_WAIT_MS): Promise<void> {
-  const pids = processesMentioning(id);
-  if (pids.length === 0) return;
+/**
+ * Recovery's wait before undoing `id`: until no process works on it any more, or
+ * `timeoutMs` passed (logged); says which it was.
+ */
+export async function settleStragglers(
+  id: string,
+  log: { info(...a: unknown[]): void; warn(...a: unknown[]): void },
+  timeoutMs = STRAGGLER_WAIT_MS,
+  procRoot = "/proc",
+): Promise<"gone" | "timeout"> {
+  let pids = processesMentioning(id, procRoot);
+  if (pids.length === 0) return "gone";
   log.info(`waiting for processes still working on "${id}" (pids ${pids.join(", ")}) before undoing it`);
-  if ((await waitForStragglers(id, timeoutMs)) === "timeout") log.warn(`processes still work on "${id}" after ${timeoutMs} ms; undoing it anyway`);
-}
-
-/** Waits until no process works on `id` any more, or `timeoutMs` passed; says which one it was. */
-export async function waitForStragglers(id: string, timeoutMs: number, procRoot = "/proc"): Promise<"gone" | "timeout"> {
   const until = Date.now() + timeoutMs;
-  while (processesMentioning(id, procRoot).length > 0) {
-    if (Date.now() >= until) return "timeout";
+  while (pids.length > 0) {
+    if (Date.now() >= until) {
+      log.warn(`processes still work on "${id}" after ${timeoutMs} ms; undoing it anyway`);
+      return "timeout";
+    }
     await Bun.sleep(50);
+    pids = processesMentioning(id, procRoot);
   }
   return "gone";
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { processesMentioning, waitForStragglers } from "../../../src/runtime/stragglers.ts";
+import { processesMentioning, settleStragglers } from "../../../src/runtime/stragglers.ts";
 
 const proc = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-proc-"));
 afterAll(() => fs.rmSync(proc, { recursive: true, force: true }));
@@ -31,7 +31,10 @@ describe("stragglers", () => {
       fs.rmSync(path.join(proc, "10"), { recursive: true });
       fs.rmSync(path.join(proc, "11"), { recursive: true });
     }, 80);
-    expect(await waitForStragglers("sb1", 2000, proc)).toBe("gone");
-    expect(await waitForStragglers("sb10", 120, proc)).toBe("timeout");
+    const said: string[] = [];
+    const log = { info: (m: string) => said.push(m), warn: (m: string) => said.push(m) };
+    expect(await settleStragglers("sb1", log, 2000, proc)).toBe("gone");
+    expect(await settleStragglers("sb10", log, 120, proc)).toBe("timeout");
+    expect(said.some((m) => m.includes('processes still work on "sb10"'))).toBe(true);
   });
 });
