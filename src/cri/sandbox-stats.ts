@@ -28,11 +28,10 @@ export function sumCgroups(all: readonly (CgroupStats | undefined)[]): CgroupSta
     const vs = present.map(pick).filter((v): v is bigint => v !== undefined);
     return vs.length === 0 ? undefined : vs.reduce((a, b) => a + b, 0n);
   };
-  const mems = present.filter((c) => c.memory);
   const processes = present.map((c) => c.processes).filter((n): n is number => n !== undefined);
   return {
     cpuNs: add((c) => c.cpuNs),
-    memory: mems.length === 0 ? undefined : {
+    memory: !present.some((c) => c.memory) ? undefined : {
       usage: add((c) => c.memory?.usage) ?? 0n,
       workingSet: add((c) => c.memory?.workingSet) ?? 0n,
       rss: add((c) => c.memory?.rss),
