@@ -6,11 +6,10 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 type Series = { count: number; sum: number; buckets: number[] };
 
-function newSeries(): Series {
-  return { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-}
-
-function add(s: Series, seconds: number): void {
+/** Counts `seconds` into the series of `key`, made on first use. */
+function add(series: Map<string, Series>, key: string, seconds: number): void {
+  let s = series.get(key);
+  if (!s) series.set(key, (s = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) }));
   s.count++;
   s.sum += seconds;
   BUCKETS.forEach((b, i) => {
@@ -45,9 +44,7 @@ export class Metrics {
     const codeName = code === "OK" ? "OK" : Code[code];
     const key = `${method}\u0000${codeName}`;
     this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
-    let s = this.#latency.get(method);
-    if (!s) this.#latency.set(method, (s = newSeries()));
-    add(s, seconds);
+    add(this.#latency, method, seconds);
   }
 
   /**
@@ -55,10 +52,7 @@ export class Metrics {
    * "runc", or "cni:bridge"), `verb` what it was asked (create, start, ADD...).
    */
   readonly observeExec = (command: string, verb: string, seconds: number): void => {
-    const key = `${command}\u0000${verb}`;
-    let s = this.#exec.get(key);
-    if (!s) this.#exec.set(key, (s = newSeries()));
-    add(s, seconds);
+    add(this.#exec, `${command}\u0000${verb}`, seconds);
   };
 
   /** The Prometheus text exposition format (version 0.0.4). */
