@@ -111,7 +111,8 @@ export function readCgroupStats(pid: number, roots: CgroupRoots = HOST_ROOTS): C
   // On a pure v2 host the root itself is the unified hierarchy; on a hybrid one it sits in "unified".
   const v2Root = readOr(path.join(roots.cgroup, "cgroup.controllers"), undefined) !== undefined ? roots.cgroup : undefined;
   const v2Dir = unified !== undefined && v2Root ? path.join(v2Root, unified) : undefined;
-  const procs = readOr(path.join(memV1 ?? v2Dir ?? "/nonexistent", "cgroup.procs"), undefined);
+  const procsDir = memV1 ?? v2Dir;
+  const procs = procsDir === undefined ? undefined : readOr(path.join(procsDir, "cgroup.procs"), undefined);
   if (procs !== undefined) out.processes = procs.split("\n").filter((l) => l.trim() !== "").length;
   if (memV1) out.memory = readMemory(memV1, "v1");
   else if (v2Dir) out.memory = readMemory(v2Dir, "v2");
