@@ -127,10 +127,17 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     opts.log?.warn(`${opts.handler} container "${id}" still not stopped ${FORCE_DELETE_WAIT_MS} ms after SIGKILL; deleting it anyway`);
   }
 
-  /** `runtime delete`; a forced one kills the container and waits for it to stop first. */
+  /**
+   * `runtime delete`. Forced, a plain delete is tried first: it is all a stopped container
+   * (the usual case, after a stop) needs. Only when that fails is the container killed,
+   * waited for, and deleted with `--force`.
+   */
   async function removeState(id: string, force: boolean): Promise<void> {
-    if (force) await killAndWait(id);
-    const r = await runRuntime(opts, ["delete", ...(force ? ["--force"] : []), id]);
+    let r = await runRuntime(opts, ["delete", id]);
+    if (r.exitCode !== 0 && !isNotExistMessage(r.stderr) && force) {
+      await killAndWait(id);
+      r = await runRuntime(opts, ["delete", "--force", id]);
+    }
     if (r.exitCode !== 0 && !isNotExistMessage(r.stderr)) throw runtimeFailure(opts, "delete", id, r);
   }
 
