@@ -7,9 +7,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Daemon } from "../harness.ts";
 
-export const TEST_BRIDGE = "skifftest0";
-export const TEST_SUBNET = "10.199.0.0/24";
-export const TEST_GATEWAY = "10.199.0.1";
+/**
+ * A bridge and /24 of this test process's own, so that test runs in two checkouts at
+ * once (or a bench beside a test run) never share a bridge, a subnet or a fence rule.
+ */
+const NET_TAG = (process.pid % 0xffff).toString(16).padStart(4, "0");
+const NET_OCTET = 150 + (process.pid % 50);
+export const TEST_BRIDGE = `skifft${NET_TAG}`;
+export const TEST_SUBNET = `10.${NET_OCTET}.${(process.pid >> 6) % 256}.0/24`;
+export const TEST_GATEWAY = TEST_SUBNET.replace(/\.0\/24$/, ".1");
+/** A host port for the hostPort test, from this process's own range. */
+export const TEST_HOST_PORT = 20000 + (process.pid % 20000);
 
 function run(cmd: string[]): { ok: boolean; out: string } {
   const p = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });

@@ -9,7 +9,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, TEST_GATEWAY, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
+import { containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
@@ -91,7 +91,7 @@ describe.skipIf(!isRoot)("pods and containers", () => {
     const id = await runPod("web");
     const s = await call("PodSandboxStatus", { pod_sandbox_id: id, verbose: true });
     expect(s.status.state).toBe("SANDBOX_READY");
-    expect(s.status.network.ip).toMatch(/^10\.199\.0\.\d+$/);
+    expect(s.status.network.ip).toStartWith(TEST_SUBNET.replace(/0\/24$/, ""));
     expect(s.status.runtime_handler).toBe("");
     expect(JSON.parse(s.info.info).runtimeHandler).toBe("runc");
     expect(JSON.parse(s.info.info).runtimeSpec.annotations["io.kubernetes.cri.container-type"]).toBe("sandbox");
@@ -284,11 +284,11 @@ describe.skipIf(!isRoot)("pods and containers", () => {
   });
 
   test("a hostPort is reachable from the host", async () => {
-    const pod = await runPod("served", { port_mappings: [{ protocol: "TCP", container_port: 8080, host_port: 18080 }] });
+    const pod = await runPod("served", { port_mappings: [{ protocol: "TCP", container_port: 8080, host_port: TEST_HOST_PORT }] });
     await runContainer(pod, "httpd", "mkdir -p /www && echo served-by-skiff > /www/index.html && httpd -f -p 8080 -h /www");
     const body = await waitFor("the hostPort to answer", async () => {
       try {
-        const r = await fetch(`http://${TEST_GATEWAY}:18080/index.html`, { signal: AbortSignal.timeout(2000) });
+        const r = await fetch(`http://${TEST_GATEWAY}:${TEST_HOST_PORT}/index.html`, { signal: AbortSignal.timeout(2000) });
         return await r.text();
       } catch {
         return undefined;
