@@ -32,6 +32,7 @@ import { createRunPodSandbox } from "./sandbox-run.ts";
 import { createUpdatePodSandboxResources } from "./sandbox-update-resources.ts";
 import { createListPodSandboxStats, createPodSandboxStats, createStreamPodSandboxStats } from "./sandbox-stats.ts";
 import { createPodSandboxStatus } from "./sandbox-status.ts";
+import { createListMetricDescriptors, createListPodSandboxMetrics, createStreamPodSandboxMetrics } from "./sandbox-metrics.ts";
 import { createStopPodSandbox } from "./sandbox-stop.ts";
 
 /**
@@ -83,12 +84,14 @@ function podHandlers(pods: Pods) {
     updatePodSandboxResources: createUpdatePodSandboxResources(pods),
     listPodSandboxStats: createListPodSandboxStats(pods),
     streamPodSandboxStats: createStreamPodSandboxStats(pods),
+    listMetricDescriptors: createListMetricDescriptors(),
+    listPodSandboxMetrics: createListPodSandboxMetrics(pods),
+    streamPodSandboxMetrics: createStreamPodSandboxMetrics(pods),
   };
 }
 
 /** What each not-yet-built RPC waits for, for the Unimplemented message. */
 function plannedFor(method: string): string {
-  if (/Metric/.test(method)) return "planned: pod metrics (the kubelet asks only with PodAndContainerStatsFromCRI)";
   if (/Exec|Attach|PortForward/.test(method)) return "planned: the streaming server (SPDY/WebSocket) for exec, attach and port-forward";
   if (/Checkpoint/.test(method)) return "planned: checkpoint with CRIU";
   return "planned";

@@ -12,7 +12,9 @@ import type {
 import type { CgroupStats } from "../container/cgroup-stats.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
-import type { SandboxRecord } from "../store/index.ts";
+import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
+import type { ContainerUsage } from "../container/container-usage.ts";
+import type { PodUsage } from "../sandbox/pod-usage.ts";
 import { containerStatsOf, criUsage } from "./container-stats.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";
@@ -42,17 +44,30 @@ export function sumCgroups(all: readonly (CgroupStats | undefined)[]): CgroupSta
   };
 }
 
-/**
- * One pod's stats: CPU, memory and processes are the sums over the infra process's cgroup
- * and those of the pod's running containers (each has its own cgroup, whatever the
- * cgroup parent); the network is the pod's interfaces but `lo`, `eth0` the default.
- */
+/** What a pod uses now, read once for both its stats and its metrics. */
+export type PodReadings = {
+  pod: PodUsage;
+  /** The pod's containers with what each uses (a stopped one has only its layer). */
+  containers: { c: ContainerRecord; u: ContainerUsage & { fsMountpoint: string } }[];
+  /**
+   * CPU, memory and processes summed over the pod's own cgroup reading (its infra
+   * process, where it has one) and those of its running containers (each has its own
+   * cgroup, whatever the cgroup parent).
+   */
+  total: CgroupStats | undefined;
+};
+
+export async function podReadings(pods: Pods, rec: SandboxRecord): Promise<PodReadings> {
+  const pod = pods.sandboxes.usage(rec);
+  const list = await pods.containers.list({ sandboxId: rec.id });
+  const containers = await Promise.all(list.map(async (c) => ({ c, u: await pods.containers.usage(c) })));
+  return { pod, containers, total: sumCgroups([pod.infra, ...containers.map(({ u }) => u.cgroup)]) };
+}
+
+/** One pod's stats; the network is the pod's interfaces but `lo`, `eth0` the default. */
 async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
   const config = sandboxConfigOf(rec);
-  const pod = pods.sandboxes.usage(rec);
-  const containers = await pods.containers.list({ sandboxId: rec.id });
-  const usages = await Promise.all(containers.map(async (c) => ({ c, u: await pods.containers.usage(c) })));
-  const total = sumCgroups([pod.infra, ...usages.map(({ u }) => u.cgroup)]);
+  const { pod, containers, total } = await podReadings(pods, rec);
   const t = pod.timestamp;
   const ifaces = (pod.interfaces ?? []).map((i) => ({
     name: i.name,
@@ -67,7 +82,7 @@ async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
       ...criUsage(t, total),
       network: pod.interfaces && { timestamp: t, defaultInterface: ifaces.find((i) => i.name === "eth0") ?? ifaces[0], interfaces: ifaces },
       process: total?.processes === undefined ? undefined : { timestamp: t, processCount: { value: BigInt(total.processes) } },
-      containers: await Promise.all(usages.map(({ c, u }) => containerStatsOf(pods, c, u))),
+      containers: await Promise.all(containers.map(({ c, u }) => containerStatsOf(pods, c, u))),
     },
   };
 }

@@ -7,11 +7,22 @@ import * as path from "node:path";
 import { type CgroupRoots, type CgroupStats, readCgroupStats } from "../container/cgroup-stats.ts";
 import { readOr } from "../runtime/read-or.ts";
 
-export type InterfaceUsage = { name: string; rxBytes: bigint; rxErrors: bigint; txBytes: bigint; txErrors: bigint };
+/** One interface's counters since it was made, each way: bytes, packets, errors, drops. */
+export type InterfaceUsage = {
+  name: string;
+  rxBytes: bigint;
+  rxPackets: bigint;
+  rxErrors: bigint;
+  rxDropped: bigint;
+  txBytes: bigint;
+  txPackets: bigint;
+  txErrors: bigint;
+  txDropped: bigint;
+};
 
 /**
- * /proc/net/dev: two header lines, then `name: rx_bytes rx_packets rx_errs ... (8 rx
- * fields) tx_bytes tx_packets tx_errs ...`. The loopback device is left out.
+ * /proc/net/dev: two header lines, then `name: rx_bytes rx_packets rx_errs rx_drop ...
+ * (8 rx fields) tx_bytes tx_packets tx_errs tx_drop ...`. The loopback device is left out.
  */
 export function parseNetDev(text: string): InterfaceUsage[] {
   const out: InterfaceUsage[] = [];
@@ -20,7 +31,9 @@ export function parseNetDev(text: string): InterfaceUsage[] {
     if (!m || m[1] === "lo") continue;
     const f = m[2]!.trim().split(/\s+/).map((v) => BigInt(v));
     if (f.length < 16) continue;
-    out.push({ name: m[1]!, rxBytes: f[0]!, rxErrors: f[2]!, txBytes: f[8]!, txErrors: f[10]! });
+    const [rxBytes, rxPackets, rxErrors, rxDropped] = f.slice(0, 4) as [bigint, bigint, bigint, bigint];
+    const [txBytes, txPackets, txErrors, txDropped] = f.slice(8, 12) as [bigint, bigint, bigint, bigint];
+    out.push({ name: m[1]!, rxBytes, rxPackets, rxErrors, rxDropped, txBytes, txPackets, txErrors, txDropped });
   }
   return out;
 }

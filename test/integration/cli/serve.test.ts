@@ -102,12 +102,12 @@ describe("metrics", () => {
     fs.writeFileSync(d.configPath, text);
     const again = await started({ reuseDir: d.dir });
     await again.runtime.call("Version", {});
-    await again.runtime.call("ListMetricDescriptors", {}).catch(() => {});
+    await again.runtime.call("CheckpointContainer", {}).catch(() => {});
     const url = /metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(again.output())?.[1];
     expect(url).toBeDefined();
     const body = await (await fetch(url as string)).text();
     expect(body).toContain('skiff_cri_requests_total{method="Version",code="OK"}');
-    expect(body).toContain('skiff_cri_requests_total{method="ListMetricDescriptors",code="Unimplemented"} 1');
+    expect(body).toContain('skiff_cri_requests_total{method="CheckpointContainer",code="Unimplemented"} 1');
     expect((await fetch((url as string).replace("/metrics", "/other"))).status).toBe(404);
   });
 });

@@ -112,3 +112,21 @@ export function mountsUnder(dir: string): string[] {
     .map((l) => l.split(" ")[4] ?? "")
     .filter((m) => m.startsWith(dir));
 }
+
+/** The calls most pod tests make, bound to a daemon (looked up per call: tests restart it), an image and a log root. */
+export function podCalls(daemon: () => Daemon, image: string, logs: string) {
+  const call = <T = any>(method: string, req: object = {}, ms = 60_000) => daemon().runtime.call<T>(method, req, ms);
+  return {
+    call,
+    /** RunPodSandbox of a fresh config named `name`; returns the pod id. */
+    async runPod(name: string, over: Record<string, unknown> = {}): Promise<string> {
+      return (await call("RunPodSandbox", { config: podConfig(name, path.join(logs, name), over) })).pod_sandbox_id as string;
+    },
+    /** CreateContainer + StartContainer of `script` in `pod`; returns the container id. */
+    async runContainer(pod: string, name: string, script: string, over: Record<string, unknown> = {}): Promise<string> {
+      const c = await call("CreateContainer", { pod_sandbox_id: pod, config: containerConfig(name, image, script, over) });
+      await call("StartContainer", { container_id: c.container_id });
+      return c.container_id as string;
+    },
+  };
+}

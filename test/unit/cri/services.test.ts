@@ -122,9 +122,9 @@ describe("Status", () => {
 describe("Unimplemented", () => {
   test("an unbuilt unary RPC names itself", async () => {
     const { runtime } = setup();
-    const err = await codeOf(runtime.listMetricDescriptors({}));
+    const err = await codeOf(runtime.checkpointContainer({}));
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/ListMetricDescriptors is not implemented");
+    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/CheckpointContainer is not implemented");
     const exec = await codeOf(runtime.exec({}));
     expect(exec?.code).toBe(Code.Unimplemented);
     expect(exec?.rawMessage).toContain("the streaming server");
@@ -137,14 +137,22 @@ describe("Unimplemented", () => {
     expect(err?.rawMessage).toContain("pods and containers are not available");
   });
 
-  test("an unbuilt streaming RPC names itself on first read", async () => {
+  test("a streaming pod RPC without pods answers Unimplemented on first read", async () => {
     const { runtime } = setup();
     const err = await codeOf((async () => {
       for await (const _ of runtime.streamPodSandboxMetrics({})) {
       }
     })());
     expect(err?.code).toBe(Code.Unimplemented);
-    expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/StreamPodSandboxMetrics");
+    expect(err?.rawMessage).toContain("pods and containers are not available");
+  });
+
+  test("ListMetricDescriptors answers without pods: the table is fixed", async () => {
+    const { runtime } = setup();
+    const { descriptors } = await runtime.listMetricDescriptors({});
+    const names = descriptors.map((d) => d.name);
+    expect(names).toContain("container_cpu_usage_seconds_total");
+    expect(new Set(names).size).toBe(names.length);
   });
 });
 

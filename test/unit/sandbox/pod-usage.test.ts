@@ -3,15 +3,17 @@ import { parseNetDev } from "../../../src/sandbox/pod-usage.ts";
 import { sumCgroups } from "../../../src/cri/sandbox-stats.ts";
 
 describe("parseNetDev", () => {
-  test("reads bytes and errors of each interface but lo", () => {
+  test("reads bytes, packets, errors and drops of each interface but lo", () => {
     const text = [
       "Inter-|   Receive                                                |  Transmit",
       " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed",
       "    lo:     140       2    0    0    0     0          0         0      140       2    0    0    0     0       0          0",
-      "  eth0:    2164      24    1    0    0     0          0         0     1040      12    3    0    0     0       0          0",
+      "  eth0:    2164      24    1    5    0     0          0         0     1040      12    3    7    0     0       0          0",
       "",
     ].join("\n");
-    expect(parseNetDev(text)).toEqual([{ name: "eth0", rxBytes: 2164n, rxErrors: 1n, txBytes: 1040n, txErrors: 3n }]);
+    expect(parseNetDev(text)).toEqual([
+      { name: "eth0", rxBytes: 2164n, rxPackets: 24n, rxErrors: 1n, rxDropped: 5n, txBytes: 1040n, txPackets: 12n, txErrors: 3n, txDropped: 7n },
+    ]);
   });
 });
 
