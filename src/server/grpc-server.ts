@@ -3,7 +3,8 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { ConsolaInstance } from "consola";
 import type { Endpoint } from "./endpoint.ts";
-import { applySocketPermissions, prepareSocketPath } from "./socket-file.ts";
+import { type CallLimits, DEFAULT_CALL_LIMITS, limitCalls } from "./call-limits.ts";
+import { bindSocketPrivately, prepareSocketPath } from "./socket-file.ts";
 
 export type GrpcServerOptions = {
   routes: (router: ConnectRouter) => void;
@@ -13,7 +14,17 @@ export type GrpcServerOptions = {
   /** Largest response message sent. */
   writeMaxBytes: number;
   log: ConsolaInstance;
+  /** Bounds on calls in flight and unread responses; defaults in call-limits.ts. */
+  limits?: CallLimits;
 };
+
+/**
+ * HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+ * grpc-go and grpc-js queue calls beyond it; a client that ignores it gets REFUSED_STREAM.
+ */
+export const MAX_STREAMS_PER_CONNECTION = 256;
+/** Connections open at once; one more is closed at once. A kubelet keeps one or two. */
+export const MAX_CONNECTIONS = 512;
 
 export type ListenOptions = { mode: number; group: string };
 
@@ -40,7 +51,8 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
     readMaxBytes: opts.readMaxBytes,
     writeMaxBytes: opts.writeMaxBytes,
   });
-  const server = http2.createServer({ settings: { maxConcurrentStreams: 1000 } }, handler);
+  const limited = limitCalls(handler, opts.limits ?? DEFAULT_CALL_LIMITS, (line) => opts.log.debug(line));
+  const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION } }, limited.handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   let endpoint: Endpoint | undefined;
   let closing = false;
@@ -49,6 +61,11 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
   server.on("session", (session) => {
     // A connection that races shutdown gets no new work.
     if (cutOff) return session.destroy();
+    if (sessions.size >= MAX_CONNECTIONS) {
+      opts.log.debug(`refused a connection: ${sessions.size} open`);
+      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      return session.destroy();
+    }
     if (closing) session.close();
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
@@ -64,16 +81,22 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
     },
 
     async listen(ep, listenOpts) {
-      if (ep.kind === "unix") await prepareSocketPath(ep.path);
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(ep.path, () => {
-          server.off("error", reject);
-          resolve();
+      const bind = (p: string) =>
+        new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen(p, () => {
+            server.off("error", reject);
+            resolve();
+          });
         });
-      });
-      endpoint = ep;
-      if (ep.kind === "unix") await applySocketPermissions(ep.path, listenOpts.mode, listenOpts.group);
+      if (ep.kind === "unix") {
+        await prepareSocketPath(ep.path);
+        endpoint = ep; // from here on the path is ours to remove at close
+        await bindSocketPrivately(ep.path, listenOpts.mode, listenOpts.group, bind);
+      } else {
+        await bind(ep.path);
+        endpoint = ep;
+      }
     },
 
     async close(graceMs) {
@@ -86,6 +109,7 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
       }, graceMs);
       await closed;
       clearTimeout(timer);
+      limited.stop();
       if (endpoint?.kind === "unix") {
         const { unlink } = await import("node:fs/promises");
         await unlink(endpoint.path).catch(() => {});

@@ -55,3 +55,31 @@ export async function applySocketPermissions(socketPath: string, mode: number, g
   await fs.chmod(socketPath, mode);
   if (group !== "") await fs.chown(socketPath, process.getuid?.() ?? 0, await resolveGroup(group));
 }
+
+/** sun_path holds 108 bytes, the terminating NUL included. */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * Binds the socket where nobody else can reach it yet (a fresh 0700 dir beside
+ * `socketPath`), gives it its mode and group, and only then renames it into place: a
+ * socket bound in place would sit there with the umask's mode until the chmod, open to
+ * any local user for that moment when the umask is loose. Where the hidden path would be
+ * too long for a unix socket, it binds in place (then the socket dir's 0711 and the
+ * umask are what guard that moment).
+ */
+export async function bindSocketPrivately(socketPath: string, mode: number, group: string, bind: (p: string) => Promise<void>): Promise<void> {
+  const hideout = await fs.mkdtemp(path.join(path.dirname(socketPath), ".skiff-"));
+  const hidden = path.join(hideout, "s");
+  try {
+    if (Buffer.byteLength(hidden) > MAX_SOCKET_PATH) {
+      await bind(socketPath);
+      await applySocketPermissions(socketPath, mode, group);
+      return;
+    }
+    await bind(hidden);
+    await applySocketPermissions(hidden, mode, group);
+    await fs.rename(hidden, socketPath);
+  } finally {
+    await fs.rm(hideout, { recursive: true, force: true });
+  }
+}
