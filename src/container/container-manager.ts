@@ -20,7 +20,7 @@ import type { ContainerRecord, JsonObject, SandboxRecord } from "../store/index.
 import type { PodContext } from "../sandbox/pod-context.ts";
 import { newId } from "../sandbox/new-id.ts";
 import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager.ts";
-import { checkContainerConfig, resolveMountSources } from "./container-config-check.ts";
+import { checkContainerConfig, prepareLogPath, resolveMountSources } from "./container-config-check.ts";
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
 import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
@@ -88,6 +88,7 @@ export class ContainerManager {
     const mounts = resolveMountSources(config.mounts);
     const id = newId();
     const logPath = containerLogPath(sandboxConfig.logDirectory, config.logPath);
+    if (logPath !== "") prepareLogPath(sandboxConfig.logDirectory, config.logPath);
     this.ctx.store.containers.create({
       id,
       sandboxId: sandbox.id,
@@ -115,7 +116,6 @@ export class ContainerManager {
           handler,
           mark: (step) => t.mark(step),
         });
-        if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
         const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
         const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
         t.mark("runtime");

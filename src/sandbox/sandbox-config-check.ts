@@ -20,6 +20,28 @@ export function checkName(value: string, field: string): void {
   if (value.length > 253) throw new InvalidArgumentError(field, "is longer than 253 characters");
 }
 
+/**
+ * Most bytes of keys and values one labels or annotations map may hold. The API server
+ * caps a pod's annotations at 256 KiB; twice that leaves room for what the kubelet adds.
+ * Without a cap one pod could hold the whole 16 MiB of a message, and every
+ * ListPodSandbox (the kubelet's relist) would fail for being too large to send.
+ */
+export const MAX_MAP_BYTES = 512 * 1024;
+/** PATH_MAX: a longer path cannot be opened anyway. */
+export const MAX_PATH_BYTES = 4096;
+
+/** Checks the size of a labels or annotations map. */
+export function checkMapSize(map: Record<string, string>, field: string): void {
+  let bytes = 0;
+  for (const [k, v] of Object.entries(map)) bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+  if (bytes > MAX_MAP_BYTES) throw new InvalidArgumentError(field, `holds ${bytes} bytes of keys and values, more than the ${MAX_MAP_BYTES} allowed`);
+}
+
+/** Checks that a path fits in PATH_MAX. */
+export function checkPathLength(value: string, field: string): void {
+  if (Buffer.byteLength(value) > MAX_PATH_BYTES) throw new InvalidArgumentError(field, `is longer than ${MAX_PATH_BYTES} bytes`);
+}
+
 /** A hostname for sethostname(2): at most 64 bytes, no path or control characters. */
 function checkHostname(hostname: string): void {
   if (hostname === "") return;
@@ -37,6 +59,9 @@ export function checkSandboxConfig(config: PodSandboxConfig | undefined): assert
   checkName(md.namespace, "config.metadata.namespace");
   checkName(md.uid, "config.metadata.uid");
   checkHostname(config.hostname);
+  checkMapSize(config.labels, "config.labels");
+  checkMapSize(config.annotations, "config.annotations");
+  checkPathLength(config.logDirectory, "config.log_directory");
   if (config.logDirectory !== "" && !config.logDirectory.startsWith("/")) {
     throw new InvalidArgumentError("config.log_directory", `"${config.logDirectory}" is not an absolute path`);
   }

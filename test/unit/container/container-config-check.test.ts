@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ContainerConfigSchema, MountSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../../../src/errors.ts";
-import { checkContainerConfig, resolveMountSources } from "../../../src/container/container-config-check.ts";
+import { checkContainerConfig, prepareLogPath, resolveMountSources } from "../../../src/container/container-config-check.ts";
 import { containerLogPath } from "../../../src/container/container-paths.ts";
 
 const good = { metadata: { name: "app" }, image: { image: "busybox" } };
@@ -27,6 +27,8 @@ describe("checkContainerConfig", () => {
     { desc: "a missing image is refused", config: { metadata: { name: "app" } }, field: "config.image.image" },
     { desc: "an absolute log path is refused", config: { ...good, logPath: "/etc/passwd" }, field: "config.log_path" },
     { desc: "a traversing log path is refused", config: { ...good, logPath: "app/../../../etc/cron.d/x" }, field: "config.log_path" },
+    { desc: "labels over 512 KiB in all are refused", config: { ...good, labels: { k: "v".repeat(513 * 1024) } }, field: "config.labels" },
+    { desc: "a log path longer than PATH_MAX is refused", config: { ...good, logPath: "l".repeat(5000) }, field: "config.log_path" },
     { desc: "a negative memory limit is refused", config: { ...good, linux: { resources: { memoryLimitInBytes: -5n } } }, field: "config.linux.resources.memory_limit_in_bytes" },
     { desc: "negative cpu shares are refused", config: { ...good, linux: { resources: { cpuShares: -2n } } }, field: "config.linux.resources.cpu_shares" },
     { desc: "a cpu quota below -1 is refused", config: { ...good, linux: { resources: { cpuQuota: -2n } } }, field: "config.linux.resources.cpu_quota" },
@@ -62,5 +64,42 @@ describe("resolveMountSources", () => {
     const want = path.join(dir, "new/sub");
     resolveMountSources([m(want)]);
     expect(fs.statSync(want).isDirectory()).toBe(true);
+  });
+});
+
+describe("prepareLogPath", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "log-path-"));
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+  const pod = path.join(root, "pod");
+  const outside = path.join(root, "outside");
+  fs.mkdirSync(path.join(pod, "real"), { recursive: true });
+  fs.mkdirSync(outside);
+  fs.symlinkSync(outside, path.join(pod, "evil"));
+  fs.symlinkSync(path.join(outside, "target.log"), path.join(pod, "real", "0.log"));
+  fs.writeFileSync(path.join(pod, "afile"), "");
+  const tree = () => [...fs.readdirSync(root, { recursive: true })].sort();
+
+  const refused = [
+    { desc: "a directory that is a symlink out of the log dir", logPath: "evil/sub/0.log" },
+    { desc: "a log file that is a symlink", logPath: "real/0.log" },
+    { desc: "a directory that is a file", logPath: "afile/0.log" },
+  ];
+  for (const tc of refused) {
+    test(`${tc.desc} is refused and nothing is made`, () => {
+      const before = tree();
+      expectField(() => prepareLogPath(pod, tc.logPath), "config.log_path");
+      expect(tree()).toEqual(before);
+    });
+  }
+
+  test("missing directories are made, the pod's own log dir included", () => {
+    prepareLogPath(path.join(root, "fresh"), "app/sub/0.log");
+    expect(fs.statSync(path.join(root, "fresh/app/sub")).isDirectory()).toBe(true);
+    expect(fs.existsSync(path.join(root, "fresh/app/sub/0.log"))).toBe(false);
+  });
+
+  test("an existing regular log file is fine", () => {
+    fs.writeFileSync(path.join(pod, "real", "1.log"), "x");
+    expect(() => prepareLogPath(pod, "real/1.log")).not.toThrow();
   });
 });

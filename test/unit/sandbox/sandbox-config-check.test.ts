@@ -19,6 +19,9 @@ describe("checkSandboxConfig", () => {
     { desc: "a hostname with a slash is refused", config: { ...good, hostname: "a/b" }, field: "config.hostname" },
     { desc: "negative pod memory is refused", config: { ...good, linux: { resources: { memoryLimitInBytes: -1n } } }, field: "config.linux.resources.memory_limit_in_bytes" },
     { desc: "a container port of 0 is refused", config: { ...good, portMappings: [{ containerPort: 0 }] }, field: "config.port_mappings[0].container_port" },
+    { desc: "labels over 512 KiB in all are refused", config: { ...good, labels: { big: "x".repeat(600 * 1024) } }, field: "config.labels" },
+    { desc: "annotations over 512 KiB in all are refused", config: { ...good, annotations: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, "v".repeat(30)])) }, field: "config.annotations" },
+    { desc: "a log directory longer than PATH_MAX is refused", config: { ...good, logDirectory: `/${"d".repeat(5000)}` }, field: "config.log_directory" },
     { desc: "a host port above 65535 is refused", config: { ...good, portMappings: [{ containerPort: 80, hostPort: 70000 }] }, field: "config.port_mappings[0].host_port" },
   ];
   for (const tc of bad) {
