@@ -8,6 +8,7 @@
  * File formats: https://docs.kernel.org/admin-guide/cgroup-v1/memory.html,
  * cgroup-v1/cpuacct.html and https://docs.kernel.org/admin-guide/cgroup-v2.html.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { readOr } from "../runtime/read-or.ts";
 
@@ -40,12 +41,19 @@ export function parseProcCgroup(text: string): { unified?: string; v1: Map<strin
   return { unified, v1 };
 }
 
-/** `key value` lines (memory.stat, cpu.stat) as numbers. */
-export function parseFlatKeyed(text: string): Map<string, bigint> {
+/**
+ * `key value` lines (memory.stat, cpu.stat) as numbers; with `keys`, only those (memory.stat
+ * has some 35 lines, and a stats call reads it for every container).
+ */
+export function parseFlatKeyed(text: string, keys?: ReadonlySet<string>): Map<string, bigint> {
   const out = new Map<string, bigint>();
   for (const line of text.split("\n")) {
-    const m = /^(\S+) (\d+)$/.exec(line.trim());
-    if (m) out.set(m[1]!, BigInt(m[2]!));
+    const sp = line.indexOf(" ");
+    if (sp <= 0) continue;
+    const key = line.slice(0, sp);
+    if (keys && !keys.has(key)) continue;
+    const value = line.slice(sp + 1).trim();
+    if (/^\d+$/.test(value)) out.set(key, BigInt(value));
   }
   return out;
 }
@@ -67,12 +75,17 @@ const MEMORY_FILES = {
   v2: { usage: "memory.current", limit: "memory.max", inactiveFile: "inactive_file", rss: "anon", pgfault: "pgfault", pgmajfault: "pgmajfault" },
 } as const;
 
+const STAT_KEYS = {
+  v1: new Set([MEMORY_FILES.v1.inactiveFile, MEMORY_FILES.v1.rss, MEMORY_FILES.v1.pgfault, MEMORY_FILES.v1.pgmajfault]),
+  v2: new Set([MEMORY_FILES.v2.inactiveFile, MEMORY_FILES.v2.rss, MEMORY_FILES.v2.pgfault, MEMORY_FILES.v2.pgmajfault]),
+} as const;
+
 /** Reads the memory files of one cgroup dir of either version. */
 export function readMemory(dir: string, version: keyof typeof MEMORY_FILES): MemoryStats | undefined {
   const f = MEMORY_FILES[version];
   const usage = num(readOr(path.join(dir, f.usage), undefined));
   if (usage === undefined) return undefined;
-  const stat = parseFlatKeyed(readOr(path.join(dir, "memory.stat"), ""));
+  const stat = parseFlatKeyed(readOr(path.join(dir, "memory.stat"), ""), STAT_KEYS[version]);
   const limit = num(readOr(path.join(dir, f.limit), undefined));
   return {
     usage,
@@ -91,26 +104,28 @@ function v1Dir(roots: CgroupRoots, v1: Map<string, string>, controller: string):
     if (!names.includes(controller)) continue;
     for (const mount of [list, controller, ...names]) {
       const dir = path.join(roots.cgroup, mount, p);
-      if (readOr(path.join(dir, "cgroup.procs"), undefined) !== undefined) return dir;
+      if (fs.existsSync(path.join(dir, "cgroup.procs"))) return dir;
     }
   }
   return undefined;
 }
 
-/**
- * The stats of the cgroup process `pid` is in; undefined when the process is gone.
- * A controller the host does not have leaves its part out.
- */
-export function readCgroupStats(pid: number, roots: CgroupRoots = HOST_ROOTS): CgroupStats | undefined {
+/** The cgroup dirs a process's figures are read from. */
+type CgroupDirs = { memV1?: string; cpuV1?: string; v2Dir?: string };
+
+/** Finds them from /proc/<pid>/cgroup; undefined when the process is gone. */
+function locate(pid: number, roots: CgroupRoots): CgroupDirs | undefined {
   const self = readOr(path.join(roots.proc, String(pid), "cgroup"), undefined);
   if (self === undefined) return undefined;
   const { unified, v1 } = parseProcCgroup(self);
-  const out: CgroupStats = {};
-  const memV1 = v1Dir(roots, v1, "memory");
-  const cpuV1 = v1Dir(roots, v1, "cpuacct");
   // On a pure v2 host the root itself is the unified hierarchy; on a hybrid one it sits in "unified".
-  const v2Root = readOr(path.join(roots.cgroup, "cgroup.controllers"), undefined) !== undefined ? roots.cgroup : undefined;
-  const v2Dir = unified !== undefined && v2Root ? path.join(v2Root, unified) : undefined;
+  // existsSync, not a read: a miss (every call on a hybrid host) would cost an exception.
+  const v2Root = fs.existsSync(path.join(roots.cgroup, "cgroup.controllers")) ? roots.cgroup : undefined;
+  return { memV1: v1Dir(roots, v1, "memory"), cpuV1: v1Dir(roots, v1, "cpuacct"), v2Dir: unified !== undefined && v2Root ? path.join(v2Root, unified) : undefined };
+}
+
+function readFrom({ memV1, cpuV1, v2Dir }: CgroupDirs): CgroupStats {
+  const out: CgroupStats = {};
   const procsDir = memV1 ?? v2Dir;
   const procs = procsDir === undefined ? undefined : readOr(path.join(procsDir, "cgroup.procs"), undefined);
   if (procs !== undefined) out.processes = procs.split("\n").filter((l) => l.trim() !== "").length;
@@ -122,4 +137,36 @@ export function readCgroupStats(pid: number, roots: CgroupRoots = HOST_ROOTS): C
     if (usec !== undefined) out.cpuNs = usec * 1000n;
   }
   return out;
+}
+
+/**
+ * Where each process's cgroup is, by roots and pid. A container's process stays in its
+ * cgroup for life, and stats calls read hundreds of them every few seconds: finding the
+ * dirs again each time (/proc/<pid>/cgroup, then probing each hierarchy) was a third of
+ * the reads. An entry whose dirs are gone is found again.
+ */
+const located = new Map<string, CgroupDirs>();
+const LOCATED_MAX = 8192;
+
+/**
+ * The stats of the cgroup process `pid` is in; undefined when the process is gone.
+ * A controller the host does not have leaves its part out.
+ */
+export function readCgroupStats(pid: number, roots: CgroupRoots = HOST_ROOTS): CgroupStats | undefined {
+  const key = `${roots.proc}\0${roots.cgroup}\0${pid}`;
+  const known = located.get(key);
+  if (known) {
+    if (!fs.existsSync(path.join(roots.proc, String(pid)))) {
+      located.delete(key);
+      return undefined;
+    }
+    const out = readFrom(known);
+    if (out.memory !== undefined || out.cpuNs !== undefined || out.processes !== undefined) return out;
+    located.delete(key); // the dirs went away (a pid used again?): look afresh
+  }
+  const dirs = locate(pid, roots);
+  if (!dirs) return undefined;
+  if (located.size >= LOCATED_MAX) located.delete(located.keys().next().value!);
+  located.set(key, dirs);
+  return readFrom(dirs);
 }

@@ -165,10 +165,14 @@ export class ContainerManager {
     }
   }
 
-  /** Folds in an exit conmon recorded that the store does not know of yet. */
-  async #refresh(rec: ContainerRecord): Promise<ContainerRecord> {
+  /**
+   * Folds in an exit conmon recorded that the store does not know of yet. `handlers`
+   * memoizes each pod's handler across one listing (a store read per pod, not per container).
+   */
+  async #refresh(rec: ContainerRecord, handlers?: Map<string, RuntimeHandler | undefined>): Promise<ContainerRecord> {
     if (rec.state !== "running") return rec;
-    const handler = this.#handlerOf(rec);
+    const handler = handlers?.has(rec.sandboxId) ? handlers.get(rec.sandboxId) : this.#handlerOf(rec);
+    handlers?.set(rec.sandboxId, handler);
     const exit = handler ? await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle) : undefined;
     return exit ? this.#recordExit(rec.id, exit) : rec;
   }
@@ -340,9 +344,10 @@ export class ContainerManager {
   /** The containers, their exits folded in. */
   async list(filter: { sandboxId?: string } = {}): Promise<ContainerRecord[]> {
     const out: ContainerRecord[] = [];
+    const handlers = new Map<string, RuntimeHandler | undefined>();
     for (const rec of this.ctx.store.containers.list(filter)) {
       if (rec.state === "creating") continue;
-      out.push(await this.#refresh(rec));
+      out.push(await this.#refresh(rec, handlers));
     }
     return out;
   }

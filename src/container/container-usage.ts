@@ -45,8 +45,11 @@ export async function dirUsageAsync(dir: string): Promise<Layer> {
 }
 
 /**
- * Writable-layer usage per container, walked again at most once per `ttlMs`; calls that
- * come while a walk runs share it.
+ * Writable-layer usage per container, walked again at most once per `ttlMs`. Once a
+ * container has a figure, a call past the time to live gets that figure at once and
+ * starts the next walk behind it: a stats call for hundreds of containers would otherwise
+ * wait for hundreds of walks every `ttlMs`. Only a container's first call waits for its
+ * walk; calls that come while a walk runs share it.
  */
 export class LayerUsageCache {
   readonly #entries = new Map<string, { at: number; value?: Layer; walk?: Promise<Layer> }>();
@@ -58,21 +61,30 @@ export class LayerUsageCache {
 
   async get(id: string, dir: string): Promise<Layer> {
     const e = this.#entries.get(id);
-    if (e?.value && this.now() - e.at < this.ttlMs) return e.value;
-    if (e?.walk) return e.walk;
+    if (e?.value) {
+      if (this.now() - e.at >= this.ttlMs && !e.walk) this.#walk(id, dir, e.value).catch(() => {});
+      return e.value;
+    }
+    return e?.walk ?? this.#walk(id, dir);
+  }
+
+  /** Walks `dir`, keeping `previous` on show meanwhile. */
+  #walk(id: string, dir: string, previous?: Layer): Promise<Layer> {
     const walk = dirUsageAsync(dir);
-    const entry: { at: number; value?: Layer; walk?: Promise<Layer> } = { at: 0, walk };
+    const entry: { at: number; value?: Layer; walk?: Promise<Layer> } = { at: 0, value: previous, walk };
     this.#entries.set(id, entry);
     // Only the entry this walk belongs to is updated: a container dropped meanwhile stays dropped.
     const mine = () => this.#entries.get(id) === entry;
-    try {
-      const value = await walk;
-      if (mine()) this.#entries.set(id, { at: this.now(), value });
-      return value;
-    } catch (err) {
-      if (mine()) this.#entries.delete(id);
-      throw err;
-    }
+    return walk.then(
+      (value) => {
+        if (mine()) this.#entries.set(id, { at: this.now(), value });
+        return value;
+      },
+      (err) => {
+        if (mine()) this.#entries.delete(id);
+        throw err;
+      },
+    );
   }
 
   /** Forgets a removed container. */

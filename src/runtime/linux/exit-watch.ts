@@ -12,10 +12,12 @@ import type { ExitInfo } from "./oci-runtime.ts";
 /** The recorded exit, or undefined while the container runs (or the file is half written). */
 export function readExitInfo(exitDir: string, id: string, dir: string): ExitInfo | undefined {
   for (const file of [path.join(exitDir, id), path.join(dir, "exit")]) {
-    let stat: fs.BigIntStats;
+    // No exception for the common case, a container still running: with hundreds of
+    // containers polled, building ENOENT errors was most of what a List call cost.
+    const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+    if (!stat) continue;
     let text: string;
     try {
-      stat = fs.statSync(file, { bigint: true });
       text = fs.readFileSync(file, "utf8");
     } catch {
       continue;
@@ -27,44 +29,116 @@ export function readExitInfo(exitDir: string, id: string, dir: string): ExitInfo
   return undefined;
 }
 
-/** How often waitForExit re-reads the exit file when no watch event comes. */
-export const EXIT_POLL_MS = 500;
+/**
+ * How often the exits of all waiting containers are read again when no watch event came:
+ * a fallback only, as every listing folds in exits too.
+ */
+export const EXIT_POLL_MS = 10_000;
+/** The same, while the directory watch is broken and polling is all there is. */
+export const EXIT_POLL_UNWATCHED_MS = 500;
+
+type Waiter = { id: string; dir: string; resolve(info: ExitInfo): void };
 
 /**
- * Resolves with the exit once recorded. Watches exitDir (fs.watch) and polls as well,
- * since inotify can miss events on some filesystems and the watcher itself may fail.
+ * Every container waiting for its exit in one exit dir, under one fs.watch and one poll
+ * timer: a watcher and a timer per container cost O(containers) work on every event and
+ * every tick, which with hundreds of containers was the daemon's idle CPU.
+ */
+class ExitDirWatch {
+  readonly waiters = new Map<string, Set<Waiter>>();
+  #watcher: fs.FSWatcher | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly exitDir: string,
+    private readonly onIdle: () => void,
+  ) {}
+
+  add(w: Waiter): void {
+    const set = this.waiters.get(w.id) ?? new Set();
+    this.waiters.set(w.id, set.add(w));
+    if (!this.#timer) this.#start();
+    this.check(w.id);
+  }
+
+  remove(w: Waiter): void {
+    const set = this.waiters.get(w.id);
+    set?.delete(w);
+    if (set?.size === 0) this.waiters.delete(w.id);
+    if (this.waiters.size === 0) this.#stop();
+  }
+
+  check(id: string): void {
+    const set = this.waiters.get(id);
+    const first = set?.values().next().value;
+    if (!first) return;
+    const info = readExitInfo(this.exitDir, id, first.dir);
+    if (!info) return;
+    for (const w of [...set!]) {
+      this.remove(w);
+      w.resolve(info);
+    }
+  }
+
+  #checkAll = () => {
+    for (const id of [...this.waiters.keys()]) this.check(id);
+  };
+
+  #start(): void {
+    try {
+      this.#watcher = fs.watch(this.exitDir, (_event, name) => (name === null ? this.#checkAll() : this.check(name)));
+      this.#watcher.on("error", () => this.#unwatched());
+    } catch {
+      this.#watcher = undefined;
+    }
+    this.#timer = setInterval(this.#checkAll, this.#watcher ? EXIT_POLL_MS : EXIT_POLL_UNWATCHED_MS);
+  }
+
+  /** The watch broke: poll at the faster rate from now on. */
+  #unwatched(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    clearInterval(this.#timer);
+    this.#timer = setInterval(this.#checkAll, EXIT_POLL_UNWATCHED_MS);
+  }
+
+  #stop(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.onIdle();
+  }
+}
+
+const watches = new Map<string, ExitDirWatch>();
+
+/**
+ * Resolves with the exit once recorded: on a watch event for the container's exit file,
+ * or at the latest on the next poll (inotify can miss events on some filesystems, and
+ * the watch itself may fail).
  */
 export function waitForExit(exitDir: string, id: string, dir: string, signal?: AbortSignal): Promise<ExitInfo> {
   return new Promise<ExitInfo>((resolve, reject) => {
-    let watcher: fs.FSWatcher | undefined;
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const done = () => {
-      watcher?.close();
-      if (timer) clearInterval(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const check = () => {
-      const info = readExitInfo(exitDir, id, dir);
-      if (info) {
-        done();
+    if (signal?.aborted) return reject(signal.reason ?? new Error(`wait for container "${id}" aborted`));
+    let watch = watches.get(exitDir);
+    if (!watch) {
+      const fresh: ExitDirWatch = new ExitDirWatch(exitDir, () => watches.get(exitDir) === fresh && watches.delete(exitDir));
+      watches.set(exitDir, (watch = fresh));
+    }
+    const w: Waiter = {
+      id,
+      dir,
+      resolve: (info) => {
+        signal?.removeEventListener("abort", onAbort);
         resolve(info);
-      }
+      },
     };
     const onAbort = () => {
-      done();
+      watch.remove(w);
       reject(signal?.reason ?? new Error(`wait for container "${id}" aborted`));
     };
-    if (signal?.aborted) return onAbort();
     signal?.addEventListener("abort", onAbort);
-    try {
-      watcher = fs.watch(exitDir, (_event, name) => {
-        if (name === null || name === id) check();
-      });
-      watcher.on("error", () => watcher?.close());
-    } catch {
-      watcher = undefined;
-    }
-    timer = setInterval(check, EXIT_POLL_MS);
-    check();
+    watch.add(w);
   });
 }

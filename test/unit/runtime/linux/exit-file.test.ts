@@ -64,4 +64,19 @@ describe("readExitInfo and waitForExit", () => {
     await expect(waitForExit(t.exitDir, "c", t.dir, AbortSignal.timeout(50))).rejects.toThrow();
     fs.rmSync(t.root, { recursive: true });
   });
+
+  test("many containers waiting in one exit dir each get their own exit, and the watch starts again after going idle", async () => {
+    const t = mk();
+    const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    const ctl = new AbortController();
+    const waits = ids.map((id) => waitForExit(t.exitDir, id, t.dir, ctl.signal).then((x) => x.exitCode, () => "aborted"));
+    for (const [i, id] of ids.entries()) if (i % 2 === 0) fs.writeFileSync(path.join(t.exitDir, id), String(i % 100));
+    await Promise.all(waits.filter((_, i) => i % 2 === 0));
+    ctl.abort();
+    expect(await Promise.all(waits)).toEqual(ids.map((_, i) => (i % 2 === 0 ? i % 100 : "aborted")));
+    const again = waitForExit(t.exitDir, "late", t.dir, AbortSignal.timeout(5000));
+    setTimeout(() => fs.writeFileSync(path.join(t.exitDir, "late"), "9"), 50);
+    expect((await again).exitCode).toBe(9);
+    fs.rmSync(t.root, { recursive: true });
+  });
 });
