@@ -20,19 +20,19 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
 import { describeError } from "../src/errors.ts";
-import { startContainerdForPods } from "../test/support/containerd-pods.ts";
 import { pushPodImages } from "../test/support/pod-images.ts";
 import { startRegistry } from "../test/support/registry.ts";
 import { interrupted, onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion } from "./lib/containerd.ts";
-import { type PodBenchTarget, startSkiffForPods } from "./lib/pods-skiff.ts";
+import type { PodBenchTarget } from "./lib/pods-skiff.ts";
+import { POD_RUNTIMES, type PodRuntimeName, startPodTarget, waitRuntimeReady } from "./lib/pod-targets.ts";
 import { cniMsPerPod, fetchTotals, meanMs } from "./lib/exec-metrics.ts";
 import { monitorPids, removeAllPods, startBenchPod, sumRssKiB } from "./lib/pods-run.ts";
 import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
 import { hostReport, mib, percentile, type Rss, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
 
-const RUNTIMES = ["containerd", "skiff"] as const;
-type RuntimeName = (typeof RUNTIMES)[number];
+const RUNTIMES = POD_RUNTIMES;
+type RuntimeName = PodRuntimeName;
 
 const { values: args } = parseArgs({
   options: {
@@ -87,20 +87,6 @@ function latency(samples: number[]): Latency {
   return { p50: percentile(s, 50), p95: percentile(s, 95), mean: sum / s.length, min: s[0]!, max: s[s.length - 1]! };
 }
 
-/** Starts a runtime set up for pods; both kinds come back as the same shape. */
-async function startTarget(name: RuntimeName, registryHost: string, pauseImage: string): Promise<PodBenchTarget> {
-  if (name === "containerd") {
-    const c = await startContainerdForPods({ registryHost, sandboxImage: pauseImage });
-    return {
-      daemon: c.daemon,
-      monitorComm: "containerd-shim", // comm is cut at 15 characters: containerd-shim-runc-v2
-      monitorMarker: path.join(c.dir, "containerd.sock"),
-      stop: c.stop,
-    };
-  }
-  return startSkiffForPods({ registryHost });
-}
-
 /** One runtime under test: its daemon, a client, and what was measured so far. */
 type Bench = {
   name: RuntimeName;
@@ -114,7 +100,7 @@ type Bench = {
 
 /** Starts a runtime, pulls the images (not timed) and reads its idle RSS. */
 async function prepare(name: RuntimeName, registryHost: string, images: { busybox: string; pause: string }): Promise<Bench> {
-  const target = await startTarget(name, registryHost, images.pause);
+  const target = await startPodTarget(name, registryHost, images.pause);
   const untrack = onCleanup(`stop ${name} and its pods`, () => target.stop());
   const client = createCriClient(target.daemon.endpoint, { timeoutMs: 120_000 });
   const b: Bench = {
@@ -133,24 +119,6 @@ async function prepare(name: RuntimeName, registryHost: string, images: { busybo
     throw err;
   }
   return b;
-}
-
-/**
- * Waits for Status to say RuntimeReady, as a kubelet does: a daemon answers Version as
- * soon as it listens, but may refuse other calls (skiff: Unavailable) until it is ready.
- */
-async function waitRuntimeReady(client: CriClient, timeoutMs = 60_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    try {
-      const s = await client.runtime.status({});
-      if (s.status?.conditions.some((c) => c.type === "RuntimeReady" && c.status)) return;
-    } catch (err) {
-      if (performance.now() > deadline) throw err;
-    }
-    if (performance.now() > deadline) throw new Error(`not RuntimeReady within ${timeoutMs} ms`);
-    await Bun.sleep(100);
-  }
 }
 
 /** Starts pods `from` to `to - 1` on one runtime, timing each call. */

@@ -19,15 +19,19 @@ export type ContainerConfig = MessageInitShape<typeof ContainerConfigSchema>;
  */
 const KUBELET_NAMESPACES = { namespaceOptions: { pid: NamespaceMode.CONTAINER } };
 
-/** Pod number `i`: its own name and uid, logs under `logRoot`, shaped as the kubelet sends it. */
-export function benchPodConfig(i: number, logRoot: string): PodConfig {
+/**
+ * Pod number `i`: its own name and uid, logs under `logRoot`, shaped as the kubelet sends
+ * it; with `cgroupParent`, its containers' cgroups go under `<cgroupParent>/pod<i>`, as a
+ * kubelet's go under its per-pod cgroup (containerd's pod stats need one).
+ */
+export function benchPodConfig(i: number, logRoot: string, cgroupParent?: string): PodConfig {
   const name = `bench-${i}`;
   return {
     metadata: { name, namespace: "pod-bench", uid: `pod-bench-uid-${i}`, attempt: 0 },
     hostname: name,
     logDirectory: path.join(logRoot, name),
     labels: { app: "pod-bench" },
-    linux: { securityContext: KUBELET_NAMESPACES },
+    linux: { securityContext: KUBELET_NAMESPACES, cgroupParent: cgroupParent ? `${cgroupParent}/pod${i}` : "" },
   };
 }
 
@@ -46,8 +50,8 @@ export function benchContainerConfig(image: string): ContainerConfig {
 export type PodStartTiming = { runMs: number; createMs: number; startMs: number; totalMs: number };
 
 /** Starts pod `i` with one container and times each call. */
-export async function startBenchPod(client: CriClient, i: number, image: string, logRoot: string): Promise<PodStartTiming & { podId: string }> {
-  const config = benchPodConfig(i, logRoot);
+export async function startBenchPod(client: CriClient, i: number, image: string, logRoot: string, cgroupParent?: string): Promise<PodStartTiming & { podId: string }> {
+  const config = benchPodConfig(i, logRoot, cgroupParent);
   fs.mkdirSync(config.logDirectory as string, { recursive: true });
   const t0 = performance.now();
   const { podSandboxId } = await client.runtime.runPodSandbox({ config });
