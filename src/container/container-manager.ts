@@ -36,6 +36,9 @@ export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
   return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
 }
 
+/** What one listing looks up once: each pod's runtime handler, each handler's recorded exits. */
+type Listing = { handlers: Map<string, RuntimeHandler | undefined>; exits: Map<RuntimeHandler, ReadonlySet<string>> };
+
 /** The CRI reason for an exit: what the kubelet shows as a container's last state. */
 export function exitReason(exit: ExitInfo): string {
   if (exit.oomKilled) return "OOMKilled";
@@ -166,14 +169,22 @@ export class ContainerManager {
   }
 
   /**
-   * Folds in an exit conmon recorded that the store does not know of yet. `handlers`
-   * memoizes each pod's handler across one listing (a store read per pod, not per container).
+   * Folds in an exit conmon recorded that the store does not know of yet. `listing`
+   * memoizes, across one listing, each pod's handler (a store read per pod, not per
+   * container) and each handler's recorded exits (one directory read, not two file
+   * checks per running container).
    */
-  async #refresh(rec: ContainerRecord, handlers?: Map<string, RuntimeHandler | undefined>): Promise<ContainerRecord> {
+  async #refresh(rec: ContainerRecord, listing?: Listing): Promise<ContainerRecord> {
     if (rec.state !== "running") return rec;
-    const handler = handlers?.has(rec.sandboxId) ? handlers.get(rec.sandboxId) : this.#handlerOf(rec);
-    handlers?.set(rec.sandboxId, handler);
-    const exit = handler ? await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle) : undefined;
+    const handler = listing?.handlers.has(rec.sandboxId) ? listing.handlers.get(rec.sandboxId) : this.#handlerOf(rec);
+    listing?.handlers.set(rec.sandboxId, handler);
+    if (!handler) return rec;
+    if (listing && handler.runtime.recordedExits) {
+      let exits = listing.exits.get(handler);
+      if (!exits) listing.exits.set(handler, (exits = handler.runtime.recordedExits()));
+      if (!exits.has(rec.id)) return rec;
+    }
+    const exit = await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle);
     return exit ? this.#recordExit(rec.id, exit) : rec;
   }
 
@@ -344,10 +355,10 @@ export class ContainerManager {
   /** The containers, their exits folded in. */
   async list(filter: { sandboxId?: string } = {}): Promise<ContainerRecord[]> {
     const out: ContainerRecord[] = [];
-    const handlers = new Map<string, RuntimeHandler | undefined>();
+    const listing: Listing = { handlers: new Map(), exits: new Map() };
     for (const rec of this.ctx.store.containers.list(filter)) {
       if (rec.state === "creating") continue;
-      out.push(await this.#refresh(rec, handlers));
+      out.push(await this.#refresh(rec, listing));
     }
     return out;
   }

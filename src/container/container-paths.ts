@@ -12,18 +12,22 @@ export type ContainerPaths = {
   rootfs: string;
 };
 
-/** The paths of container `id`; every one derives from the id so cleanup needs nothing else. */
+/**
+ * The paths of container `id`; every one derives from the id so cleanup needs nothing else.
+ * Below the two joined bases, plain concatenation: listings compute these for every
+ * container, and ids are a safe alphabet (checked when made).
+ */
 export function containerPaths(dirs: { root: string; state: string }, id: string): ContainerPaths {
   const dir = path.join(dirs.root, "containers", id);
   const bundle = path.join(dirs.state, "containers", id);
   return {
     dir,
-    upper: path.join(dir, "upper"),
-    work: path.join(dir, "work"),
-    volumes: path.join(dir, "volumes"),
-    emptyLower: path.join(dir, "empty"),
+    upper: `${dir}/upper`,
+    work: `${dir}/work`,
+    volumes: `${dir}/volumes`,
+    emptyLower: `${dir}/empty`,
     bundle,
-    rootfs: path.join(bundle, "rootfs"),
+    rootfs: `${bundle}/rootfs`,
   };
 }
 

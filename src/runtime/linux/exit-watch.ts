@@ -11,9 +11,10 @@ import type { ExitInfo } from "./oci-runtime.ts";
 
 /** The recorded exit, or undefined while the container runs (or the file is half written). */
 export function readExitInfo(exitDir: string, id: string, dir: string): ExitInfo | undefined {
-  for (const file of [path.join(exitDir, id), path.join(dir, "exit")]) {
-    // No exception for the common case, a container still running: with hundreds of
-    // containers polled, building ENOENT errors was most of what a List call cost.
+  for (const file of [`${exitDir}/${id}`, `${dir}/exit`]) {
+    // The common case is a container still running, with no file: an existence check
+    // answers it without an exception or a stat object (listings ask for every container).
+    if (!fs.existsSync(file)) continue;
     const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
     if (!stat) continue;
     let text: string;
@@ -27,6 +28,15 @@ export function readExitInfo(exitDir: string, id: string, dir: string): ExitInfo
     return { exitCode, finishedAt: stat.mtimeNs, oomKilled: fs.existsSync(path.join(dir, "oom")) };
   }
   return undefined;
+}
+
+/** The names in exitDir: the ids whose exit conmon recorded (empty when it cannot be read). */
+export function recordedExitIds(exitDir: string): Set<string> {
+  try {
+    return new Set(fs.readdirSync(exitDir));
+  } catch {
+    return new Set();
+  }
 }
 
 /**

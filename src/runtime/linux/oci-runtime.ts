@@ -12,7 +12,7 @@ import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
 import { CONMON_FILES, DEFAULT_SOCKET_DIR, conmonArgs } from "./conmon-args.ts";
 import type { ExecProcess } from "./exec-process-spec.ts";
 import { execSync } from "./exec-sync.ts";
-import { readExitInfo, waitForExit } from "./exit-watch.ts";
+import { readExitInfo, recordedExitIds, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
 import { runDetached } from "./run-detached.ts";
@@ -81,6 +81,12 @@ export interface OciRuntime {
   state(id: string): Promise<{ status: RuntimeStatus; pid: number } | undefined>;
   /** The exit recorded by conmon (exit file in exitDir, and an `oom` marker conmon writes in the persist dir), or undefined while it runs. */
   exitInfo(id: string, dir: string): Promise<ExitInfo | undefined>;
+  /**
+   * The ids with an exit file in exitDir now, from one directory read: a listing asks
+   * `exitInfo` only of those, not of every running container (conmon writes that file
+   * and the persist dir's `exit` together, so a container not in it is still running).
+   */
+  recordedExits?(): ReadonlySet<string>;
   /** Resolves when the container exits (fs.watch on exitDir, with a polling fallback); for the integrator's status updates. */
   waitExit(id: string, dir: string, signal?: AbortSignal): Promise<ExitInfo>;
   /**
@@ -260,6 +266,10 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
 
     async exitInfo(id, dir) {
       return readExitInfo(opts.exitDir, id, dir);
+    },
+
+    recordedExits() {
+      return recordedExitIds(opts.exitDir);
     },
 
     waitExit(id, dir, signal) {
