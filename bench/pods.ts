@@ -22,14 +22,14 @@ import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
 import { describeError } from "../src/errors.ts";
 import { pushPodImages } from "../test/support/pod-images.ts";
 import { startRegistry } from "../test/support/registry.ts";
-import { interrupted, onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { onCleanup, runBench, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion } from "./lib/containerd.ts";
 import type { PodBenchTarget } from "./lib/pods-skiff.ts";
 import { POD_RUNTIMES, type PodRuntimeName, startPodTarget, waitRuntimeReady } from "./lib/pod-targets.ts";
 import { cniMsPerPod, fetchTotals, meanMs } from "./lib/exec-metrics.ts";
 import { monitorPids, removeAllPods, startBenchPod, sumRssKiB } from "./lib/pods-run.ts";
 import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
-import { hostReport, mib, percentile, type Rss, readRss, resultPath, table, warnIfLoaded } from "./lib/stats.ts";
+import { hostReport, mib, percentile, type Rss, readRss, writeReport, table, warnIfLoaded } from "./lib/stats.ts";
 
 const RUNTIMES = POD_RUNTIMES;
 type RuntimeName = PodRuntimeName;
@@ -278,19 +278,7 @@ async function main(): Promise<void> {
     },
     results,
   };
-  const out = resultPath(REPO, "pods", args.out);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  const round = (v: number) => Math.round(v * 1000) / 1000;
-  fs.writeFileSync(out, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round(v) : v), 2)}\n`);
-  console.log(`\nwrote ${path.relative(process.cwd(), out)} (${report.durationSec.toFixed(0)} s total)`);
+  writeReport(REPO, "pods", report, args.out);
 }
 
-main().catch(async (err) => {
-  if (interrupted()) {
-    await runCleanups();
-    await new Promise(() => {});
-  }
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  await runCleanups();
-  process.exit(1);
-});
+runBench(main);

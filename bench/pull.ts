@@ -33,13 +33,13 @@ import { parseArgs } from "node:util";
 import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
 import { startRegistry, type TestRegistry } from "../test/support/registry.ts";
 import { pushImage } from "../test/support/images.ts";
-import { interrupted, onCleanup, runCleanups } from "./lib/cleanup.ts";
+import { onCleanup, runBench, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion, startContainerd } from "./lib/containerd.ts";
 import { logTail, type RunningDaemon } from "./lib/daemon.ts";
 import { createScratchFs } from "./lib/scratch-fs.ts";
 import { createSkiffImagesClient } from "./lib/skiff-images.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
-import { mib, readChildrenCpuMs, readCpuSplitMs, readHostCpuMs, readRss, sampleRss, table, hostReport, resultPath, warnIfLoaded } from "./lib/stats.ts";
+import { mib, readChildrenCpuMs, readCpuSplitMs, readHostCpuMs, readRss, sampleRss, table, hostReport, writeReport, warnIfLoaded } from "./lib/stats.ts";
 import { buildSyntheticImage, type SyntheticImage } from "./lib/synthetic-image.ts";
 
 const RUNTIMES = ["skiff", "containerd"] as const;
@@ -669,20 +669,8 @@ async function main(): Promise<void> {
     skiffPhases: phases,
     baseline: base,
   };
-  const out = resultPath(REPO, "pull", args.out);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round3(v) : v), 2)}\n`);
-  const shown = out.startsWith(`${process.cwd()}/`) ? path.relative(process.cwd(), out) : out;
-  console.log(`\nwrote ${shown} (${report.durationSec.toFixed(0)} s total)`);
+  writeReport(REPO, "pull", report, args.out);
   if (runs.some((r) => !r.ok)) process.exitCode = 1;
 }
 
-main().catch(async (err) => {
-  if (interrupted()) {
-    await runCleanups();
-    await new Promise(() => {});
-  }
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  await runCleanups();
-  process.exit(1);
-});
+runBench(main);

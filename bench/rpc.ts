@@ -18,16 +18,15 @@
  * Daemon CPU per call comes from /proc/<pid>/stat, client CPU from process.cpuUsage().
  * Prints a table and writes bench/results/rpc-<date>.json.
  */
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
-import { interrupted, runCleanups } from "./lib/cleanup.ts";
+import { runBench, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion, startContainerd } from "./lib/containerd.ts";
 import type { RunningDaemon } from "./lib/daemon.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
-import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport, resultPath, warnIfLoaded } from "./lib/stats.ts";
+import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport, writeReport, warnIfLoaded } from "./lib/stats.ts";
 
 const RUNTIMES = ["skiff", "containerd"] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
@@ -306,20 +305,7 @@ async function main(): Promise<void> {
     },
     results,
   };
-  const out = resultPath(REPO, "rpc", args.out);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round3(v) : v), 2)}\n`);
-  const shown = out.startsWith(`${process.cwd()}/`) ? path.relative(process.cwd(), out) : out;
-  console.log(`\nwrote ${shown} (${report.durationSec.toFixed(0)} s total)`);
+  writeReport(REPO, "rpc", report, args.out);
 }
 
-main().catch(async (err) => {
-  if (interrupted()) {
-    // The signal handler is stopping everything and will exit; just wait for it.
-    await runCleanups();
-    await new Promise(() => {});
-  }
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  await runCleanups();
-  process.exit(1);
-});
+runBench(main);

@@ -66,3 +66,19 @@ function installSignalHandlers(): void {
   process.on("SIGINT", bail);
   process.on("SIGTERM", bail);
 }
+
+/**
+ * Runs a bench's main: an error is printed and everything registered undone before exit
+ * code 1; after Ctrl-C the signal handler is already undoing it all and exits itself.
+ */
+export function runBench(main: () => Promise<void>): void {
+  main().catch(async (err) => {
+    if (interrupted()) {
+      await runCleanups();
+      await new Promise(() => {});
+    }
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    await runCleanups();
+    process.exit(1);
+  });
+}

@@ -250,3 +250,17 @@ export function resultPath(repo: string, name: string, out?: string): string {
   const stamp = new Date().toISOString().replace(/:/g, "").replace(/\.\d+Z$/, "Z");
   return path.join(repo, "bench", "results", `${name}-${stamp}.json`);
 }
+
+/**
+ * Writes a bench's JSON report to `bench/results/<name>-<date>.json` (or `out`), numbers
+ * rounded to three decimals, and says where; returns the path.
+ */
+export function writeReport(repo: string, name: string, report: { durationSec: number }, out?: string): string {
+  const file = resultPath(repo, name, out);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const round3 = (v: number) => Math.round(v * 1000) / 1000;
+  fs.writeFileSync(file, `${JSON.stringify(report, (_k, v) => (typeof v === "number" && !Number.isInteger(v) ? round3(v) : v), 2)}\n`);
+  const shown = file.startsWith(`${process.cwd()}/`) ? path.relative(process.cwd(), file) : file;
+  console.log(`\nwrote ${shown} (${report.durationSec.toFixed(0)} s total)`);
+  return file;
+}

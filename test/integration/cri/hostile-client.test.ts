@@ -13,7 +13,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { FLAG, FRAME, frame, grpcHeaders, grpcMessage, type H2Answer, h2Call, rawH2 } from "../../support/raw-h2.ts";
 import { pushPodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { type Daemon, grpcClient, type GrpcClient, isRoot, skiffBinary, startDaemon } from "../harness.ts";
+import { codeOf, type Daemon, grpcClient, type GrpcClient, isRoot, skiffBinary, startDaemon } from "../harness.ts";
 import { containerConfig, mountsUnder, podConfig, waitFor } from "./pod-fixtures.ts";
 
 const MAX_RECV = 1024 * 1024;
@@ -77,15 +77,6 @@ async function harmless(hostile: () => Promise<void>): Promise<void> {
   await hostile();
   await bystanderStillServed();
   expect(await diskState()).toEqual(before);
-}
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; details: string };
-  }
-  throw new Error("the call succeeded");
 }
 
 const RUNTIME = "/runtime.v1.RuntimeService";
