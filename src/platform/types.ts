@@ -14,6 +14,8 @@
  * them in each of linux/, windows/ and fake/, and add the op to the fake's call log.
  */
 
+import type { WindowsHost } from "./windows-host.ts";
+
 /** Namespaces that can be pinned to a file; a pinned namespace outlives its processes. */
 export type NamespaceKind = "net" | "uts" | "ipc";
 
@@ -37,6 +39,11 @@ export interface PinOptions {
 
 export interface Platform {
   readonly os: "linux" | "windows";
+  /**
+   * HCS, container layers and HNS: present on a Windows platform (and the fake one that
+   * stands in for it in tests), absent on Linux.
+   */
+  readonly windows?: WindowsHost;
 
   /**
    * mount(2). `source`/`fstype` may be null (bind mounts, propagation changes);
@@ -84,4 +91,4 @@ export interface Platform {
 export type PlatformFactory = () => Platform;
 
 /** Names of the calls on `Platform`, as recorded in the fake's call log. */
-export type PlatformOp = Exclude<keyof Platform, "os">;
+export type PlatformOp = Exclude<keyof Platform, "os" | "windows">;
