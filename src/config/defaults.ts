@@ -59,6 +59,9 @@ export function newHandlerDefaults(os: ConfigOs): RuntimeHandlerConfig {
     containerAnnotations: [],
     privilegedWithoutHostDevices: false,
     sandboxMode: "podsandbox",
+    sandboxIsolation: "process",
+    hcsSchemaVersion: "auto",
+    hcsKeepResourcesOnFailure: false,
   };
 }
 
