@@ -69,6 +69,8 @@ export interface Hcs {
  * listed nearest first (the layer right below, down to the base layer), as hcsshim does.
  */
 export interface WindowsLayerCalls {
+  /** NameToGuid: the GUID HCS knows a layer by, from its folder's name (hcsshim's LayerID). */
+  nameToGuid(name: string): Promise<string>;
   /** ImportLayer: turns a staged folder (Files/, Hives/, tombstones.txt) into layer `layerPath` over its parents. */
   importLayer(layerPath: string, importFolder: string, parentLayerPaths: readonly string[]): Promise<void>;
   /** ProcessBaseImage: finishes a base layer whose files were written straight into `layerPath`. */
@@ -124,6 +126,7 @@ export type WindowsCallName =
   | "HcsSignalProcess"
   | "HcsTerminateProcess"
   | "HcsCloseProcess"
+  | "NameToGuid"
   | "ImportLayer"
   | "ProcessBaseImage"
   | "ProcessUtilityImage"

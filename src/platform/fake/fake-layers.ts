@@ -58,6 +58,12 @@ export class FakeLayers implements WindowsLayerCalls {
     return l;
   }
 
+  async nameToGuid(name: string): Promise<string> {
+    this.log.record("NameToGuid", [name], name);
+    const h = new Bun.CryptoHasher("sha1").update(name).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  }
+
   async importLayer(layerPath: string, importFolder: string, parentLayerPaths: readonly string[]): Promise<void> {
     const args = [layerPath, importFolder, [...parentLayerPaths]];
     this.#needParents("ImportLayer", args, layerPath, parentLayerPaths);

@@ -42,7 +42,8 @@ export type WindowsCallRequest =
   | { op: "createProcess"; id: string; handle: number; parameters: string }
   | { op: "process"; call: ProcessCall; id: string; handle: number; text: string }
   | { op: "layer"; call: LayerCall; path: string; arg?: string; parents?: string[]; size?: number }
-  | { op: "hns"; method: string; path: string; request: string };
+  | { op: "hns"; method: string; path: string; request: string }
+  | { op: "guid"; name: string };
 
 export type ProcessInfo = { pid: number; stdin: number; stdout: number; stderr: number };
 
@@ -202,6 +203,12 @@ export function executeWindowsCall(libs: WindowsLibs, req: WindowsCallRequest): 
       }
       case "layer":
         return { ok: true, text: layerCall(libs, req) };
+      case "guid": {
+        const guid = Buffer.alloc(16);
+        const hr = libs.vmcompute.NameToGuid(wstr(req.name), guid);
+        if (hr < 0) throw new CallFailed("NameToGuid", hr, req.name);
+        return { ok: true, text: guidString(guid) };
+      }
       case "hns": {
         const response = outPointer();
         const hr = libs.vmcompute.HNSCall(wstr(req.method), wstr(req.path), wstr(req.request), response.buf);

@@ -86,6 +86,7 @@ export function windowsHostOver(parts: WindowsHostParts): WindowsHost {
     call({ op: "layer", call: c, path, arg: more.arg, parents: more.parents ? [...more.parents] : undefined, size: more.size });
 
   const layers: WindowsLayerCalls = {
+    nameToGuid: async (name) => (await call({ op: "guid", name })).text ?? "",
     importLayer: async (path, importFolder, parents) => void (await layer("ImportLayer", path, { arg: importFolder, parents })),
     processBaseImage: async (path) => void (await layer("ProcessBaseImage", path)),
     processUtilityImage: async (path) => void (await layer("ProcessUtilityImage", path)),

@@ -188,3 +188,12 @@ describe("the call worker", () => {
     }
   });
 });
+
+describe("NameToGuid", () => {
+  test("a layer's GUID comes from its folder name, read back from the 16 bytes vmcompute wrote", async () => {
+    const dlls = new FakeDlls();
+    const guid = await hostOver(dlls).layers.nameToGuid("aaa");
+    expect(guid).toBe(guidString(new Bun.CryptoHasher("md5").update("aaa").digest().subarray(0, 16)));
+    expect(dlls.events).toEqual([{ fn: "NameToGuid", args: ["aaa"] }]);
+  });
+});
