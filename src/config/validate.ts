@@ -13,7 +13,8 @@ const TYPE_OS: Record<RuntimeType, ConfigOs> = { oci: "linux", hcs: "windows" };
 /** Cross-field problems of a decoded config, keyed by TOML path (no line numbers: the caller adds them). */
 export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = hostOs(), handlerOs?: ConfigOs): ConfigProblem[] {
   const target = toConfigOs(os);
-  const handlersFor = handlerOs ?? target;
+  // `handlerOs` adds another OS's handler type (the windows-fake test mode runs hcs handlers on Linux).
+  const allowed = (t: RuntimeType) => TYPE_OS[t] === target || TYPE_OS[t] === handlerOs;
   const problems: ConfigProblem[] = [];
   const add = (path: string[], message: string) => problems.push({ path, message });
 
@@ -26,7 +27,7 @@ export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = 
 
   for (const [name, h] of Object.entries(config.runtimes)) {
     const at = (key: string) => ["runtimes", name, key];
-    if (TYPE_OS[h.runtimeType] !== handlersFor) {
+    if (!allowed(h.runtimeType)) {
       add(at("runtime_type"), `runtime_type ${JSON.stringify(h.runtimeType)} is only available on ${TYPE_OS[h.runtimeType]}`);
     } else if (h.runtimeType === "oci" && h.runtimePath === "") {
       add(at("runtime_path"), 'required when runtime_type is "oci": the absolute path of the runtime binary');

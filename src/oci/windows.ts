@@ -44,7 +44,6 @@ export function defaultWindowsSpec(): Spec {
 }
 
 export type WindowsContainerSpecInput = {
-  id: string;
   sandboxId: string;
   config: ContainerConfig;
   sandboxConfig: PodSandboxConfig;

@@ -156,11 +156,16 @@ async function waitReady(d: Daemon, timeoutMs = 15_000): Promise<void> {
 
 /** Starts skiff with a fresh temp dir (or `reuseDir`, to test restarts). */
 /** `serverConfig`: lines for the config's [server] table, e.g. `metrics_address = "..."`. */
-export async function startDaemon(opts: { reuseDir?: string; extraConfig?: string; serverConfig?: string } = {}): Promise<Daemon> {
+/** `args`: more `skiff serve` flags; `setup`: runs on the fresh dir before the daemon starts. */
+export async function startDaemon(
+  opts: { reuseDir?: string; extraConfig?: string | ((dir: string) => string); serverConfig?: string; args?: string[]; setup?: (dir: string) => void } = {},
+): Promise<Daemon> {
   const dir = opts.reuseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "skiff-it-"));
-  const configPath = opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, opts.extraConfig, opts.serverConfig);
+  const extra = typeof opts.extraConfig === "function" ? opts.extraConfig(dir) : opts.extraConfig;
+  const configPath = opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, extra, opts.serverConfig);
   const socket = path.join(dir, "run/skiff.sock");
-  const proc = Bun.spawn([skiffBinary(), "serve", "--config", configPath], {
+  opts.setup?.(dir);
+  const proc = Bun.spawn([skiffBinary(), "serve", "--config", configPath, ...(opts.args ?? [])], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

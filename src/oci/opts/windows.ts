@@ -113,7 +113,9 @@ export function cleanWindowsPath(p: string): string {
 /**
  * One CRI mount as the spec mount hcsshim maps: a named pipe as is; a directory with its
  * destination cleaned (a path starting `\` is put on C:, a bare drive letter other than
- * C: is a whole volume). Options say `ro` or `rw`. `field` names the mount in errors.
+ * C: is a whole volume). The source is taken as given: the caller has resolved it on the
+ * host (symlinks followed, cleaned), as containerd does before building the spec.
+ * Options say `ro` or `rw`. `field` names the mount in errors.
  */
 export function windowsMount(m: CriMount, field: string): Mount {
   let dst = m.containerPath;
@@ -128,7 +130,7 @@ export function windowsMount(m: CriMount, field: string): Mount {
       if (dst.startsWith("\\")) dst = `C:${dst}`;
     }
   }
-  return { source: isNamedPipe(src) ? src : cleanWindowsPath(src), destination: dst, options: [m.readonly ? "ro" : "rw"] };
+  return { source: src, destination: dst, options: [m.readonly ? "ro" : "rw"] };
 }
 
 /** How deep a destination is: its separators once cleaned (a pipe as written), as containerd orders mounts. */

@@ -125,7 +125,12 @@ export class FakeHcs implements Hcs {
     const sys = this.#system("HcsGetComputeSystemProperties", system, args);
     this.log.record("HcsGetComputeSystemProperties", args, sys.id);
     const state = sys.state === "running" ? "Running" : sys.state === "created" ? "Created" : "Stopped";
-    return JSON.stringify({ Id: sys.id, SystemType: "Container", State: state, Stopped: sys.state === "stopped" });
+    // Made-up but steady figures: 1 s of CPU and 64 MiB committed (48 MiB working set) per live process.
+    const live = [...sys.processes.values()].filter((p) => !p.exited).length;
+    const statistics = query.includes("Statistics") && sys.state === "running"
+      ? { Statistics: { Processor: { TotalRuntime100ns: live * 10_000_000 }, Memory: { MemoryUsageCommitBytes: live * 64 * 2 ** 20, MemoryUsagePrivateWorkingSetBytes: live * 48 * 2 ** 20 } } }
+      : {};
+    return JSON.stringify({ Id: sys.id, SystemType: "Container", State: state, Stopped: sys.state === "stopped", ...statistics });
   }
 
   closeComputeSystem(system: HcsSystem): void {

@@ -31,6 +31,12 @@ export function fakeVolumePath(layerPath: string): string {
   return `\\\\?\\Volume{${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}}\\`;
 }
 
+/** The fake's NameToGuid: a name-based GUID (sha1 of the name), stable across runs. */
+export function fakeLayerGuid(name: string): string {
+  const h = new Bun.CryptoHasher("sha1").update(name).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export class FakeLayers implements WindowsLayerCalls {
   readonly layers = new Map<string, FakeLayer>();
 
@@ -60,8 +66,7 @@ export class FakeLayers implements WindowsLayerCalls {
 
   async nameToGuid(name: string): Promise<string> {
     this.log.record("NameToGuid", [name], name);
-    const h = new Bun.CryptoHasher("sha1").update(name).digest("hex");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    return fakeLayerGuid(name);
   }
 
   async importLayer(layerPath: string, importFolder: string, parentLayerPaths: readonly string[]): Promise<void> {

@@ -3,7 +3,7 @@
  * line the way cmd.exe would read a few builtins, so tests can see output, exit codes,
  * the environment and the working directory a process was given:
  *
- * - `cmd /c <statements>`: statements separated by `&&` or `&`: `echo TEXT` (stdout,
+ * - `cmd /c <statements>`: statements separated by `&&` or ` & `: `echo TEXT` (stdout,
  *   `echo TEXT 1>&2` to stderr), `exit /b N` or `exit N`, `set` (the environment, sorted),
  *   `cd` (the working directory), `whoami` (the user), `timeout /t N` (waits N seconds or
  *   until stopped); anything else prints cmd's "not recognized" line and exits 1.
@@ -89,7 +89,7 @@ export class FakeProcess {
     }
     let code = 0;
     const body = (script[1] ?? "").replace(/^"(.*)"$/s, "$1");
-    for (const raw of body.split(/&&|&/)) {
+    for (const raw of body.split(/\s*&&\s*|\s+&\s+/)) {
       if (this.#stop.stopped) return;
       const stmt = raw.trim();
       const result = await this.#statement(stmt);

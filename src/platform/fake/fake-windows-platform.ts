@@ -40,7 +40,8 @@ export function bridgeToFiles(host: FakeWindowsHost, dir: string): void {
   };
   host.log.onCall = (c) => {
     fs.appendFileSync(callsFile, `${JSON.stringify(c)}\n`);
-    fs.writeFileSync(stateFile, JSON.stringify({ leaks: host.leaks() }));
+    // After the call has had its effect (the fake records a call, then acts on it).
+    queueMicrotask(() => fs.writeFileSync(stateFile, JSON.stringify({ leaks: host.leaks() })));
   };
 }
 

@@ -31,7 +31,6 @@ function pod(init: SandboxInit = {}) {
 
 function input(init: ContainerInit = {}, over: Partial<WindowsContainerSpecInput> = {}): WindowsContainerSpecInput {
   return {
-    id: "c1",
     sandboxId: "s1",
     config: create(ContainerConfigSchema, { metadata: { name: "site" }, image: { image: "mcr.microsoft.com/windows/servercore/iis:2022" }, ...init }),
     sandboxConfig: pod(),
@@ -81,7 +80,7 @@ describe("Windows container spec", () => {
       },
       hostname: "iis-host",
       mounts: [
-        { source: "C:\\k\\data", destination: "C:\\data", options: ["ro"] },
+        { source: "C:\\k\\data\\", destination: "C:\\data", options: ["ro"] },
         { source: "\\\\.\\pipe\\docker_engine", destination: "\\\\.\\pipe\\docker_engine", options: ["rw"] },
       ],
       windows: {
