@@ -98,7 +98,6 @@ export class WindowsContainers implements ContainerService {
     return this.#lock.run(id, async () => {
       try {
         const p = this.paths(id);
-        if (handler.config.sandboxIsolation === "hyperv") spec.windows = { ...spec.windows, hyperv: {} };
         await this.ctx.systems.create(
           {
             id,

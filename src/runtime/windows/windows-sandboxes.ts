@@ -50,8 +50,10 @@ export class WindowsSandboxes implements SandboxService {
       throw new NotSupportedError("HostProcess pods run as job objects on the host (hcsshim's job containers), which skiff does not build yet");
     }
     const handler = this.ctx.handlers.resolve(runtimeHandler);
-    if (handler.config.sandboxIsolation === "hyperv" && isV21(this.#schema(handler))) {
-      throw new NotSupportedError("Hyper-V isolation with HCS schema 2.1 runs each pod in a utility VM, which skiff does not create yet");
+    if (handler.config.sandboxIsolation === "hyperv") {
+      throw new NotSupportedError(
+        `runtime handler "${handler.name}" asks for Hyper-V isolation: its HCS documents are built, but running pods in utility VMs is not built in skiff yet`,
+      );
     }
     const ref = this.ctx.config.image.sandboxImage;
     if (ref === "") throw new FailedPreconditionError("image.sandbox_image is empty: Windows pods need a pause image (e.g. registry.k8s.io/pause)");
@@ -101,7 +103,6 @@ export class WindowsSandboxes implements SandboxService {
       handler.baseSpec,
       windowsSandboxSpecOpts({ id, config, image: { name: sandboxImage.name, spec: imageConfigOf(sandboxImage.image) }, handler: handler.config, networkNamespace: ns }),
     );
-    if (handler.config.sandboxIsolation === "hyperv") spec.windows = { ...spec.windows, hyperv: {} };
     await this.ctx.systems.create(
       {
         id,

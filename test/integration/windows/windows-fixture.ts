@@ -71,6 +71,7 @@ default_runtime = "runhcs-wcow-process"
 
 [runtimes.runhcs-wcow-process]
 runtime_type = "hcs"
+container_annotations = ["io.microsoft.container.*"]
 
 [image]
 sandbox_image = "${reg.host}/win/pause:1"
