@@ -52,20 +52,26 @@ export async function pumpCriLog(reader: PipeReader, stream: "stdout" | "stderr"
   const decoder = new TextDecoder();
   let pending = "";
   const emit = (tag: "F" | "P", text: string) => sink(`${rfc3339Nano(clock())} ${stream} ${tag} ${text}\n`);
+  /** A line over the limit goes out as partial pieces; a finished line ends with a full entry. */
+  const line = (text: string, finished: boolean) => {
+    while (Buffer.byteLength(text) > maxLine) {
+      emit("P", text.slice(0, maxLine));
+      text = text.slice(maxLine);
+    }
+    if (finished) emit("F", text);
+    return text;
+  };
   for (;;) {
     const chunk = await reader.read();
     if (chunk === null) break;
     pending += decoder.decode(chunk, { stream: true });
     let nl: number;
     while ((nl = pending.indexOf("\n")) >= 0) {
-      emit("F", pending.slice(0, nl).replace(/\r$/, ""));
+      line(pending.slice(0, nl).replace(/\r$/, ""), true);
       pending = pending.slice(nl + 1);
     }
-    while (Buffer.byteLength(pending) > maxLine) {
-      emit("P", pending.slice(0, maxLine));
-      pending = pending.slice(maxLine);
-    }
+    pending = line(pending, false);
   }
   pending += decoder.decode();
-  if (pending !== "") emit("F", pending.replace(/\r$/, ""));
+  if (pending !== "") line(pending.replace(/\r$/, ""), true);
 }

@@ -20,6 +20,9 @@ import { createNamespace, removeNamespace } from "./hns-namespace.ts";
 import { chooseSchemaVersion } from "./schema-version.ts";
 import { mountScratch, unmountScratch } from "./scratch-layer.ts";
 
+/** The last part of a path with either separator (Windows paths, whatever OS reads them). */
+const baseName = (p: string): string => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
+
 export type HcsCreateDeps = {
   host: Pick<WindowsHost, "hcs" | "layers" | "hns">;
   hostBuild: number;
@@ -93,7 +96,7 @@ export async function createHcsContainer(deps: HcsCreateDeps, opts: HcsCreateOpt
   const { host } = deps;
   const spec = opts.spec;
   const id = opts.id || deps.newId();
-  const owner = opts.owner || path.basename(deps.executable);
+  const owner = opts.owner || baseName(deps.executable);
   const choice = chooseSchemaVersion(deps.hostBuild, opts.schemaVersion ?? "auto");
   if (choice.warning) deps.warn?.(choice.warning);
   const schema = choice.version;
@@ -130,7 +133,7 @@ export async function createHcsContainer(deps: HcsCreateDeps, opts: HcsCreateOpt
       withRoot.root!.path = await mountScratch(host.layers, { path: opts.storage.scratch, parents: opts.storage.layers, sizeBytes: opts.storage.sizeBytes });
       r.scratch = opts.storage.scratch;
     }
-    const layerIds = await Promise.all(opts.storage.layers.map(async (p) => ({ id: await host.layers.nameToGuid(path.basename(p)), path: p })));
+    const layerIds = await Promise.all(opts.storage.layers.map(async (p) => ({ id: await host.layers.nameToGuid(baseName(p)), path: p })));
     const base = opts.storage.layers.at(-1);
     const document = JSON.stringify(
       containerComputeSystemDocument({
