@@ -34,6 +34,7 @@ export async function buildTarget(target: Target): Promise<string> {
       // Worker entry points must be bundled as entry points of their own.
       path.join(root, "src/image/unpack/unpack-worker.ts"),
       path.join(root, "src/platform/windows/windows-call-worker.ts"),
+      path.join(root, "src/platform/windows/service-dispatcher-worker.ts"),
       "--outfile",
       outfile,
     ],

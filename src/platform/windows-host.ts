@@ -109,6 +109,12 @@ export interface WindowsHost {
    * protected one `sddl` describes.
    */
   restrictPipe(path: string, sddl: string): void;
+  /**
+   * Runs as the Windows service `name`: `start` when the Service Control Manager starts
+   * it, `stop` when it asks to stop; resolves once the SCM knows it stopped. Absent
+   * where there is no SCM (the fake host).
+   */
+  runAsService?(name: string, hooks: { start(): Promise<void>; stop(): Promise<void>; onError(err: unknown): void }): Promise<void>;
 }
 
 /** Names of the calls recorded in a call log (the DLL export each one stands for). */

@@ -3,21 +3,16 @@
  * starts when all are busy (HCS waits can last as long as a container takes to start), and
  * workers idle for a while end, so a quiet node holds no threads.
  */
+import { workerSpecifier } from "../../worker-specifier.ts";
 import type { WindowsCallReply, WindowsCallRequest } from "./windows-calls.ts";
 
 export type CallRunner = (req: WindowsCallRequest) => Promise<WindowsCallReply>;
 
 const IDLE_MS = 30_000;
 
-/**
- * Where the worker's code is: next to this file from source; in a binary built by
- * scripts/build-binary.ts, the worker is a second entry point in Bun's embedded
- * filesystem under `src/` (the same rule as the unpack worker, image/unpack/worker-unpacker.ts).
- */
+/** Where the call worker's code is (see worker-specifier.ts). */
 export function callWorkerSpecifier(moduleUrl = import.meta.url): string {
-  const embedded = /^file:\/\/(?:(\/\$bunfs\/root)|\/([A-Z]:\/~BUN\/root))\//.exec(moduleUrl);
-  if (embedded) return `${embedded[1] ?? embedded[2]}/platform/windows/windows-call-worker.ts`;
-  return new URL("./windows-call-worker.ts", moduleUrl).href;
+  return workerSpecifier(moduleUrl, "platform/windows/windows-call-worker.ts");
 }
 
 type Slot = { worker: Worker; busy: boolean; idle?: Timer };

@@ -14,6 +14,7 @@ import { checkBool, lazyKernel32, wstr } from "./kernel32.ts";
 import { ADVAPI32, NTDLL, readOsVersion } from "./os-facts.ts";
 import { restrictPipeDacl } from "./pipe-acl.ts";
 import { PipePoller } from "./pipe-poller.ts";
+import { runAsWindowsService } from "./service-runner.ts";
 import { windowsHostOver } from "./windows-host-impl.ts";
 
 const unsupported =
@@ -52,6 +53,7 @@ function realWindowsHost(kernel32: ReturnType<typeof lazyKernel32>): WindowsHost
     osVersion: () => (version ??= readOsVersion(dlopen("ntdll.dll", NTDLL).symbols, adv())),
     processorCount: () => navigator.hardwareConcurrency,
     restrictPipe: (path, sddl) => restrictPipeDacl({ kernel32: kernel32(), advapi32: adv() }, path, sddl),
+    runAsService: runAsWindowsService,
   });
 }
 

@@ -15,6 +15,7 @@ export type WindowsHostParts = {
   osVersion: () => string;
   processorCount: () => number;
   restrictPipe: (path: string, sddl: string) => void;
+  runAsService?: WindowsHost["runAsService"];
   /** Hears failures of the calls nobody waits for (closing handles). */
   onBackgroundError?: (err: Error) => void;
 };
@@ -113,5 +114,6 @@ export function windowsHostOver(parts: WindowsHostParts): WindowsHost {
     osVersion: parts.osVersion,
     processorCount: parts.processorCount,
     restrictPipe: parts.restrictPipe,
+    runAsService: parts.runAsService,
   };
 }
