@@ -133,6 +133,11 @@ export type WindowsCallName =
   | "HcsTerminateProcess"
   | "HcsCloseProcess"
   | "NameToGuid"
+  | LayerCallName
+  | "HNSCall";
+
+/** The vmcompute.dll layer calls that take a DriverInfo and a layer path. */
+export type LayerCallName =
   | "ImportLayer"
   | "ProcessBaseImage"
   | "ProcessUtilityImage"
@@ -143,5 +148,4 @@ export type WindowsCallName =
   | "GetLayerMountPath"
   | "UnprepareLayer"
   | "DeactivateLayer"
-  | "DestroyLayer"
-  | "HNSCall";
+  | "DestroyLayer";

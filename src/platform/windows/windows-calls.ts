@@ -10,6 +10,7 @@ import type { Callable } from "./ffi-types.ts";
 import { hex } from "./hresult.ts";
 import type { KERNEL32 } from "./kernel32.ts";
 import { driverInfo, guidString, layerDescriptors, outPointer, readWide, wideFromBuffer, wstr } from "./marshal.ts";
+import type { LayerCallName } from "../windows-host.ts";
 import type { OLE32, VMCOMPUTE } from "./vmcompute.ts";
 
 export type WindowsLibs = {
@@ -21,18 +22,7 @@ export type WindowsLibs = {
 
 export type SystemCall = "HcsStartComputeSystem" | "HcsShutDownComputeSystem" | "HcsTerminateComputeSystem" | "HcsModifyComputeSystem" | "HcsGetComputeSystemProperties";
 export type ProcessCall = "HcsGetProcessProperties" | "HcsSignalProcess" | "HcsTerminateProcess";
-export type LayerCall =
-  | "ImportLayer"
-  | "ProcessBaseImage"
-  | "ProcessUtilityImage"
-  | "CreateSandboxLayer"
-  | "ExpandSandboxSize"
-  | "ActivateLayer"
-  | "PrepareLayer"
-  | "GetLayerMountPath"
-  | "UnprepareLayer"
-  | "DeactivateLayer"
-  | "DestroyLayer";
+export type LayerCall = LayerCallName;
 
 export type WindowsCallRequest =
   | { op: "create"; id: string; configuration: string }

@@ -3,12 +3,11 @@
  * `skiff serve --platform windows-fake`): CNI, the hcs runtime handlers, the compute
  * systems and the sandbox and container managers, then recovers what a previous run left.
  */
-import * as path from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../../config/index.ts";
 import type { Pods } from "../../cri/context.ts";
 import type { ImageManager } from "../../image/image-manager.ts";
-import { createCniNetwork } from "../../network/cni-network.ts";
+import { cniNetworkOf } from "../../network/cni-from-config.ts";
 import type { WindowsHost } from "../../platform/windows-host.ts";
 import { PodEvents } from "../../sandbox/pod-events.ts";
 import { newId } from "../../sandbox/new-id.ts";
@@ -33,17 +32,8 @@ export type WindowsPodDeps = {
 
 export async function createWindowsPods(deps: WindowsPodDeps, observeExec?: (command: string, verb: string, seconds: number) => void) {
   const { config, host } = deps;
-  const network = createCniNetwork({
-    confDir: config.cni.confDir,
-    binDirs: config.cni.binDirs,
-    maxConfNum: config.cni.maxConfNum,
-    cacheDir: path.join(config.paths.root, "cni", "results"),
-    defaultSubnet: config.cni.defaultSubnet,
-    // The default conflist is a Linux bridge: Windows networks come from the operator's CNI.
-    writeDefault: false,
-    log: deps.log,
-    observe: observeExec,
-  });
+  // The default conflist is a Linux bridge: Windows networks come from the operator's CNI.
+  const network = cniNetworkOf(config, { log: deps.log, observe: observeExec, writeDefault: false });
   await network.init();
   const hostBuild = buildOf(host.osVersion());
   const systems = new ComputeSystems({

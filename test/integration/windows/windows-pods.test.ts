@@ -36,6 +36,25 @@ const waitKill = {
   AddValues: [{ Key: { Hive: "System", Name: "ControlSet001\\Control" }, Name: "WaitToKillServiceTimeout", Type: "String", StringValue: "2147483647" }],
 };
 
+/** The schema 2.1 document of an Argon container `id` on the image's two layers and its own scratch, plus `container`. */
+function computeSystem(id: string, container: object) {
+  return {
+    Owner: owner(),
+    SchemaVersion: { Major: 2, Minor: 1 },
+    ShouldTerminateOnLastHandleClosed: true,
+    Container: {
+      GuestOs: { HostName: "iis-host" },
+      Storage: {
+        Layers: imageLayers.map((l) => ({ Id: fakeLayerGuid(path.basename(l)), Path: l.replace("<root>", d.root) })),
+        Path: fakeVolumePath(path.join(d.root, "scratch", id)),
+      },
+      ...container,
+      RegistryChanges: waitKill,
+    },
+  };
+}
+let imageLayers: string[] = [];
+
 describe("a Windows pod over the fake HCS", () => {
   let pod = "";
   let ctr = "";
@@ -62,6 +81,7 @@ describe("a Windows pod over the fake HCS", () => {
     const [base, top] = [calls[0]![1] as string, calls[1]![1] as string];
     expect(calls[1]).toEqual(["ImportLayer", top, "<staged>", [base]]);
     layers = [top, base];
+    imageLayers = layers;
     await d.image.call("PullImage", { image: { image: pause } });
     expect(next()).toEqual([]); // the same layers: nothing to import again
   });
@@ -83,25 +103,7 @@ describe("a Windows pod over the fake HCS", () => {
       ["GetLayerMountPath", scratch],
       ["NameToGuid", path.basename(layers[0]!)],
       ["NameToGuid", path.basename(layers[1]!)],
-      [
-        "HcsCreateComputeSystem",
-        "<pod>",
-        {
-          Owner: owner(),
-          SchemaVersion: { Major: 2, Minor: 1 },
-          ShouldTerminateOnLastHandleClosed: true,
-          Container: {
-            GuestOs: { HostName: "iis-host" },
-            Storage: {
-              Layers: layers.map((l) => ({ Id: fakeLayerGuid(path.basename(l)), Path: l.replace("<root>", d.root) })),
-              Path: fakeVolumePath(path.join(d.root, "scratch", pod)),
-            },
-            Processor: { Weight: 2 },
-            Networking: { Namespace: ns },
-            RegistryChanges: waitKill,
-          },
-        },
-      ],
+      ["HcsCreateComputeSystem", "<pod>", computeSystem(pod, { Processor: { Weight: 2 }, Networking: { Namespace: ns } })],
       ["HcsStartComputeSystem", "<pod>", ""],
       [
         "HcsCreateProcess",
@@ -153,24 +155,13 @@ describe("a Windows pod over the fake HCS", () => {
       [
         "HcsCreateComputeSystem",
         "<ctr>",
-        {
-          Owner: owner(),
-          SchemaVersion: { Major: 2, Minor: 1 },
-          ShouldTerminateOnLastHandleClosed: true,
-          Container: {
-            GuestOs: { HostName: "iis-host" },
-            Storage: {
-              Layers: layers.map((l) => ({ Id: fakeLayerGuid(path.basename(l)), Path: l.replace("<root>", d.root) })),
-              Path: fakeVolumePath(path.join(d.root, "scratch", ctr)),
-            },
-            MappedDirectories: [{ HostPath: fs.realpathSync(data), ContainerPath: "C:\\data", ReadOnly: true }],
-            MappedPipes: [{ ContainerPipeName: "docker_engine", HostPath: "\\\\.\\pipe\\docker_engine" }],
-            Memory: { SizeInMB: 256 },
-            Processor: { Count: 2 },
-            Networking: { Namespace: ns },
-            RegistryChanges: waitKill,
-          },
-        },
+        computeSystem(ctr, {
+          MappedDirectories: [{ HostPath: fs.realpathSync(data), ContainerPath: "C:\\data", ReadOnly: true }],
+          MappedPipes: [{ ContainerPipeName: "docker_engine", HostPath: "\\\\.\\pipe\\docker_engine" }],
+          Memory: { SizeInMB: 256 },
+          Processor: { Count: 2 },
+          Networking: { Namespace: ns },
+        }),
       ],
     ]);
     const st = await d.runtime.call<{ status: { state: string } }>("ContainerStatus", { container_id: ctr });
