@@ -4,6 +4,7 @@ import pkg from "../package.json" with { type: "json" };
 import { describeError } from "./errors.ts";
 import { UsageError } from "./cli/client-args.ts";
 import { configCommand } from "./cli/config.ts";
+import { doctorCommand } from "./cli/doctor.ts";
 import { imageCommand } from "./cli/image.ts";
 import { imagefsinfoCommand } from "./cli/imagefsinfo.ts";
 import { imagesCommand } from "./cli/images.ts";
@@ -39,6 +40,7 @@ export const mainCommand = defineCommand({
     version: versionCommand,
     info: infoCommand,
     config: configCommand,
+    doctor: doctorCommand,
     pull: pullCommand,
     images: imagesCommand,
     inspecti: inspectiCommand,

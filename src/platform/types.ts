@@ -29,6 +29,14 @@ export interface StatFs {
   ffree: number;
 }
 
+/** The kernel's clock discipline state, from adjtimex(2) (read only). */
+export interface ClockSync {
+  /** False when the kernel flags the clock unsynchronised (`TIME_ERROR` / `STA_UNSYNC`): no NTP daemon is steering it. */
+  synchronized: boolean;
+  /** The kernel's maximum error estimate, in microseconds. */
+  maxErrorUs: number;
+}
+
 /** Options for `Platform.pinNamespaces`. */
 export interface PinOptions {
   /** Set as the hostname inside the new UTS namespace; requires "uts" in `kinds`. */
@@ -59,6 +67,8 @@ export interface Platform {
   lchown(path: string, uid: number, gid: number): void;
   /** lsetxattr(2) with `XATTR_CREATE`/`XATTR_REPLACE` or 0. */
   lsetxattr(path: string, name: string, value: Uint8Array, flags: number): void;
+  /** adjtimex(2) with no modes set: whether an NTP daemon keeps the clock in sync. */
+  clockSync(): ClockSync;
 
   /**
    * Creates new namespaces of the given kinds and pins each one to a file

@@ -30,6 +30,7 @@ export const createWindowsPlatform: PlatformFactory = () => {
     lsetxattr: unsupported("lsetxattr"),
     pinNamespaces: unsupported("pinNamespaces"),
     unpinNamespace: unsupported("unpinNamespace"),
+    clockSync: unsupported("clockSync"),
     /**
      * Free space of the volume holding `path`, from GetDiskFreeSpaceExW
      * (https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-getdiskfreespaceexw).
