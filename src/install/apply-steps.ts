@@ -34,7 +34,10 @@ class Applier {
   readonly createdDirs: string[] = [];
   staged = new Map<string, string>();
 
-  constructor(readonly ctx: ApplyContext) {}
+  constructor(readonly ctx: ApplyContext) {
+    // A --root tree may not exist yet; it is not one of install's directories.
+    fs.mkdirSync(ctx.root, { recursive: true });
+  }
 
   at(hostPath: string): string {
     return underRoot(this.ctx.root, hostPath);

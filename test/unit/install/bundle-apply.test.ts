@@ -37,7 +37,7 @@ describe("a bundle", () => {
   test("a damaged entry is refused and leaves no temp file", async () => {
     const damaged = path.join(dir, "damaged.bundle");
     const bytes = fs.readFileSync(bundle);
-    bytes[bytes.length - 4000] ^= 0xff; // inside images.tar's body
+    bytes[bytes.length - 4000]! ^= 0xff; // inside images.tar's body
     fs.writeFileSync(damaged, bytes);
     const m = await readBundleManifest(damaged);
     const out = path.join(dir, "stage");
