@@ -1,21 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { type InstallManifest, mergeManifests, parseInstallManifest } from "../../../src/install/install-manifest.ts";
+import { mergeManifests, parseInstallManifest } from "../../../src/install/install-manifest.ts";
+import { firstInstall, sha } from "./install-fixtures.ts";
 
-const sha = (c: string) => c.repeat(64);
 const meta = { skiffVersion: "0.2.0", installedAt: "2026-02-01T00:00:00.000Z" };
-
-const first: InstallManifest = {
-  manifestVersion: 1,
-  skiffVersion: "0.1.0",
-  installedAt: "2026-01-01T00:00:00.000Z",
-  files: [
-    { path: "/usr/local/bin/skiff", role: "binary", sha256: sha("1") },
-    { path: "/etc/skiff/config.toml", role: "config", sha256: sha("2") },
-    { path: "/etc/crictl.yaml", role: "crictl", sha256: sha("3"), backup: "/etc/crictl.yaml.before-skiff" },
-    { path: "/etc/cni/net.d/10-skiff.conflist", role: "cni", sha256: sha("4") },
-  ],
-  dirs: ["/etc/skiff"],
-};
+const first = firstInstall([{ path: "/etc/cni/net.d/10-skiff.conflist", role: "cni", sha256: sha("4") }], ["/etc/skiff"]);
 
 describe("mergeManifests", () => {
   const written = [

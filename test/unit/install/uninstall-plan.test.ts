@@ -1,25 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { FailedPreconditionError } from "../../../src/errors.ts";
-import type { InstallManifest } from "../../../src/install/install-manifest.ts";
 import type { Step } from "../../../src/install/steps.ts";
 import { type UninstallFacts, planUninstall } from "../../../src/install/uninstall-plan.ts";
-
-const sha = (c: string) => c.repeat(64);
+import { firstInstall, sha } from "./install-fixtures.ts";
 
 function installed(): UninstallFacts {
-  const manifest: InstallManifest = {
-    manifestVersion: 1,
-    skiffVersion: "0.1.0",
-    installedAt: "2026-01-01T00:00:00.000Z",
-    files: [
-      { path: "/usr/local/bin/skiff", role: "binary", sha256: sha("1") },
-      { path: "/etc/skiff/config.toml", role: "config", sha256: sha("2") },
-      { path: "/etc/crictl.yaml", role: "crictl", sha256: sha("3"), backup: "/etc/crictl.yaml.before-skiff" },
+  const manifest = firstInstall(
+    [
       { path: "/etc/systemd/system/skiff.service", role: "unit", sha256: sha("4") },
       { path: "/var/lib/skiff/import/skiff-bundle-bbbb.tar", role: "images", sha256: sha("5") },
     ],
-    dirs: ["/etc/skiff", "/var/lib/skiff/import", "/var/lib/skiff"],
-  };
+    ["/etc/skiff", "/var/lib/skiff/import", "/var/lib/skiff"],
+  );
   const current = Object.fromEntries(manifest.files.map((f) => [f.path, f.sha256]));
   return { manifest, current, backups: ["/etc/crictl.yaml.before-skiff"], systemd: true, dataDirs: ["/var/lib/skiff", "/run/skiff"], mounts: [], serving: true };
 }
