@@ -55,6 +55,8 @@ export const bundleCommand = defineCommand({
   async run({ args: a, rawArgs }) {
     const operands = checkArgs(rawArgs, args, {});
     const refs = bundleImageRefs(rawArgs, operands);
+    const os = createPlatform().os;
+    if (os !== "linux") throw new UsageError("skiff bundle makes bundles for Linux nodes only");
     const binary = runningExecutable();
     if (binary === undefined) throw new UsageError("skiff bundle packs the running executable: run the compiled skiff (bun scripts/build-binary.ts), not `bun src/main.ts`");
     const file = path.resolve(a.file as string);
@@ -76,7 +78,7 @@ export const bundleCommand = defineCommand({
         binary,
         ...(refs.length > 0 && { images: { file: imagesTmp, refs } }),
         skiffVersion: pkg.version,
-        os: createPlatform().os,
+        os,
         arch: process.arch,
       });
       const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;

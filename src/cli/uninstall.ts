@@ -4,6 +4,8 @@ import { readInstallManifest, readUninstallFacts } from "../install/install-fact
 import { INSTALL_MANIFEST_PATH } from "../install/install-manifest.ts";
 import { describeStep } from "../install/steps.ts";
 import { planUninstall } from "../install/uninstall-plan.ts";
+import { createPlatform } from "../platform/index.ts";
+import { UsageError } from "./client-args.ts";
 import { runSystemctl, targetRoot } from "./install-args.ts";
 import { checkArgs } from "./strict-args.ts";
 
@@ -23,6 +25,7 @@ export const uninstallCommand = defineCommand({
   args,
   async run({ args: a, rawArgs }) {
     checkArgs(rawArgs, args, { max: 0 });
+    if (createPlatform().os !== "linux") throw new UsageError("skiff uninstall works on Linux only");
     const root = targetRoot(a.root, a["dry-run"] === true);
     const manifest = readInstallManifest(root);
     if (!manifest) throw new Error(`no install record at ${underRoot(root, INSTALL_MANIFEST_PATH)}: nothing here was installed by skiff install`);
