@@ -71,6 +71,8 @@ export type MirrorProbe = {
 };
 
 export type DoctorFacts = {
+  /** What the config's host checks (src/config/host.ts) found wrong with files it names, `<key>: <problem>`. */
+  configErrors: string[];
   runtimes: RuntimeFacts[];
   conmon: BinaryFacts;
   infra: InfraFacts;

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Config } from "../config/index.ts";
+import { type Config, checkHost } from "../config/index.ts";
 import { describeError } from "../errors.ts";
 import { registryConfigFrom } from "../image/registry-config.ts";
 import { resolveEndpoints } from "../image/registry/hosts.ts";
@@ -194,6 +194,7 @@ export async function readDoctorFacts(config: Config, platform: Platform, opts: 
   const [cni, socket, mirrors] = await Promise.all([readCni(config), readSocket(config), probeMirrors(config, opts.probeTimeoutMs ?? 3000)]);
   const infraBinary = config.linux.infraPath;
   return {
+    configErrors: (await checkHost(config, "linux")).errors,
     runtimes: readRuntimes(config),
     conmon: readBinary(config.linux.conmonPath),
     infra:

@@ -78,9 +78,19 @@ function infraCheck(infra: InfraFacts): CheckResult {
   return ok("infra", `${describeBinary(b)} (pods' infra process)`);
 }
 
-/** Runtime handlers, their advisories, conmon and the infra process. */
+/**
+ * The files the config names (base runtime specs, registry CA files), as `skiff serve`
+ * checks them at start; runtime binaries are left to the runtime checks below.
+ */
+function configCheck(facts: DoctorFacts): CheckResult {
+  const errors = facts.configErrors.filter((e) => !/^runtimes\.[^:]*\.runtime_path:/.test(e));
+  if (errors.length === 0) return ok("config", "the files the config names are there");
+  return fail("config", `skiff will not start: ${errors.join("; ")}`, "fix those keys in the config, or put the files there (skiff config check shows the same)");
+}
+
+/** The config's files, runtime handlers, their advisories, conmon and the infra process. */
 export function runtimeChecks(facts: DoctorFacts): CheckResult[] {
-  const out: CheckResult[] = [];
+  const out: CheckResult[] = [configCheck(facts)];
   for (const r of facts.runtimes) {
     out.push(runtimeCheck(r));
     const adv = advisoryCheck(r);

@@ -31,6 +31,8 @@ describe("a healthy host", () => {
 type Case = { desc: string; change: (f: DoctorFacts) => void; id: string; status: CheckResult["status"]; message?: RegExp; fix?: RegExp };
 
 const cases: Case[] = [
+  { desc: "a base runtime spec the config names but the host lacks fails", change: (f) => void (f.configErrors = ['runtimes.runc.base_runtime_spec: base runtime spec "/etc/skiff/base.json" of runtime handler "runc" does not exist']), id: "config", status: "fail", message: /base\.json" of runtime handler "runc" does not exist/ },
+  { desc: "a missing runtime binary is left to the runtime check, not repeated as a config error", change: (f) => void (f.configErrors = ['runtimes.runc.runtime_path: "/usr/sbin/runc" does not exist']), id: "config", status: "ok" },
   // runtimes
   { desc: "a missing default runtime fails", change: (f) => Object.assign(f.runtimes[0]!, { problem: '"/usr/sbin/runc" does not exist', versionOutput: undefined }), id: "runtime.runc", status: "fail", fix: /apt-get install runc.*runtimes\.runc\.runtime_path/ },
   { desc: "a missing extra handler only warns", change: (f) => Object.assign(f.runtimes[1]!, { problem: '"/usr/bin/crun" does not exist', versionOutput: undefined }), id: "runtime.crun", status: "warn", message: /RuntimeClass will fail/ },

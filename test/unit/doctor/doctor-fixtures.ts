@@ -6,6 +6,7 @@ export const RUNC_136 = "runc version 1.3.6\ncommit: v1.3.6-0-g1234567\nspec: 1.
 
 export function healthyFacts(): DoctorFacts {
   return {
+    configErrors: [],
     runtimes: [
       { handler: "runc", isDefault: true, path: "/usr/sbin/runc", versionOutput: RUNC_136, changelog: "", mountOptions: ["bind", "rro", "ro"] },
       { handler: "crun", isDefault: false, path: "/usr/bin/crun", versionOutput: "crun version 1.8.1\ncommit: f8a096be\n", changelog: "" },
