@@ -56,20 +56,22 @@ export const installCommand = defineCommand({
     const source = await installSource(a.bundle, platform.os);
     const facts = await readInstallFacts(root, source, a.prefix);
 
+    let blocked = false;
     if (root === "/") {
       const results = await runDoctor(facts.config, platform);
       process.stdout.write(`doctor (config: ${facts.configExists ? facts.configPath : "defaults"}):\n${formatDoctorText(results)}`);
-      if (!passed(results) && !a["ignore-checks"]) {
-        throw new Error("a required check failed (see above); fix it, or install anyway with --ignore-checks");
-      }
+      blocked = !passed(results) && !a["ignore-checks"];
     } else {
       console.log(`doctor: skipped (installing into ${root}, not onto this host)`);
     }
+    const refusal = "a required check failed (see above); fix it, or install anyway with --ignore-checks";
+    if (blocked && !a["dry-run"]) throw new Error(refusal);
 
     const steps = planInstall(facts, { force: a.force === true, start: a.start !== false });
     if (a["dry-run"]) {
       console.log(`dry run: nothing is changed${root === "/" ? "" : `; paths are inside ${root}`}`);
       for (const step of steps) console.log(describeStep(step));
+      if (blocked) throw new Error(`the install would stop before these steps: ${refusal}`);
       return;
     }
     await applySteps(steps, {

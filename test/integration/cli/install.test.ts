@@ -109,6 +109,18 @@ describe("skiff install --root", () => {
     expect(files(root)).toEqual([]);
   });
 
+  test("--dry-run on this host runs the doctor, prints the plan, and stops (exit 1) only where the doctor fails", async () => {
+    const marker = "/var/lib/skiff/install-manifest.json";
+    const before = fs.existsSync(marker);
+    const doctor = JSON.parse((await runCli(["doctor", "--json"], { SKIFF_CONFIG: "" })).stdout);
+    const r = await runCli(["install", "--dry-run"]);
+    expect(r.stdout).toContain("doctor (config: ");
+    expect(r.stdout).toMatch(/write +\/usr\/local\/bin\/skiff \(0755\)/);
+    expect(r.code).toBe(doctor.ok ? 0 : 1);
+    if (!doctor.ok) expect(r.stderr).toContain("--ignore-checks");
+    expect(fs.existsSync(marker)).toBe(before);
+  });
+
   test("install refuses to run from source, where there is no executable to copy", async () => {
     const root = tree();
     const p = Bun.spawnSync([process.execPath, path.join(REPO, "src/main.ts"), "install", "--root", root], { stdout: "pipe", stderr: "pipe" });
