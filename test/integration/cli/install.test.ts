@@ -6,6 +6,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isDynamicElf } from "../../../src/doctor/read-facts.ts";
+import { freePort } from "../../support/registry.ts";
 import { REPO, isRoot, runCli, skiffBinary, writeConfig } from "../harness.ts";
 
 const trees: string[] = [];
@@ -145,6 +147,27 @@ describe("skiff doctor", () => {
     expect(r.code).toBe(1);
     const conmon = JSON.parse(r.stdout).checks.find((c: any) => c.id === "conmon");
     expect(conmon).toMatchObject({ status: "fail", message: expect.stringContaining("/nonexistent/conmon"), fix: expect.stringContaining("apt-get install conmon") });
+  });
+
+  test("a mirror that answers (401 counts) is reachable, one on a closed port is not", async () => {
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (req) => new Response("", { status: new URL(req.url).pathname === "/v2/" ? 401 : 404 }) });
+    try {
+      const closed = freePort();
+      const mirrors = `\n[registry.mirrors."docker.io"]\nendpoints = ["http://127.0.0.1:${server.port}", "http://127.0.0.1:${closed}"]\n`;
+      const r = await runCli(["doctor", "--json", "--config", writeConfig(tree(), mirrors)]);
+      const probes = JSON.parse(r.stdout).checks.filter((c: any) => c.id === "registry.mirror");
+      expect(probes.map((c: any) => c.status)).toEqual(["ok", "warn"]);
+      expect(probes[0].message).toContain("HTTP 401");
+      expect(probes[1].message).toContain(`127.0.0.1:${closed}`);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("the infra check tells a static binary (catatonit) from a dynamic one", () => {
+    expect(isDynamicElf("/usr/bin/catatonit")).toBe(false);
+    expect(isDynamicElf(fs.realpathSync("/bin/sh"))).toBe(true);
+    expect(isDynamicElf("/etc/hostname")).toBeUndefined();
   });
 
   test("text output has one marked line per check and a count", async () => {
