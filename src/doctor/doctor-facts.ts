@@ -25,7 +25,14 @@ export type RuntimeFacts = BinaryFacts & {
 
 /** The infra process of pods: the host's catatonit, or the configured sandbox image instead. */
 export type InfraFacts =
-  | { kind: "binary"; binary: BinaryFacts; /** It names an ELF interpreter (needs a libc it will not find). */ dynamic?: boolean }
+  | {
+      kind: "binary";
+      binary: BinaryFacts;
+      /** It names an ELF interpreter (needs a libc it will not find). */
+      dynamic?: boolean;
+      /** The default handler has `sandbox_process = "always"`: every pod runs it, not only pods sharing a PID namespace. */
+      everyPod: boolean;
+    }
   | { kind: "image"; image: string };
 
 export type CniFacts = {

@@ -200,7 +200,12 @@ export async function readDoctorFacts(config: Config, platform: Platform, opts: 
     infra:
       config.image.sandboxImage !== ""
         ? { kind: "image", image: config.image.sandboxImage }
-        : { kind: "binary", binary: readBinary(infraBinary), ...(isDynamicElf(infraBinary) && { dynamic: true }) },
+        : {
+            kind: "binary",
+            binary: readBinary(infraBinary),
+            everyPod: config.runtimes[config.runtime.defaultRuntime]?.sandboxProcess === "always",
+            ...(isDynamicElf(infraBinary) && { dynamic: true }),
+          },
     cni,
     cgroup: { layout: host.cgroupLayout, driver: host.cgroupDriver, controllers: readControllers() },
     filesystems: readOr("/proc/filesystems", "").split("\n").map((l) => l.split("\t").at(-1)?.trim() ?? "").filter(Boolean),

@@ -67,15 +67,23 @@ function conmonCheck(c: BinaryFacts): CheckResult {
   return ok("conmon", describeBinary(c));
 }
 
+/**
+ * The infra process runs in pods that share one PID namespace (the kubelet's
+ * shareProcessNamespace), and in every pod of a handler with `sandbox_process = "always"`.
+ * Without it the first kind fails to start (a warning: most pods do not share), the second
+ * kind all pods (a failure).
+ */
 function infraCheck(infra: InfraFacts): CheckResult {
   if (infra.kind === "image") return skip("infra", `pods' infra process comes from image.sandbox_image ${JSON.stringify(infra.image)}`);
   const b = infra.binary;
   const fix = "install catatonit (Debian: apt-get install catatonit), set linux.infra_path to a static init, or set image.sandbox_image";
-  if (b.problem !== undefined) return fail("infra", `infra process: ${b.problem}`, fix);
-  if (infra.dynamic === true) {
-    return fail("infra", `infra process ${b.path} is dynamically linked; it runs alone in an empty root and must be static`, fix);
-  }
-  return ok("infra", `${describeBinary(b)} (pods' infra process)`);
+  const problem =
+    b.problem !== undefined ? `infra process: ${b.problem}` :
+    infra.dynamic === true ? `infra process ${b.path} is dynamically linked; it runs alone in an empty root and must be static` :
+    undefined;
+  if (problem === undefined) return ok("infra", `${describeBinary(b)} (the infra process of pods that have one)`);
+  if (infra.everyPod) return fail("infra", `${problem}; the default handler gives every pod one (sandbox_process = "always")`, fix);
+  return warn("infra", `${problem}; pods sharing a process namespace (shareProcessNamespace) will not start`, fix);
 }
 
 /**

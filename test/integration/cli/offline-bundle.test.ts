@@ -89,7 +89,8 @@ describe.skipIf(!isRoot)("offline install from a bundle", () => {
     // 4. A pod on the bundled pause image, a container on the bundled busybox.
     const logs = path.join(work, "logs");
     // Host network: the installed default conflist (bridge skiff0, 10.88.0.0/16) stays unused on this shared host.
-    const hostNet = { linux: { security_context: { namespace_options: { network: "NODE" } } } };
+    // One PID namespace for the pod (shareProcessNamespace), so it has an infra process: the bundled pause image.
+    const hostNet = { linux: { security_context: { namespace_options: { network: "NODE", pid: "POD" } } } };
     const pod = podConfig("offline", logs, hostNet);
     const { pod_sandbox_id: podId } = await node.runtime.call<any>("RunPodSandbox", { config: pod }, 60_000);
     const status = await node.runtime.call<any>("PodSandboxStatus", { pod_sandbox_id: podId, verbose: true });

@@ -40,8 +40,9 @@ const cases: Case[] = [
   { desc: "runc 1.1.5 without a changelog is open to CVE-2024-21626 too", change: (f) => Object.assign(f.runtimes[0]!, { versionOutput: RUNC_115 }), id: "runtime.runc.advisories", status: "warn", message: /open to CVE-2024-21626 \(high/ },
   { desc: "crun before 1.4.4 is open to CVE-2022-27650", change: (f) => Object.assign(f.runtimes[1]!, { versionOutput: "crun version 1.4.3\n" }), id: "runtime.crun.advisories", status: "warn", message: /CVE-2022-27650/ },
   { desc: "a missing conmon fails", change: (f) => Object.assign(f.conmon, { problem: '"/usr/bin/conmon" does not exist' }), id: "conmon", status: "fail", fix: /linux\.conmon_path/ },
-  { desc: "a missing catatonit fails", change: (f) => Object.assign(f.infra, { binary: { path: "/usr/bin/catatonit", problem: '"/usr/bin/catatonit" does not exist' } }), id: "infra", status: "fail", fix: /sandbox_image/ },
-  { desc: "a dynamically linked infra binary fails: it runs in an empty root", change: (f) => Object.assign(f.infra, { dynamic: true }), id: "infra", status: "fail", message: /must be static/ },
+  { desc: "a missing catatonit warns: only pods sharing a process namespace need it", change: (f) => Object.assign(f.infra, { binary: { path: "/usr/bin/catatonit", problem: '"/usr/bin/catatonit" does not exist' } }), id: "infra", status: "warn", message: /shareProcessNamespace/, fix: /sandbox_image/ },
+  { desc: "a missing catatonit fails when every pod gets an infra process", change: (f) => Object.assign(f.infra, { everyPod: true, binary: { path: "/usr/bin/catatonit", problem: '"/usr/bin/catatonit" does not exist' } }), id: "infra", status: "fail", message: /sandbox_process = "always"/ },
+  { desc: "a dynamically linked infra binary is refused: it runs in an empty root", change: (f) => Object.assign(f.infra, { dynamic: true, everyPod: true }), id: "infra", status: "fail", message: /must be static/ },
   { desc: "a configured sandbox image skips the infra binary", change: (f) => void (f.infra = { kind: "image", image: "registry.k8s.io/pause:3.10" }), id: "infra", status: "skip", message: /pause:3\.10/ },
   // kernel
   { desc: "a hybrid cgroup host warns about cgroup v1", change: (f) => void (f.cgroup.layout = "hybrid"), id: "cgroup", status: "warn", message: /hybrid.*maintenance mode since 1\.31/ },

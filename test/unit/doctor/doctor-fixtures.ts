@@ -12,7 +12,7 @@ export function healthyFacts(): DoctorFacts {
       { handler: "crun", isDefault: false, path: "/usr/bin/crun", versionOutput: "crun version 1.8.1\ncommit: f8a096be\n", changelog: "" },
     ],
     conmon: { path: "/usr/bin/conmon", versionOutput: "conmon version 2.1.6\ncommit: unknown\n" },
-    infra: { kind: "binary", binary: { path: "/usr/bin/catatonit", versionOutput: "tini version 0.1.7_catatonit\n" }, dynamic: false },
+    infra: { kind: "binary", binary: { path: "/usr/bin/catatonit", versionOutput: "tini version 0.1.7_catatonit\n" }, dynamic: false, everyPod: false },
     cni: {
       confDir: "/etc/cni/net.d",
       binDirs: ["/usr/lib/cni", "/opt/cni/bin"],
