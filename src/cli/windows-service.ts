@@ -96,3 +96,45 @@ export async function registerWindowsService(
     if (r.code !== 0) throw new Error(`${argv.slice(0, 3).join(" ")} failed (exit ${r.code}): ${r.output.trim()}`);
   }
 }
+
+/** Runs an sc.exe command line, collecting what it printed. */
+export async function runSc(argv: string[]): Promise<{ code: number; output: string }> {
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, output: `${out}${err}` };
+}
+
+/**
+ * `skiff install` on Windows: registers the running skiff.exe as the service (it stays
+ * where it is; put it where it should live first), then starts it unless told not to.
+ * With `dryRun`, prints the sc.exe commands and changes nothing.
+ */
+export async function installWindows(opts: { exePath: string; dryRun: boolean; start: boolean; log: (line: string) => void }): Promise<void> {
+  const def = windowsServiceDefinition({ exePath: opts.exePath });
+  const start = opts.start ? [["sc.exe", "start", def.name]] : [];
+  if (opts.dryRun) {
+    opts.log("dry run: nothing is changed");
+    for (const argv of [...scCreateCommands(def), ...start]) opts.log(argv.join(" "));
+    return;
+  }
+  await registerWindowsService(def, runSc);
+  for (const argv of start) {
+    const r = await runSc(argv);
+    if (r.code !== 0) throw new Error(`${argv.join(" ")} failed (exit ${r.code}): ${r.output.trim()}`);
+  }
+  opts.log(`skiff registered as the Windows service "${def.name}" (${def.binaryPath})`);
+}
+
+/** `skiff uninstall` on Windows: stops and deletes the service (a stop of a stopped service is fine). */
+export async function uninstallWindows(opts: { dryRun: boolean; log: (line: string) => void }): Promise<void> {
+  const [stop, del] = scDeleteCommands();
+  if (opts.dryRun) {
+    opts.log("dry run: nothing is changed");
+    for (const argv of [stop!, del!]) opts.log(argv.join(" "));
+    return;
+  }
+  await runSc(stop!);
+  const r = await runSc(del!);
+  if (r.code !== 0) throw new Error(`${del!.join(" ")} failed (exit ${r.code}): ${r.output.trim()}`);
+  opts.log(`the Windows service "${WINDOWS_SERVICE_NAME}" is removed`);
+}

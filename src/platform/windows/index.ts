@@ -35,7 +35,9 @@ export function linuxOnlyCalls(): Omit<Platform, "os" | "windows" | "statfs"> {
     lchown: unsupported("lchown"),
     lsetxattr: unsupported("lsetxattr"),
     pinNamespaces: unsupported("pinNamespaces"),
+    readNetDev: unsupported("readNetDev"),
     unpinNamespace: unsupported("unpinNamespace"),
+    clockSync: unsupported("clockSync"),
   };
 }
 
