@@ -196,6 +196,15 @@ describe("a Windows pod over the fake HCS", () => {
     expect(list.containers.map((c) => [c.id, c.state])).toEqual([[ctr, "CONTAINER_RUNNING"]]);
   });
 
+  test("ContainerStats: CPU and memory from HCS statistics, the writable layer from the scratch", async () => {
+    const res = await d.runtime.call<{ stats: { cpu: { usage_core_nano_seconds: { value: string } }; memory: { working_set_bytes: { value: string } } } }>("ContainerStats", {
+      container_id: ctr,
+    });
+    // The fake reports 1 s of CPU and a 48 MiB working set per live process.
+    expect([res.stats.cpu.usage_core_nano_seconds.value, res.stats.memory.working_set_bytes.value]).toEqual(["1000000000", String(48 * 2 ** 20)]);
+    expect(next()).toEqual([["HcsGetComputeSystemProperties", "<ctr>", '{"PropertyTypes":["Statistics"]}']]);
+  });
+
   test("ExecSync: a process in the container, its output and exit code", async () => {
     const res = await d.runtime.call<{ stdout: Buffer; stderr: Buffer; exit_code: number }>("ExecSync", {
       container_id: ctr,
