@@ -25,6 +25,7 @@ import { containerLogPath, containerPaths, type ContainerPaths } from "./contain
 import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
 import { writeContainerBundle } from "./container-bundle.ts";
+import { pidTarget } from "./pid-target.ts";
 import { unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
 
@@ -85,6 +86,7 @@ export class ContainerManager {
         throw new InvalidArgumentError(`config.mounts[${i}].recursive_read_only`, `runtime handler "${handler.name}" cannot make recursive read-only mounts on this host (its runtime lacks "rro", or Linux is older than 5.12)`);
       }
     });
+    const targetPid = await pidTarget(sandbox.id, config, (idOrPrefix, field) => this.get(idOrPrefix, field));
     const mounts = resolveMountSources(config.mounts);
     const id = newId();
     const logPath = containerLogPath(sandboxConfig.logDirectory, config.logPath);
@@ -112,6 +114,7 @@ export class ContainerManager {
           sandbox,
           sandboxConfig,
           sandboxPaths: this.sandboxes.paths(sandbox.id),
+          targetPid,
           handler,
           mark: (step) => t.mark(step),
         });
