@@ -186,7 +186,7 @@ function securityOpts(input: ContainerSpecInput): NamedOpt[] {
     const caps = sc?.capabilities;
     if (caps) {
       const change = { add: caps.addCapabilities, drop: caps.dropCapabilities, ambient: caps.addAmbientCapabilities };
-      out.push(["withCapabilities", withCapabilities(change)]);
+      out.push(["withCapabilities", withCapabilities(change, input.host.capabilities)]);
     }
     if (sc && sc.maskedPaths.length > 0) out.push(["withMaskedPaths", withMaskedPaths(sc.maskedPaths)]);
     if (sc && sc.readonlyPaths.length > 0) out.push(["withReadonlyPaths", withReadonlyPaths(sc.readonlyPaths)]);
