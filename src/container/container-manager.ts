@@ -119,8 +119,7 @@ export class ContainerManager {
           mark: (step) => t.mark(step),
         });
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
-        const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
-        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: this.#runtimeLog(id, logPath), tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
         t.mark("runtime");
         // The process user is kept for ContainerStatus, which must not read the bundle per call.
         const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null };
@@ -308,16 +307,22 @@ export class ContainerManager {
     });
   }
 
+  /** Where conmon writes the container's log: its CRI log path, or a file in the bundle when it has none. */
+  #runtimeLog(id: string, logPath: string): string {
+    return logPath === "" ? path.join(this.paths(id).bundle, "ctr.log") : logPath;
+  }
+
   /**
    * ReopenContainerLog: conmon reopens the log path, creating a new file after the kubelet
-   * renamed the old one away. Only a running container has a log to reopen (api.proto:
-   * on error no new file may be created, so nothing is touched first).
+   * renamed the old one away; this returns once that file exists, because the kubelet
+   * reads it right after the call. Only a running container has a log to reopen
+   * (api.proto: on error no new file may be created, so nothing is touched first).
    */
   async reopenLog(idOrPrefix: string): Promise<void> {
     const rec = await this.get(idOrPrefix);
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is ${rec.state}, not running`);
     const handler = this.#requireHandler(rec);
-    handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle);
+    await handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle, this.#runtimeLog(rec.id, rec.logPath));
   }
 
   /** ExecSync: runs `cmd` in the running container, killed at the deadline. */

@@ -16,7 +16,7 @@ import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
 import { runDetached } from "./run-detached.ts";
-import { requestLogReopen } from "./conmon-ctl.ts";
+import { reopenLogAndWait } from "./conmon-ctl.ts";
 import type { ProcessIdentity } from "./process-identity.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { readPid } from "../read-or.ts";
@@ -66,8 +66,11 @@ export interface OciRuntime {
   start(id: string): Promise<void>;
   /** Create and start in one call with no conmon (a pod's infra process); see run-detached.ts. */
   runDetached(id: string, dir: string): Promise<ProcessIdentity>;
-  /** Makes conmon reopen the container's log file (after the kubelet rotated it). */
-  reopenLog(id: string, dir: string): void;
+  /**
+   * Makes conmon reopen the container's log file (after the kubelet rotated it) and
+   * resolves once the new file is at `logPath`; see reopenLogAndWait.
+   */
+  reopenLog(id: string, dir: string, logPath: string): Promise<void>;
   /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   /**
@@ -186,9 +189,9 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return { pid: msg.data, conmonPid };
     },
 
-    reopenLog(id, dir) {
+    async reopenLog(id, dir, logPath) {
       checkId(id);
-      requestLogReopen(id, dir);
+      await reopenLogAndWait(id, dir, logPath);
     },
 
     runDetached(id, dir) {
