@@ -9,6 +9,8 @@
  *   Kubernetes' SupplementalGroupsPolicy e2e tests use. It also has the applets that need
  *   a capability (chown, mknod), for capability cases.
  * - `named`: the same rootfs with `User: "user-in-image"` (a name, not a number).
+ * - `entry`: the same rootfs run as root with `Entrypoint: ["sleep"]`, `Cmd: ["1000"]`, and
+ *   `WorkingDir: "/tmp"`, for how command and args combine with the image's.
  */
 import { type BuiltImage, buildImage, pushImage } from "../../support/images.ts";
 import { busyboxLayer, layerBlob } from "../../support/layers.ts";
@@ -21,6 +23,7 @@ export type ConformanceImages = {
   pause: string;
   users: string;
   named: string;
+  entry: string;
   /** The `users` image as built, for its digests. */
   usersImage: BuiltImage;
   busyboxImage: BuiltImage;
@@ -48,13 +51,16 @@ export async function pushConformanceImages(host: string): Promise<ConformanceIm
   const config = { architecture: hostArchitecture(), env: ["PATH=/bin"], cmd: ["sh"] };
   const usersImage = buildImage([layer], { ...config, user: String(USER_IN_IMAGE.uid) });
   const namedImage = buildImage([layer], { ...config, user: USER_IN_IMAGE.name });
+  const entryImage = buildImage([layer], { ...config, entrypoint: ["sleep"], cmd: ["1000"], workingDir: "/tmp" });
   await pushImage(host, "conformance/users", usersImage, "v1");
   await pushImage(host, "conformance/named", namedImage, "v1");
+  await pushImage(host, "conformance/entry", entryImage, "v1");
   return {
     busybox: pod.busybox,
     pause: pod.pause,
     users: `${host}/conformance/users:v1`,
     named: `${host}/conformance/named:v1`,
+    entry: `${host}/conformance/entry:v1`,
     usersImage,
     busyboxImage: pod.busyboxImage,
   };
