@@ -29,8 +29,15 @@ import { pidTarget } from "./pid-target.ts";
 import { unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
 
-/** ExecSync output is capped per stream, as the kubelet caps probe output. */
-export const EXEC_SYNC_MAX_OUTPUT = 16 * 1024 * 1024;
+/**
+ * How much of each stream ExecSync keeps: the answer carries both, and must fit in one
+ * gRPC message of at most `maxSendMessageBytes` (16 MiB by default, the kubelet's receive
+ * limit too), or the call fails with ResourceExhausted instead of answering. The kubelet
+ * keeps far less of a probe's output anyway. 4 KiB is left for the message's framing.
+ */
+export function execSyncOutputCap(maxSendMessageBytes: number): number {
+  return Math.max(0, Math.floor((maxSendMessageBytes - 4096) / 2));
+}
 
 /** The stored ContainerConfig of a record. */
 export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
@@ -333,7 +340,7 @@ export class ContainerManager {
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is not running`);
     const handler = this.#requireHandler(rec);
     // The runtime takes env, cwd, user and privileges from the container's own config.json.
-    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
+    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, execSyncOutputCap(this.ctx.config.server.maxSendMessageBytes));
   }
 
   /**
