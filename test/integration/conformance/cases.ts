@@ -74,6 +74,11 @@ export function runCases(title: string, rts: Runtimes, cases: readonly Case<any>
         name,
         async () => {
           if (tc.skiffOnly) {
+            // CONFORMANCE_SHOW_CONTAINERD=1 prints what containerd does instead, to check the reasons.
+            if (process.env.CONFORMANCE_SHOW_CONTAINERD === "1") {
+              const theirs = await tc.run(rts.containerd).catch((err: Error) => `threw: ${err.message}`);
+              console.log(`containerd on "${tc.desc}":`, JSON.stringify(theirs));
+            }
             const seen = await tc.run(rts.skiff);
             tc.check?.(seen);
             return;

@@ -168,8 +168,7 @@ const cases: Case<any>[] = [
   },
   {
     desc: "the refusals of bad TARGETs carry the codes the CRI calls for: NotFound, InvalidArgument, FailedPrecondition",
-    // containerd 1.6 wraps all three as Unknown.
-    skiffOnly: "containerd 1.6 answers Unknown for each",
+    skiffOnly: "containerd 1.6 answers NotFound for the unknown id and Unknown for the other three",
     run: async (rt) => {
       const { pod, a } = await targetPod(rt, "target-codes");
       const created = await createContainer(rt, pod, sleep("created"));

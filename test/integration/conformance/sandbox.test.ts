@@ -140,7 +140,7 @@ const cases: Case<any>[] = [
   },
   {
     desc: "refusals of a bad RunPodSandbox carry the codes the CRI calls for",
-    skiffOnly: "containerd 1.6 answers Unknown for each of these",
+    skiffOnly: "containerd 1.6 answers Unknown for these, and accepts a pod whose metadata has no name",
     run: async (rt) => {
       const first = await runPod(rt, "codes");
       return {
