@@ -50,6 +50,16 @@ export async function codeOf(p: Promise<unknown>): Promise<CodeName> {
 }
 
 /**
+ * How a call was refused: its code and the field or id its message names, e.g.
+ * "INVALID_ARGUMENT config.metadata.name"; the whole message when it does not name `what`.
+ */
+export async function refusal(p: Promise<unknown>, what: string): Promise<string> {
+  const o = await outcome(p);
+  if (o.ok) return "OK";
+  return o.message.includes(what) ? `${o.code} ${what}` : `${o.code} without "${what}": ${o.message}`;
+}
+
+/**
  * "OK" or "failed": for calls both runtimes must refuse where containerd 1.6 answers
  * with a vaguer code (it wraps most errors as Unknown); the case's `check` then asks
  * skiff for the precise code the CRI contract calls for.

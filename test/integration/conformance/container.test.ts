@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Case, codeOf, expect, okOrFailed, runCases } from "./cases.ts";
+import { type Case, codeOf, expect, okOrFailed, refusal, runCases } from "./cases.ts";
 import { type Pod, containerStatus, createContainer, ctrConfig, execOut, exitedStatus, runContainer, runPod, startContainer } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
@@ -32,7 +32,7 @@ async function run(rt: Runtime, name: string, script: string, over: Record<strin
 /** The exit fields of a container once it has exited. */
 async function exitOf(rt: Runtime, id: string) {
   const s = await exitedStatus(rt, id);
-  return { state: s.state, exit_code: s.exit_code, reason: s.reason, finishedAfterStart: ns(s.finished_at) >= ns(s.started_at) && ns(s.started_at) > 0n };
+  return { state: s.state, exit_code: s.exit_code, reason: s.reason, message: s.message, finishedAfterStart: ns(s.finished_at) >= ns(s.started_at) && ns(s.started_at) > 0n };
 }
 
 /** /proc/1/cmdline of a container made from `over`, as an argv. */
@@ -99,12 +99,12 @@ const cases: Case<any>[] = [
   {
     desc: "a container that exits 0 is exited with reason Completed",
     run: async (rt) => exitOf(rt, await run(rt, "zero", "exit 0")),
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", message: "", finishedAfterStart: true }),
   },
   {
     desc: "a container that exits 3 is exited with reason Error and exit code 3",
     run: async (rt) => exitOf(rt, await run(rt, "three", "exit 3")),
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 3, reason: "Error", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 3, reason: "Error", message: "", finishedAfterStart: true }),
   },
   {
     desc: "a container whose process is killed from outside exits 128 + the signal with reason Error",
@@ -114,7 +114,7 @@ const cases: Case<any>[] = [
       process.kill(info.pid, "SIGKILL");
       return exitOf(rt, id);
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", message: "", finishedAfterStart: true }),
   },
   {
     desc: "a container over its memory limit is OOMKilled",
@@ -123,7 +123,7 @@ const cases: Case<any>[] = [
       const resources = { memory_limit_in_bytes: limit, memory_swap_limit_in_bytes: limit };
       return exitOf(rt, await runContainer(rt, await pod(rt), { ...ctrConfig("oom", busybox(), ""), command: ["tail", "/dev/zero"], linux: { resources } }));
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "OOMKilled", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "OOMKilled", message: "", finishedAfterStart: true }),
   },
   {
     desc: "StopContainer kills a process that ignores SIGTERM once the timeout has passed",
@@ -132,7 +132,7 @@ const cases: Case<any>[] = [
       await call(rt, "StopContainer", { container_id: id, timeout: 1 });
       return exitOf(rt, id);
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", message: "", finishedAfterStart: true }),
   },
   {
     desc: "StopContainer sends SIGTERM first: a process that exits on it is Completed",
@@ -142,7 +142,7 @@ const cases: Case<any>[] = [
       await call(rt, "StopContainer", { container_id: id, timeout: 30 });
       return exitOf(rt, id);
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", message: "", finishedAfterStart: true }),
   },
   {
     desc: "StopContainer of a stopped container, and RemoveContainer twice, succeed; the removed container's status is NotFound",
@@ -204,9 +204,13 @@ const cases: Case<any>[] = [
     check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", start: "FAILED_PRECONDITION" }),
   },
   {
-    desc: "ContainerStatus of an unknown id is NotFound",
-    run: (rt) => codeOf(call(rt, "ContainerStatus", { container_id: UNKNOWN })),
-    check: (seen) => expect(seen).toBe("NOT_FOUND"),
+    desc: "ContainerStatus, ContainerStats and UpdateContainerResources of an unknown id are NotFound",
+    run: async (rt) => ({
+      status: await codeOf(call(rt, "ContainerStatus", { container_id: UNKNOWN })),
+      stats: await codeOf(call(rt, "ContainerStats", { container_id: UNKNOWN })),
+      update: await codeOf(call(rt, "UpdateContainerResources", { container_id: UNKNOWN, linux: { cpu_shares: 512 } })),
+    }),
+    check: (seen) => expect(seen).toEqual({ status: "NOT_FOUND", stats: "NOT_FOUND", update: "NOT_FOUND" }),
   },
   {
     desc: "CreateContainer is refused without a pod, in an unknown or stopped pod, without metadata or image, for an image not pulled, and for a name taken in the pod",
@@ -246,23 +250,24 @@ const cases: Case<any>[] = [
     skiffOnly: "containerd 1.6 answers Unknown for the missing fields, the taken name and the second start",
     run: async (rt) => {
       const p = await pod(rt);
-      const create = (podId: string, config: object) => codeOf(call(rt, "CreateContainer", { pod_sandbox_id: podId, config, sandbox_config: p.config }));
-      await createContainer(rt, p, ctrConfig("taken-code", busybox(), "sleep 1"));
+      const create = (podId: string, config: object, what: string) => refusal(call(rt, "CreateContainer", { pod_sandbox_id: podId, config, sandbox_config: p.config }), what);
+      const taken = await createContainer(rt, p, ctrConfig("taken-code", busybox(), "sleep 1"));
+      const running = await run(rt, "start-code", "sleep 100000");
       return {
-        noPod: await create("", ctrConfig("a", busybox(), "true")),
-        noMetadata: await create(p.id, { ...ctrConfig("d", busybox(), "true"), metadata: null }),
-        noImage: await create(p.id, { ...ctrConfig("e", busybox(), "true"), image: null }),
-        nameTaken: await create(p.id, ctrConfig("taken-code", busybox(), "true")),
-        startRunning: await codeOf(startContainer(rt, await run(rt, "start-code", "sleep 100000"))),
+        noPod: await create("", ctrConfig("a", busybox(), "true"), "pod_sandbox_id"),
+        noMetadata: await create(p.id, { ...ctrConfig("d", busybox(), "true"), metadata: null }, "config.metadata"),
+        noImage: await create(p.id, { ...ctrConfig("e", busybox(), "true"), image: null }, "config.image"),
+        nameTaken: (await create(p.id, ctrConfig("taken-code", busybox(), "true"), taken)).replace(taken, "<holder id>"),
+        startRunning: (await refusal(startContainer(rt, running), running)).replace(running, "<id>"),
       };
     },
     check: (seen) =>
       expect(seen).toEqual({
-        noPod: "INVALID_ARGUMENT",
-        noMetadata: "INVALID_ARGUMENT",
-        noImage: "INVALID_ARGUMENT",
-        nameTaken: "ALREADY_EXISTS",
-        startRunning: "FAILED_PRECONDITION",
+        noPod: "INVALID_ARGUMENT pod_sandbox_id",
+        noMetadata: "INVALID_ARGUMENT config.metadata",
+        noImage: "INVALID_ARGUMENT config.image",
+        nameTaken: "ALREADY_EXISTS <holder id>",
+        startRunning: "FAILED_PRECONDITION <id>",
       }),
   },
   {
@@ -361,7 +366,7 @@ const cases: Case<any>[] = [
       await call(rt, "StopContainer", { container_id: id, timeout: 30 });
       return { ...(await exitOf(rt, id)), reported: (await containerStatus(rt, id)).stop_signal };
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 7, reason: "Error", finishedAfterStart: true, reported: "SIGUSR1" }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 7, reason: "Error", message: "", finishedAfterStart: true, reported: "SIGUSR1" }),
   },
   {
     desc: "GetContainerEvents streams a container's created, started, stopped and deleted events with the pod's status",

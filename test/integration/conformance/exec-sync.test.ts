@@ -3,7 +3,7 @@
  * timeout (DeadlineExceeded, the process killed), the container's environment, working
  * dir and user, large outputs, and the refusals for containers that cannot exec.
  */
-import { type Case, codeOf, expect, okOrFailed, outcome, runCases } from "./cases.ts";
+import { type Case, codeOf, expect, okOrFailed, outcome, refusal, runCases } from "./cases.ts";
 import { type Pod, createContainer, ctrConfig, ctrLinux, execOut, execSync, exitedStatus, runContainer, runPod } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
@@ -114,10 +114,14 @@ const cases: Case<any>[] = [
     run: async (rt) => {
       const { pod, id } = await target(rt);
       const created = await createContainer(rt, pod, ctrConfig("created-code", rts.images.busybox, "sleep 1"));
-      const exec = (container_id: string, cmd: string[]) => codeOf(rt.runtime.call("ExecSync", { container_id, cmd, timeout: 5 }));
-      return { created: await exec(created, ["true"]), noCmd: await exec(id, []), noId: await exec("", ["true"]) };
+      const exec = (container_id: string, cmd: string[], what: string) => refusal(rt.runtime.call("ExecSync", { container_id, cmd, timeout: 5 }), what);
+      return {
+        created: (await exec(created, ["true"], created)).replace(created, "<id>"),
+        noCmd: await exec(id, [], "cmd"),
+        noId: await exec("", ["true"], "container_id"),
+      };
     },
-    check: (seen) => expect(seen).toEqual({ created: "FAILED_PRECONDITION", noCmd: "INVALID_ARGUMENT", noId: "INVALID_ARGUMENT" }),
+    check: (seen) => expect(seen).toEqual({ created: "FAILED_PRECONDITION <id>", noCmd: "INVALID_ARGUMENT cmd", noId: "INVALID_ARGUMENT container_id" }),
   },
   {
     desc: "output too large for one gRPC message is cut so that the answer still fits, both streams together",

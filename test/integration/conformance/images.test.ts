@@ -7,7 +7,7 @@
  */
 import { type BuiltImage, busyboxImage, pushImage } from "../../support/images.ts";
 import { hostArchitecture } from "../../support/pod-images.ts";
-import { type Case, codeOf, expect, okOrFailed, runCases } from "./cases.ts";
+import { type Case, codeOf, expect, okOrFailed, refusal, runCases } from "./cases.ts";
 import { createContainer, ctrConfig, runPod } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
@@ -202,11 +202,11 @@ const cases: Case<any>[] = [
     desc: "refusals of the ImageService carry the codes the CRI calls for",
     skiffOnly: "containerd 1.6 answers Unknown for a missing image spec",
     run: async (rt) => ({
-      pull: await codeOf(rt.image.call("PullImage", {})),
-      status: await codeOf(rt.image.call("ImageStatus", {})),
-      remove: await codeOf(rt.image.call("RemoveImage", {})),
+      pull: await refusal(rt.image.call("PullImage", {}), "image.image"),
+      status: await refusal(rt.image.call("ImageStatus", {}), "image.image"),
+      remove: await refusal(rt.image.call("RemoveImage", {}), "image.image"),
     }),
-    check: (seen) => expect(seen).toEqual({ pull: "INVALID_ARGUMENT", status: "INVALID_ARGUMENT", remove: "INVALID_ARGUMENT" }),
+    check: (seen) => expect(seen).toEqual({ pull: "INVALID_ARGUMENT image.image", status: "INVALID_ARGUMENT image.image", remove: "INVALID_ARGUMENT image.image" }),
   },
   {
     desc: "a container's status names its image as asked for and by its digest reference",

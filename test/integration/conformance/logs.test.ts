@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { processesMentioning } from "../../support/containerd-pods.ts";
-import { type Case, codeOf, expect, okOrFailed, runCases } from "./cases.ts";
+import { type Case, codeOf, expect, okOrFailed, refusal, runCases } from "./cases.ts";
 import { CRI_LOG_LINE, containerStatus, ctrConfig, exitedStatus, logMessages, logText, loggedStdout, runContainer, runPod, waitFor } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
@@ -152,11 +152,11 @@ const cases: Case<any>[] = [
       const pod = await runPod(rt, "reopen-codes");
       const created = (await rt.runtime.call<any>("CreateContainer", { pod_sandbox_id: pod.id, config: ctrConfig("c", rts.images.busybox, "true"), sandbox_config: pod.config }, 60_000)).container_id;
       return {
-        created: await codeOf(rt.runtime.call("ReopenContainerLog", { container_id: created })),
-        empty: await codeOf(rt.runtime.call("ReopenContainerLog", { container_id: "" })),
+        created: (await refusal(rt.runtime.call("ReopenContainerLog", { container_id: created }), created)).replace(created, "<id>"),
+        empty: await refusal(rt.runtime.call("ReopenContainerLog", { container_id: "" }), "container_id"),
       };
     },
-    check: (seen) => expect(seen).toEqual({ created: "FAILED_PRECONDITION", empty: "INVALID_ARGUMENT" }),
+    check: (seen) => expect(seen).toEqual({ created: "FAILED_PRECONDITION <id>", empty: "INVALID_ARGUMENT container_id" }),
   },
 ];
 

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { type Case, codeOf, expect, okOrFailed, runCases } from "./cases.ts";
+import { type Case, expect, okOrFailed, refusal, runCases } from "./cases.ts";
 import { type Pod, createContainer, ctrConfig, ctrLinux, execOut, podLinux, runContainer, runPod } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
@@ -173,15 +173,17 @@ const cases: Case<any>[] = [
       const { pod, a } = await targetPod(rt, "target-codes");
       const created = await createContainer(rt, pod, sleep("created"));
       const other = await runPod(rt, "target-codes-other");
-      const target = (p: Pod, id: string) => codeOf(createContainer(rt, p, sleep(`b-${id || "empty"}`.slice(0, 20), ctrNs({ pid: "TARGET", target_id: id }))));
+      const target = (p: Pod, id: string, what: string) =>
+        refusal(createContainer(rt, p, sleep(`b-${id || "empty"}`.slice(0, 20), ctrNs({ pid: "TARGET", target_id: id }))), what);
       return {
-        unknown: await target(pod, "0123456789abcdef"),
-        empty: await target(pod, ""),
-        otherPod: await target(other, a),
-        notRunning: await target(pod, created),
+        unknown: await target(pod, "0123456789abcdef", "0123456789abcdef"),
+        empty: await target(pod, "", "target_id"),
+        otherPod: await target(other, a, "target_id"),
+        notRunning: (await target(pod, created, created)).replace(created, "<id>"),
       };
     },
-    check: (seen) => expect(seen).toEqual({ unknown: "NOT_FOUND", empty: "INVALID_ARGUMENT", otherPod: "INVALID_ARGUMENT", notRunning: "FAILED_PRECONDITION" }),
+    check: (seen) =>
+      expect(seen).toEqual({ unknown: "NOT_FOUND 0123456789abcdef", empty: "INVALID_ARGUMENT target_id", otherPod: "INVALID_ARGUMENT target_id", notRunning: "FAILED_PRECONDITION <id>" }),
   },
 ];
 

@@ -3,7 +3,7 @@
  * and RemovePodSandbox (idempotent, as api.proto requires), the refusals of bad requests,
  * and the fields a kubelet reads back.
  */
-import { type Case, codeOf, expect, okOrFailed, runCases } from "./cases.ts";
+import { type Case, codeOf, expect, okOrFailed, refusal, runCases } from "./cases.ts";
 import { containerStatus, ctrConfig, podConfig, podLinux, podStatus, runContainer, runPod } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
@@ -30,6 +30,15 @@ function described(rt: Runtime, s: any) {
 }
 
 const cases: Case<any>[] = [
+  {
+    desc: "Version names CRI v1, and Status says the runtime and its network are ready",
+    run: async (rt) => {
+      const v = await call(rt, "Version", { version: "v1" });
+      const s = await call(rt, "Status", {});
+      return { api: v.runtime_api_version, conditions: s.status.conditions.map((c: any) => [c.type, c.status]).sort() };
+    },
+    check: (seen) => expect(seen).toEqual({ api: "v1", conditions: [["NetworkReady", true], ["RuntimeReady", true]] }),
+  },
   {
     desc: "RunPodSandbox makes a ready pod whose status echoes its metadata, labels, annotations and namespace options, with an IP on the pod network",
     run: async (rt) => described(rt, await podStatus(rt, (await runPod(rt, "ready")).id)),
@@ -144,14 +153,21 @@ const cases: Case<any>[] = [
     run: async (rt) => {
       const first = await runPod(rt, "codes");
       return {
-        noConfig: await codeOf(call(rt, "RunPodSandbox", {})),
-        noName: await codeOf(call(rt, "RunPodSandbox", { config: { ...podConfig(rt, "x"), metadata: { namespace: "n", uid: "u" } } })),
-        handler: await codeOf(call(rt, "RunPodSandbox", { config: podConfig(rt, "handler-code"), runtime_handler: "no-such-handler" })),
-        duplicate: await codeOf(call(rt, "RunPodSandbox", { config: first.config })),
-        statusNoId: await codeOf(call(rt, "PodSandboxStatus", { pod_sandbox_id: "" })),
+        noConfig: await refusal(call(rt, "RunPodSandbox", {}), "config"),
+        noName: await refusal(call(rt, "RunPodSandbox", { config: { ...podConfig(rt, "x"), metadata: { namespace: "n", uid: "u" } } }), "config.metadata.name"),
+        handler: await refusal(call(rt, "RunPodSandbox", { config: podConfig(rt, "handler-code"), runtime_handler: "no-such-handler" }), "no-such-handler"),
+        duplicate: await refusal(call(rt, "RunPodSandbox", { config: first.config }), first.id),
+        statusNoId: await refusal(call(rt, "PodSandboxStatus", { pod_sandbox_id: "" }), "pod_sandbox_id"),
       };
     },
-    check: (seen) => expect(seen).toEqual({ noConfig: "INVALID_ARGUMENT", noName: "INVALID_ARGUMENT", handler: "INVALID_ARGUMENT", duplicate: "ALREADY_EXISTS", statusNoId: "INVALID_ARGUMENT" }),
+    check: (seen) =>
+      expect(seen).toEqual({
+        noConfig: "INVALID_ARGUMENT config",
+        noName: "INVALID_ARGUMENT config.metadata.name",
+        handler: "INVALID_ARGUMENT no-such-handler",
+        duplicate: expect.stringMatching(/^ALREADY_EXISTS [0-9a-f]{64}$/),
+        statusNoId: "INVALID_ARGUMENT pod_sandbox_id",
+      }),
   },
   {
     desc: "PodSandboxStatus carries the statuses of the pod's containers",

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Case, codeOf, expect, okOrFailed, runCases } from "./cases.ts";
+import { type Case, expect, okOrFailed, refusal, runCases } from "./cases.ts";
 import { USER_IN_IMAGE } from "./conformance-images.ts";
 import { containerStatus, createContainer, ctrConfig, ctrLinux, execOut, execSync, podLinux, runContainer, runPod } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
@@ -260,14 +260,20 @@ const cases: Case<any>[] = [
     skiffOnly: "containerd 1.6 answers Unknown for each, or takes an unknown capability and fails later in runc",
     run: async (rt) => {
       const pod = await runPod(rt, "sc-codes");
-      const code = (name: string, sc: Sec) => codeOf(createContainer(rt, pod, ctrConfig(name, rts.images.busybox, "sleep 1", ctrLinux(sc))));
+      const refused = (name: string, sc: Sec, what: string) => refusal(createContainer(rt, pod, ctrConfig(name, rts.images.busybox, "sleep 1", ctrLinux(sc))), what);
+      const field = "config.linux.security_context";
       return {
-        seccomp: await code("a", { seccomp: { profile_type: "Localhost", localhost_ref: "/nonexistent/profile.json" } }),
-        capability: await code("b", { capabilities: { add_capabilities: ["FLY"] } }),
-        groupAlone: await code("c", { run_as_group: { value: 5 } }),
+        seccomp: await refused("a", { seccomp: { profile_type: "Localhost", localhost_ref: "/nonexistent/profile.json" } }, `${field}.seccomp`),
+        capability: await refused("b", { capabilities: { add_capabilities: ["FLY"] } }, `${field}.capabilities.add_capabilities`),
+        groupAlone: await refused("c", { run_as_group: { value: 5 } }, `${field}.run_as_group`),
       };
     },
-    check: (seen) => expect(seen).toEqual({ seccomp: "INVALID_ARGUMENT", capability: "INVALID_ARGUMENT", groupAlone: "INVALID_ARGUMENT" }),
+    check: (seen) =>
+      expect(seen).toEqual({
+        seccomp: "INVALID_ARGUMENT config.linux.security_context.seccomp",
+        capability: "INVALID_ARGUMENT config.linux.security_context.capabilities.add_capabilities",
+        groupAlone: "INVALID_ARGUMENT config.linux.security_context.run_as_group",
+      }),
   },
 ];
 
