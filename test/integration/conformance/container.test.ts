@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Case, codeOf, expect, okOrFailed, refusal, runCases } from "./cases.ts";
-import { type Pod, containerStatus, createContainer, ctrConfig, execOut, exitedStatus, runContainer, runPod, startContainer } from "./kubelet.ts";
+import { type Pod, containerStatus, createContainer, ctrConfig, execOut, exitedStatus, loggedStdout, runContainer, runPod, startContainer } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
 const rts = useRuntimes({ pull: (i) => [i.busybox, i.entry] });
@@ -32,7 +32,7 @@ async function run(rt: Runtime, name: string, script: string, over: Record<strin
 /** The exit fields of a container once it has exited. */
 async function exitOf(rt: Runtime, id: string) {
   const s = await exitedStatus(rt, id);
-  return { state: s.state, exit_code: s.exit_code, reason: s.reason, message: s.message, finishedAfterStart: ns(s.finished_at) >= ns(s.started_at) && ns(s.started_at) > 0n };
+  return { state: s.state, exit_code: s.exit_code, reason: s.reason, message: s.message, startedAndFinished: ns(s.started_at) > 0n && ns(s.finished_at) > 0n };
 }
 
 /** /proc/1/cmdline of a container made from `over`, as an argv. */
@@ -99,12 +99,27 @@ const cases: Case<any>[] = [
   {
     desc: "a container that exits 0 is exited with reason Completed",
     run: async (rt) => exitOf(rt, await run(rt, "zero", "exit 0")),
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", message: "", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", message: "", startedAndFinished: true }),
   },
   {
     desc: "a container that exits 3 is exited with reason Error and exit code 3",
     run: async (rt) => exitOf(rt, await run(rt, "three", "exit 3")),
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 3, reason: "Error", message: "", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 3, reason: "Error", message: "", startedAndFinished: true }),
+  },
+  {
+    desc: "finished_at is never before started_at, even for a process that exits at once",
+    skiffOnly: "containerd 1.6 takes started_at once the start call has returned, so a quick exit is now and then recorded before it",
+    run: async (rt) => {
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push(await run(rt, `quick-${i}`, "exit 0"));
+      const order = [];
+      for (const id of ids) {
+        const s = await exitedStatus(rt, id);
+        order.push(ns(s.finished_at) >= ns(s.started_at) && ns(s.started_at) >= ns(s.created_at));
+      }
+      return order;
+    },
+    check: (seen) => expect(seen).toEqual([true, true, true, true, true]),
   },
   {
     desc: "a container whose process is killed from outside exits 128 + the signal with reason Error",
@@ -114,7 +129,7 @@ const cases: Case<any>[] = [
       process.kill(info.pid, "SIGKILL");
       return exitOf(rt, id);
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", message: "", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", message: "", startedAndFinished: true }),
   },
   {
     desc: "a container over its memory limit is OOMKilled",
@@ -123,7 +138,7 @@ const cases: Case<any>[] = [
       const resources = { memory_limit_in_bytes: limit, memory_swap_limit_in_bytes: limit };
       return exitOf(rt, await runContainer(rt, await pod(rt), { ...ctrConfig("oom", busybox(), ""), command: ["tail", "/dev/zero"], linux: { resources } }));
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "OOMKilled", message: "", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "OOMKilled", message: "", startedAndFinished: true }),
   },
   {
     desc: "StopContainer kills a process that ignores SIGTERM once the timeout has passed",
@@ -132,17 +147,17 @@ const cases: Case<any>[] = [
       await call(rt, "StopContainer", { container_id: id, timeout: 1 });
       return exitOf(rt, id);
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", message: "", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "Error", message: "", startedAndFinished: true }),
   },
   {
     desc: "StopContainer sends SIGTERM first: a process that exits on it is Completed",
     run: async (rt) => {
       const id = await run(rt, "handles-term", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done");
-      await new Promise((r) => setTimeout(r, 300));
+      await loggedStdout(rt, id, "ready");
       await call(rt, "StopContainer", { container_id: id, timeout: 30 });
       return exitOf(rt, id);
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", message: "", finishedAfterStart: true }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 0, reason: "Completed", message: "", startedAndFinished: true }),
   },
   {
     desc: "StopContainer of a stopped container, and RemoveContainer twice, succeed; the removed container's status is NotFound",
@@ -361,12 +376,12 @@ const cases: Case<any>[] = [
     desc: "StopContainer uses the config's stop_signal",
     skiffOnly: "containerd 1.6 predates ContainerConfig.stop_signal (Kubernetes 1.33)",
     run: async (rt) => {
-      const id = await run(rt, "stop-signal", "trap 'exit 7' USR1; while true; do sleep 0.1; done", { stop_signal: "SIGUSR1" });
-      await new Promise((r) => setTimeout(r, 300));
+      const id = await run(rt, "stop-signal", "trap 'exit 7' USR1; echo ready; while true; do sleep 0.1; done", { stop_signal: "SIGUSR1" });
+      await loggedStdout(rt, id, "ready");
       await call(rt, "StopContainer", { container_id: id, timeout: 30 });
       return { ...(await exitOf(rt, id)), reported: (await containerStatus(rt, id)).stop_signal };
     },
-    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 7, reason: "Error", message: "", finishedAfterStart: true, reported: "SIGUSR1" }),
+    check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 7, reason: "Error", message: "", startedAndFinished: true, reported: "SIGUSR1" }),
   },
   {
     desc: "GetContainerEvents streams a container's created, started, stopped and deleted events with the pod's status",

@@ -4,7 +4,7 @@
  * dir and user, large outputs, and the refusals for containers that cannot exec.
  */
 import { type Case, codeOf, expect, okOrFailed, outcome, refusal, runCases } from "./cases.ts";
-import { type Pod, createContainer, ctrConfig, ctrLinux, execOut, execSync, exitedStatus, runContainer, runPod } from "./kubelet.ts";
+import { type Pod, createContainer, ctrConfig, ctrLinux, execOut, execSync, exitedStatus, runContainer, runPod, waitFor } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
 const rts = useRuntimes();
@@ -73,8 +73,8 @@ const cases: Case<any>[] = [
     run: async (rt) => {
       const { id } = await target(rt);
       const code = await codeOf(rt.runtime.call("ExecSync", { container_id: id, cmd: ["sleep", "7777"], timeout: 1 }, 30_000));
-      const ps = await execOut(rt, id, ["ps", "-o", "args"]);
-      return { code, lingering: ps.includes("sleep 7777") };
+      const gone = await waitFor("the timed-out process to go", async () => (!(await execOut(rt, id, ["ps", "-o", "args"])).includes("sleep 7777") ? true : undefined), 5_000).catch(() => false);
+      return { code, lingering: !gone };
     },
     check: (seen) => expect(seen).toEqual({ code: "DEADLINE_EXCEEDED", lingering: false }),
   },

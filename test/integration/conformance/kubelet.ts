@@ -6,7 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { waitFor } from "../cri/pod-fixtures.ts";
 import type { Runtime } from "./runtimes.ts";
+
+export { waitFor };
 
 /** The namespace options of an ordinary pod (no host namespaces, no shared PID ns). */
 export const KUBELET_NAMESPACES = { network: "POD", pid: "CONTAINER", ipc: "POD" } as const;
@@ -85,17 +88,6 @@ export async function containerStatus(rt: Runtime, id: string, verbose = false):
 
 export async function podStatus(rt: Runtime, id: string): Promise<any> {
   return (await rt.runtime.call<any>("PodSandboxStatus", { pod_sandbox_id: id })).status;
-}
-
-/** Polls `fn` until it returns something other than undefined. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
 }
 
 /** The container's status once it has exited. */

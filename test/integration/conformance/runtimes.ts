@@ -12,10 +12,10 @@ import { afterAll, beforeAll } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { isolatePodNetwork, loopbackConf, pickPodNetwork, removePodNetwork, writePodConflist } from "../../../bench/lib/pods-network.ts";
 import { startContainerdForPods } from "../../support/containerd-pods.ts";
+import { startSkiffForPods } from "../../support/skiff-pods.ts";
 import { type TestRegistry, startRegistry } from "../../support/registry.ts";
-import { type GrpcClient, grpcClient, isRoot, startDaemon } from "../harness.ts";
+import { type GrpcClient, grpcClient, isRoot } from "../harness.ts";
 import { type ConformanceImages, pushConformanceImages } from "./conformance-images.ts";
 
 export type RuntimeName = "skiff" | "containerd";
@@ -40,49 +40,9 @@ export type Runtimes = {
   registry: TestRegistry;
 };
 
-async function removeAllPods(client: GrpcClient): Promise<void> {
-  const pods = await client.call<any>("ListPodSandbox", {}, 60_000);
-  for (const p of pods.items ?? []) {
-    await client.call("StopPodSandbox", { pod_sandbox_id: p.id }, 60_000).catch(() => undefined);
-    await client.call("RemovePodSandbox", { pod_sandbox_id: p.id }, 60_000);
-  }
-}
-
 async function startSkiff(registryHost: string): Promise<Runtime> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-conf-"));
-  const net = pickPodNetwork("conf", path.join(work, "ipam"));
-  const confDir = path.join(work, "net.d");
-  writePodConflist(confDir, net);
-  fs.writeFileSync(path.join(confDir, "99-loopback.conf"), loopbackConf());
-  isolatePodNetwork(net);
-  const d = await startDaemon({
-    extraConfig:
-      `\n[linux]\nrestrict_oom_score_adj = true\n` +
-      `\n[cni]\nconf_dir = "${confDir}"\nbin_dirs = ["/usr/lib/cni"]\nwrite_default = false\n` +
-      `\n[registry.hosts."${registryHost}"]\nplain_http = true\n`,
-  }).catch((err) => {
-    removePodNetwork(net);
-    fs.rmSync(work, { recursive: true, force: true });
-    throw err;
-  });
-  return {
-    name: "skiff",
-    runtime: d.runtime,
-    image: d.image,
-    subnet: net.subnet,
-    work,
-    async stop() {
-      try {
-        await removeAllPods(d.runtime);
-      } finally {
-        const code = await d.stop();
-        removePodNetwork(net);
-        if (code !== 0) console.error(`skiff exited with ${code}:\n${d.output().slice(-4000)}`);
-        fs.rmSync(d.dir, { recursive: true, force: true });
-        fs.rmSync(work, { recursive: true, force: true });
-      }
-    },
-  };
+  const s = await startSkiffForPods({ registryHost });
+  return { name: "skiff", runtime: s.daemon.runtime, image: s.daemon.image, subnet: s.network.subnet, work: s.work, stop: s.stop };
 }
 
 async function startContainerd(registryHost: string, sandboxImage: string): Promise<Runtime> {

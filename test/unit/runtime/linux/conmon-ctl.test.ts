@@ -48,30 +48,25 @@ describe("reopenLogAndWait", () => {
     };
   };
 
-  test("returns only once the new file is at the log path, after the old one was renamed away", async () => {
-    fs.writeFileSync(log, "old\n");
-    fs.renameSync(log, `${log}.rotated`);
-    const conmon = fakeConmon(process.pid);
-    try {
-      conmon.reopenAfter(100);
-      await reopenLogAndWait("c1", dir, log);
-      expect(fs.readFileSync(log, "utf8")).toBe("");
-    } finally {
-      conmon.close();
-    }
-  });
-
-  test("a log that was not renamed away is waited for until conmon has replaced it", async () => {
-    fs.writeFileSync(log, "still here\n");
-    const conmon = fakeConmon(process.pid);
-    try {
-      conmon.reopenAfter(100);
-      await reopenLogAndWait("c1", dir, log);
-      expect(fs.readFileSync(log, "utf8")).toBe("");
-    } finally {
-      conmon.close();
-    }
-  });
+  const waits = [
+    { desc: "returns only once the new file is at the log path, after the old one was renamed away", renamedAway: true },
+    { desc: "a log that was not renamed away is waited for until conmon has replaced it", renamedAway: false },
+  ];
+  for (const tc of waits) {
+    test(tc.desc, async () => {
+      fs.writeFileSync(log, "old\n");
+      if (tc.renamedAway) fs.renameSync(log, `${log}.rotated`);
+      const conmon = fakeConmon(process.pid);
+      try {
+        conmon.reopenAfter(100);
+        await reopenLogAndWait("c1", dir, log);
+        // an early return would find no file, or the old one
+        expect(fs.readFileSync(log, "utf8")).toBe("");
+      } finally {
+        conmon.close();
+      }
+    });
+  }
 
   test("a log that never appears ends in DeadlineExceeded naming the file", async () => {
     fs.rmSync(log, { force: true });
