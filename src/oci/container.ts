@@ -133,8 +133,9 @@ function containerMounts(input: ContainerSpecInput): Mount[] {
  * else the pod's pinned ones, whatever the container's own NamespaceOption says (the
  * kubelet copies the pod's modes there; containerd joins the pod's namespaces the same
  * way). PID is the container's choice: its own (CONTAINER), the pod's (POD, the CRI
- * default), the host's (NODE), or a running container's of the same pod (TARGET, whose
- * pid ns the caller resolved into `namespacePaths.pid`).
+ * default; in a pod that shares none, what the pod's mode gives), the host's (NODE), or
+ * a running container's of the same pod (TARGET, whose pid ns the caller resolved into
+ * `namespacePaths.pid`).
  */
 function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
   const pod = input.sandboxConfig.linux?.securityContext?.namespaceOptions;
@@ -168,7 +169,12 @@ function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
       out.push(["withNamespace(pid)", withNamespace("pid", paths.pid)]);
       break;
     default:
-      out.push(["withNamespace(pid)", withNamespace("pid", podNs(paths.pid, "PID"))]);
+      // POD: the pod's shared PID namespace. A pod that shares none (its own mode is
+      // CONTAINER or NODE, so it has no process holding one) gives what its mode says.
+      if (paths.pid) out.push(["withNamespace(pid)", withNamespace("pid", paths.pid)]);
+      else if (pod?.pid === NamespaceMode.NODE) out.push(["withoutNamespace(pid)", withoutNamespace("pid")]);
+      else if (pod?.pid === NamespaceMode.CONTAINER) out.push(["withNamespace(pid)", withNamespace("pid")]);
+      else out.push(["withNamespace(pid)", withNamespace("pid", podNs(paths.pid, "PID"))]);
   }
   return out;
 }

@@ -101,6 +101,18 @@ describe("container namespaces", () => {
   ];
   for (const tc of podCases) test(tc.desc, () => expect(inPod(tc.pod, tc.mode)).toEqual(tc.want));
 
+  const noSharedPid: Array<{ desc: string; pod: NamespaceMode; want: Namespace | undefined }> = [
+    { desc: "pid POD in a pod that shares no PID namespace (its mode CONTAINER) gives the container its own", pod: NamespaceMode.CONTAINER, want: { type: "pid" } },
+    { desc: "pid POD in a host-PID pod without a process of its own is the host's", pod: NamespaceMode.NODE, want: undefined },
+  ];
+  for (const tc of noSharedPid) {
+    test(tc.desc, () => {
+      const sandbox = sandboxConfig({ linux: { securityContext: { namespaceOptions: { pid: tc.pod } } } });
+      const input = containerInput({}, { sandboxConfig: sandbox, namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
+      expect(buildSpec(defaultLinuxSpec(), containerSpecOpts(input)).linux?.namespaces?.find((n) => n.type === "pid")).toEqual(tc.want);
+    });
+  }
+
   test("a pod namespace that is missing though the pod does not use the host's is a failed precondition, not the caller's fault", () => {
     const input = containerInput({}, { namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
     expect(() => containerSpecOpts(input)).toThrow(FailedPreconditionError);
