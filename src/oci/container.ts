@@ -133,9 +133,9 @@ function containerMounts(input: ContainerSpecInput): Mount[] {
  * else the pod's pinned ones, whatever the container's own NamespaceOption says (the
  * kubelet copies the pod's modes there; containerd joins the pod's namespaces the same
  * way). PID is the container's choice: its own (CONTAINER), the pod's (POD, the CRI
- * default; in a pod that shares none, what the pod's mode gives), the host's (NODE), or
- * a running container's of the same pod (TARGET, whose pid ns the caller resolved into
- * `namespacePaths.pid`).
+ * default: refused in a pod of PID mode CONTAINER, which shares none), the host's
+ * (NODE), or a running container's of the same pod (TARGET, whose pid ns the caller
+ * resolved into `namespacePaths.pid`).
  */
 function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
   const pod = input.sandboxConfig.linux?.securityContext?.namespaceOptions;
@@ -169,11 +169,11 @@ function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
       out.push(["withNamespace(pid)", withNamespace("pid", paths.pid)]);
       break;
     default:
-      // POD: the pod's shared PID namespace. A pod that shares none (its own mode is
-      // CONTAINER or NODE, so it has no process holding one) gives what its mode says.
+      // POD: the pod's PID namespace. A host-PID pod's is the host's; a pod of PID mode
+      // CONTAINER has none (no process holds one), so asking for it is the caller's error.
       if (paths.pid) out.push(["withNamespace(pid)", withNamespace("pid", paths.pid)]);
       else if (pod?.pid === NamespaceMode.NODE) out.push(["withoutNamespace(pid)", withoutNamespace("pid")]);
-      else if (pod?.pid === NamespaceMode.CONTAINER) out.push(["withNamespace(pid)", withNamespace("pid")]);
+      else if (pod?.pid === NamespaceMode.CONTAINER) throw new InvalidArgumentError(`${field}.pid`, "is POD, but the pod shares no PID namespace (its PID mode is CONTAINER)");
       else out.push(["withNamespace(pid)", withNamespace("pid", podNs(paths.pid, "PID"))]);
   }
   return out;

@@ -61,9 +61,10 @@ async function targetPod(rt: Runtime, name: string): Promise<{ pod: Pod; a: stri
 
 const cases: Case<any>[] = [
   {
+    // The pod shares its PID namespace: a config without namespace options asks for POD.
     desc: "a container with no namespace options in a host-network pod runs in the host's network and UTS namespaces and has the node's hostname",
     run: async (rt) => {
-      const { ids } = await podWith(rt, "hostnet-bare", podNs({ network: "NODE" }), { c: bare("c") });
+      const { ids } = await podWith(rt, "hostnet-bare", podNs({ network: "NODE", pid: "POD" }), { c: bare("c") });
       return { host: await hostKinds(rt, ids.c!), hostname: (await execOut(rt, ids.c!, ["hostname"])).trim() === os.hostname() };
     },
     check: (seen) => expect(seen).toEqual({ host: ["net", "uts"], hostname: true }),
@@ -121,6 +122,24 @@ const cases: Case<any>[] = [
       return { shared: await sharedKinds(rt, ids.a!, ids.b!), seesA: ps.includes("sleep 4343"), host: await hostKinds(rt, ids.a!) };
     },
     check: (seen) => expect(seen).toEqual({ shared: ["net", "uts", "ipc", "pid"], seesA: true, host: [] }),
+  },
+  {
+    desc: "a container with PID mode POD in a host-PID pod is in the host's PID namespace",
+    run: async (rt) => {
+      const { ids } = await podWith(rt, "hostpid-pod", podNs({ pid: "NODE" }), { c: sleep("c", ctrNs({ pid: "POD" })) });
+      return hostKinds(rt, ids.c!);
+    },
+    check: (seen) => expect(seen).toEqual(["pid"]),
+  },
+  {
+    desc: "a container with PID mode POD in a pod of PID mode CONTAINER is refused, naming the field",
+    skiffOnly:
+      "containerd joins its pause process's private PID namespace; skiff's pods of PID mode CONTAINER have no process to hold one (the kubelet never asks this: it gives containers the pod's mode)",
+    run: async (rt) => {
+      const pod = await runPod(rt, "no-shared-pid");
+      return refusal(createContainer(rt, pod, sleep("c", ctrNs({ pid: "POD" }))), "namespace_options.pid");
+    },
+    check: (seen) => expect(seen).toBe("INVALID_ARGUMENT namespace_options.pid"),
   },
   {
     desc: "with PID mode NODE in a host-PID pod the container is in the host's PID namespace",

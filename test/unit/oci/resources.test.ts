@@ -101,17 +101,17 @@ describe("container namespaces", () => {
   ];
   for (const tc of podCases) test(tc.desc, () => expect(inPod(tc.pod, tc.mode)).toEqual(tc.want));
 
-  const noSharedPid: Array<{ desc: string; pod: NamespaceMode; want: Namespace | undefined }> = [
-    { desc: "pid POD in a pod that shares no PID namespace (its mode CONTAINER) gives the container its own", pod: NamespaceMode.CONTAINER, want: { type: "pid" } },
-    { desc: "pid POD in a host-PID pod without a process of its own is the host's", pod: NamespaceMode.NODE, want: undefined },
-  ];
-  for (const tc of noSharedPid) {
-    test(tc.desc, () => {
-      const sandbox = sandboxConfig({ linux: { securityContext: { namespaceOptions: { pid: tc.pod } } } });
-      const input = containerInput({}, { sandboxConfig: sandbox, namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
-      expect(buildSpec(defaultLinuxSpec(), containerSpecOpts(input)).linux?.namespaces?.find((n) => n.type === "pid")).toEqual(tc.want);
-    });
-  }
+  /** A container asking for PID mode POD in a pod of `mode` that has no process holding a PID namespace. */
+  const podPidIn = (mode: NamespaceMode) => {
+    const sandbox = sandboxConfig({ linux: { securityContext: { namespaceOptions: { pid: mode } } } });
+    return containerInput({}, { sandboxConfig: sandbox, namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
+  };
+  test("pid POD in a host-PID pod without a process of its own is the host's", () => {
+    expect(buildSpec(defaultLinuxSpec(), containerSpecOpts(podPidIn(NamespaceMode.NODE))).linux?.namespaces?.find((n) => n.type === "pid")).toBeUndefined();
+  });
+  test("pid POD in a pod of PID mode CONTAINER, which shares none, is refused naming the field", () => {
+    expect(() => containerSpecOpts(podPidIn(NamespaceMode.CONTAINER))).toThrow("config.linux.security_context.namespace_options.pid");
+  });
 
   test("a pod namespace that is missing though the pod does not use the host's is a failed precondition, not the caller's fault", () => {
     const input = containerInput({}, { namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
