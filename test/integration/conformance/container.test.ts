@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Case, codeOf, expect, okOrFailed, refusal, runCases } from "./cases.ts";
-import { type Pod, containerStatus, createContainer, ctrConfig, execOut, exitedStatus, loggedStdout, runContainer, runPod, startContainer } from "./kubelet.ts";
+import { type Pod, containerStatus, createContainer, ctrConfig, ctrLinux, execOut, exitedStatus, loggedStdout, runContainer, runPod, startContainer } from "./kubelet.ts";
 import { type Runtime, useRuntimes } from "./runtimes.ts";
 
 const rts = useRuntimes({ pull: (i) => [i.busybox, i.entry] });
@@ -19,9 +19,9 @@ const ns = (t: string) => BigInt(t);
 const recent = (t: string) => Math.abs(Date.now() - Number(ns(t) / 1_000_000n)) < 60_000;
 
 /** One pod per runtime for the cases that need no pod of their own. */
-const shared = new Map<string, Pod>();
-async function pod(rt: Runtime): Promise<Pod> {
-  if (!shared.has(rt.name)) shared.set(rt.name, await runPod(rt, "lifecycle"));
+const shared = new Map<string, Promise<Pod>>();
+function pod(rt: Runtime): Promise<Pod> {
+  if (!shared.has(rt.name)) shared.set(rt.name, runPod(rt, "lifecycle"));
   return shared.get(rt.name)!;
 }
 
@@ -136,7 +136,7 @@ const cases: Case<any>[] = [
     run: async (rt) => {
       const limit = 32 * 1024 * 1024;
       const resources = { memory_limit_in_bytes: limit, memory_swap_limit_in_bytes: limit };
-      return exitOf(rt, await runContainer(rt, await pod(rt), { ...ctrConfig("oom", busybox(), ""), command: ["tail", "/dev/zero"], linux: { resources } }));
+      return exitOf(rt, await runContainer(rt, await pod(rt), { ...ctrConfig("oom", busybox(), ""), command: ["tail", "/dev/zero"], ...ctrLinux({}, { resources }) }));
     },
     check: (seen) => expect(seen).toEqual({ state: "CONTAINER_EXITED", exit_code: 137, reason: "OOMKilled", message: "", startedAndFinished: true }),
   },
@@ -354,7 +354,7 @@ const cases: Case<any>[] = [
   {
     desc: "UpdateContainerResources changes a running container's memory limit in its cgroup",
     run: async (rt) => {
-      const id = await run(rt, "update", "sleep 100000", { linux: { resources: { memory_limit_in_bytes: 64 * 1024 * 1024 } } });
+      const id = await run(rt, "update", "sleep 100000", ctrLinux({}, { resources: { memory_limit_in_bytes: 64 * 1024 * 1024 } }));
       const limit = async () => (await execOut(rt, id, ["cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"])).trim();
       const before = await limit();
       await call(rt, "UpdateContainerResources", { container_id: id, linux: { memory_limit_in_bytes: 96 * 1024 * 1024 } });
