@@ -31,6 +31,7 @@ export const createWindowsPlatform: PlatformFactory = () => {
     pinNamespaces: unsupported("pinNamespaces"),
     readNetDev: unsupported("readNetDev"),
     unpinNamespace: unsupported("unpinNamespace"),
+    clockSync: unsupported("clockSync"),
     /**
      * Free space of the volume holding `path`, from GetDiskFreeSpaceExW
      * (https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-getdiskfreespaceexw).
