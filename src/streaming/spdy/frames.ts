@@ -29,6 +29,8 @@ export type ControlFrame = SynStreamFrame | SynReplyFrame | RstStreamFrame | Set
 export type Frame = ControlFrame | DataFrame;
 
 const ID_MASK = 0x7fff_ffff;
+/** Largest header block we send, uncompressed; far below the frame limit, whatever zlib adds. */
+export const MAX_HEADER_BLOCK = 1024 * 1024;
 
 function frameBuffer(payloadBytes: number): { out: Uint8Array; view: DataView } {
   if (payloadBytes > MAX_FRAME_LENGTH) throw new RangeError(`frame payload of ${payloadBytes} bytes exceeds the 24-bit length field`);
@@ -53,7 +55,11 @@ export function encodeDataFrame(streamId: number, data: Uint8Array, fin: boolean
 
 /** A frame whose payload is `prefix` (ids, priority) followed by the compressed header block. */
 function headerFrame(type: number, flags: number, prefix: Uint8Array, headers: SpdyHeaders, compressor: HeaderCompressor): Uint8Array {
-  const block = compressor.compress(packHeaderBlock(headers));
+  const packed = packHeaderBlock(headers);
+  // Refuse before compressing: a block compressed but never sent would put the peer's
+  // decompressor out of step for the rest of the session.
+  if (packed.length > MAX_HEADER_BLOCK) throw new HeaderBlockError(`header block of ${packed.length} bytes is larger than ${MAX_HEADER_BLOCK}`);
+  const block = compressor.compress(packed);
   const { out, view } = frameBuffer(prefix.length + block.length);
   controlHeader(view, type, flags, prefix.length + block.length);
   out.set(prefix, FRAME_HEADER_BYTES);

@@ -55,28 +55,27 @@ function validName(bytes: Uint8Array): boolean {
 export function unpackHeaderBlock(block: Uint8Array): SpdyHeaders {
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const headers: SpdyHeaders = Object.create(null);
-  const need = (at: number, n: number, what: string) => {
+  let at = 0;
+  /** The next `n` bytes, or an error naming what they were to hold. */
+  const take = (n: number, what: string) => {
     if (at + n > block.length) throw new HeaderBlockError(`header block ends inside ${what}`);
+    at += n;
+    return block.subarray(at - n, at);
   };
-  need(0, 4, "its pair count");
-  const count = view.getUint32(0);
+  const uint32 = (what: string) => {
+    take(4, what);
+    return view.getUint32(at - 4);
+  };
+  /** A 32-bit length, then that many bytes. */
+  const lengthPrefixed = (what: string) => take(uint32(`a ${what} length`), `a ${what}`);
+  const count = uint32("its pair count");
   // Each pair takes at least 8 bytes: a count the block cannot hold is a lie, refuse early.
   if (count * 8 > block.length - 4) throw new HeaderBlockError(`header block claims ${count} pairs in ${block.length} bytes`);
-  let at = 4;
   for (let i = 0; i < count; i++) {
-    need(at, 4, "a name length");
-    const nameLen = view.getUint32(at);
-    at += 4;
-    need(at, nameLen, "a name");
-    const nameBytes = block.subarray(at, at + nameLen);
-    at += nameLen;
-    need(at, 4, "a value length");
-    const valueLen = view.getUint32(at);
-    at += 4;
-    need(at, valueLen, "a value");
-    const value = block.subarray(at, at + valueLen);
-    at += valueLen;
-    if (nameLen === 0) throw new HeaderBlockError("header name is empty");
+    const nameBytes = lengthPrefixed("name");
+    const value = lengthPrefixed("value");
+    const valueLen = value.length;
+    if (nameBytes.length === 0) throw new HeaderBlockError("header name is empty");
     if (!validName(nameBytes)) throw new HeaderBlockError(`header name ${JSON.stringify(decoder.decode(nameBytes))} is not lowercase ASCII`);
     const name = decoder.decode(nameBytes);
     if (name in headers) throw new HeaderBlockError(`header "${name}" appears twice`);

@@ -23,8 +23,8 @@ export function handleControlFrame(session: SpdySessionImpl, frame: ControlFrame
     case "settings":
       return onSettings(session, frame);
     case "ping":
-      if (!session.ownPingId(frame.id)) session.send(frame);
-      else session.pings.get(frame.id)?.();
+      if (!session.pings.ours(frame.id)) session.send(frame);
+      else session.pings.echoed(frame.id);
       return;
     case "goaway":
       return session.onGoAway(frame.lastGoodStreamId, frame.status);
@@ -45,10 +45,11 @@ export function handleControlFrame(session: SpdySessionImpl, frame: ControlFrame
 function onSynStream(session: SpdySessionImpl, f: SynStreamFrame): void {
   const peerParity = session.role === "server" ? 1 : 0;
   if (f.streamId % 2 !== peerParity) throw new SpdySessionError(`peer opened stream ${f.streamId}, an id of ours`);
-  if (f.streamId <= session.lastPeerStreamId) {
-    throw new SpdySessionError(f.streamId === session.lastPeerStreamId || session.streams.has(f.streamId) ? `duplicate SYN_STREAM for stream ${f.streamId}` : `SYN_STREAM for stream ${f.streamId} after stream ${session.lastPeerStreamId}`);
+  const last = session.streams.lastPeerId;
+  if (f.streamId <= last) {
+    throw new SpdySessionError(f.streamId === last || session.streams.get(f.streamId) ? `duplicate SYN_STREAM for stream ${f.streamId}` : `SYN_STREAM for stream ${f.streamId} after stream ${last}`);
   }
-  session.lastPeerStreamId = f.streamId;
+  session.streams.lastPeerId = f.streamId;
   if (f.headerError) return session.streamError(f.streamId, RstStatus.protocolError, f.headerError);
   session.acceptStream(f.streamId, f.headers, f.fin, f.unidirectional);
 }
@@ -56,20 +57,20 @@ function onSynStream(session: SpdySessionImpl, f: SynStreamFrame): void {
 function onSynReply(session: SpdySessionImpl, f: SynReplyFrame): void {
   const s = session.streams.get(f.streamId);
   if (!s) {
-    if (session.neverOpened(f.streamId)) throw new SpdySessionError(`SYN_REPLY for stream ${f.streamId}, which was never opened`);
+    if (session.streams.neverOpened(f.streamId)) throw new SpdySessionError(`SYN_REPLY for stream ${f.streamId}, which was never opened`);
     return; // we reset it meanwhile
   }
   if (!s.ours) return session.streamError(s.id, RstStatus.protocolError, "SYN_REPLY for a stream the peer opened");
   if (s.replied) return session.streamError(s.id, RstStatus.streamInUse, "second SYN_REPLY");
   if (f.headerError) return session.streamError(s.id, RstStatus.protocolError, f.headerError);
-  session.replied(s);
+  session.streams.replied(s);
   if (f.fin) s.remoteFinish();
 }
 
 function onHeaders(session: SpdySessionImpl, f: HeadersFrame): void {
   const s = session.streams.get(f.streamId);
   if (!s) {
-    if (session.neverOpened(f.streamId)) throw new SpdySessionError(`HEADERS for stream ${f.streamId}, which was never opened`);
+    if (session.streams.neverOpened(f.streamId)) throw new SpdySessionError(`HEADERS for stream ${f.streamId}, which was never opened`);
     return;
   }
   if (f.headerError) return session.streamError(s.id, RstStatus.protocolError, f.headerError);
@@ -89,7 +90,7 @@ function onSettings(session: SpdySessionImpl, f: SettingsFrame): void {
       session.peerInitialWindow = value;
       session.peerFlowControl = true;
       // Windows of open streams move by the change, and may go negative (2.6.8).
-      for (const s of session.streams.values()) s.sendWindow.size += delta;
+      for (const s of session.streams.byId.values()) s.sendWindow.size += delta;
     } else if (id === SettingsId.maxConcurrentStreams) {
       session.peerMaxConcurrent = value;
     }

@@ -4,7 +4,7 @@
  * moby/spdystream, the peer Kubernetes speaks.
  */
 import type { Duplex } from "node:stream";
-import { DEFAULT_WINDOW, GoAwayStatus, MAX_STREAM_ID, MAX_WINDOW, RstStatus, SettingsId } from "./constants.ts";
+import { DEFAULT_WINDOW, GoAwayStatus, RstStatus, SettingsId } from "./constants.ts";
 import { SpdySessionError, SpdyStreamError } from "./errors.ts";
 import { RecvWindow, SendWindow, Signal } from "./flow-window.ts";
 import { FrameReader } from "./frame-reader.ts";
@@ -12,8 +12,12 @@ import { FrameWriter } from "./frame-writer.ts";
 import { type ControlFrame, decodeControlFrame, encodeDataFrame, encodeFrame } from "./frames.ts";
 import type { SpdyHeaders } from "./header-block.ts";
 import { HeaderCompressor, HeaderDecompressor } from "./header-zlib.ts";
+import { type ResolvedOptions, resolveOptions } from "./options.ts";
+import { Pings } from "./pings.ts";
 import { handleControlFrame } from "./session-control.ts";
+import { InboundData } from "./session-data.ts";
 import { SpdyStreamImpl, type StreamHost } from "./stream.ts";
+import { StreamTable } from "./stream-table.ts";
 import type { SpdySession, SpdySessionOptions, SpdyStream } from "./types.ts";
 
 /** Largest DATA frame we send. */
@@ -22,39 +26,12 @@ const MAX_DATA_FRAME = 64 * 1024;
 const MAX_BACKLOG = 1024 * 1024;
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
-/** How many ids of streams we reset are remembered, so late DATA for them is dropped quietly. */
-const RESET_MEMORY = 1024;
-
-export type ResolvedOptions = Required<Omit<SpdySessionOptions, "log">> & Pick<SpdySessionOptions, "log">;
-
-export function resolveOptions(opts: SpdySessionOptions = {}): ResolvedOptions {
-  const o = {
-    maxFrameBytes: opts.maxFrameBytes ?? 1024 * 1024,
-    initialWindowBytes: opts.initialWindowBytes ?? 256 * 1024,
-    sessionWindowBytes: opts.sessionWindowBytes ?? 4 * 1024 * 1024,
-    maxConcurrentStreams: opts.maxConcurrentStreams ?? 1000,
-    maxHeaderBytes: opts.maxHeaderBytes ?? 256 * 1024,
-    idleTimeoutMs: opts.idleTimeoutMs ?? 0,
-    log: opts.log,
-  };
-  const range = (name: keyof typeof o, v: number, min: number, max: number) => {
-    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`spdy option ${name} must be an integer in [${min}, ${max}], got ${v}`);
-  };
-  range("maxFrameBytes", o.maxFrameBytes, 8192, 0xff_ffff);
-  // Below the default, a peer could overrun us before it sees our SETTINGS (2.6.8).
-  range("initialWindowBytes", o.initialWindowBytes, DEFAULT_WINDOW, MAX_WINDOW);
-  range("sessionWindowBytes", o.sessionWindowBytes, DEFAULT_WINDOW, MAX_WINDOW);
-  range("maxConcurrentStreams", o.maxConcurrentStreams, 1, MAX_STREAM_ID);
-  range("maxHeaderBytes", o.maxHeaderBytes, 1024, 0xff_ffff);
-  range("idleTimeoutMs", o.idleTimeoutMs, 0, 2 ** 31 - 1);
-  return o;
-}
 
 export class SpdySessionImpl implements SpdySession, StreamHost {
   readonly closed: Promise<Error | undefined>;
-  readonly streams = new Map<number, SpdyStreamImpl>();
+  readonly streams: StreamTable;
+  readonly pings: Pings;
   readonly opts: ResolvedOptions;
-  readonly writer: FrameWriter;
   /** The peer has shown it does SPDY/3.1 flow control (sent SETTINGS_INITIAL_WINDOW_SIZE or WINDOW_UPDATE). */
   peerFlowControl = false;
   peerInitialWindow = DEFAULT_WINDOW;
@@ -65,19 +42,16 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
   readonly recvWindow: RecvWindow;
   /** Wakes writers waiting for window or for a stream slot. */
   readonly changed = new Signal();
-  lastPeerStreamId = 0;
-  private peerGoneAway = false;
-  /** Our PINGs awaiting their echo: called with undefined on the echo, or with why not. */
-  readonly pings = new Map<number, (err?: Error) => void>();
 
+  private readonly writer: FrameWriter;
+  private readonly reader: FrameReader;
+  private readonly inbound: InboundData;
   private readonly compressor = new HeaderCompressor();
   private readonly decompressor: HeaderDecompressor;
-  private readonly reader: FrameReader;
-  private nextStreamId: number;
-  private nextPingId: number;
   private handler: ((s: SpdyStream) => void) | undefined;
   private unhandled: SpdyStreamImpl[] = [];
   private closing = false;
+  private peerGoneAway = false;
   private dead = false;
   private reason: Error | undefined;
   private resolveClosed!: (err: Error | undefined) => void;
@@ -85,12 +59,6 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
   /** Settles once our SETTINGS went out; a server waits for the client's first frame. */
   private readonly hello: Promise<void>;
   private resolveHello!: () => void;
-  private readonly pendingOpens = new Map<number, { resolve: (s: SpdyStream) => void; reject: (e: Error) => void }>();
-  private readonly resetIds = new Set<number>();
-  private totalBuffered = 0;
-  private paused = false;
-  private dataTarget: SpdyStreamImpl | "drop" | undefined;
-  private dataFin = false;
   private lastRead = Date.now();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -101,19 +69,23 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
     head?: Uint8Array,
   ) {
     this.opts = resolveOptions(opts);
+    this.streams = new StreamTable(role);
+    this.pings = new Pings(role);
     this.recvWindow = new RecvWindow(this.opts.sessionWindowBytes);
     this.decompressor = new HeaderDecompressor(this.opts.maxHeaderBytes);
-    this.nextStreamId = role === "client" ? 1 : 2;
-    this.nextPingId = role === "client" ? 1 : 2;
+    this.inbound = new InboundData(this, conn, this.opts.sessionWindowBytes);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.hello = new Promise((resolve) => (this.resolveHello = resolve));
     this.writer = new FrameWriter(conn, MAX_BACKLOG, (n) => this.sessionError(new SpdySessionError(`peer does not read: ${n} bytes queued`, GoAwayStatus.internalError)));
     this.reader = new FrameReader(
       {
         control: (type, flags, payload) => this.onControl(type, flags, payload),
-        dataStart: (id, length, fin) => this.onDataStart(id, length, fin),
-        dataPiece: (piece) => this.onDataPiece(piece),
-        dataEnd: () => this.onDataEnd(),
+        dataStart: (id, length, fin) => {
+          if (!this.helloSent) this.sendHello();
+          this.inbound.start(id, length, fin);
+        },
+        dataPiece: (piece) => this.inbound.piece(piece),
+        dataEnd: () => this.inbound.end(),
       },
       this.opts.maxFrameBytes,
     );
@@ -124,9 +96,11 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
     // The server speaks only after the client's first frame: client-go reads the 101
     // response through a buffer it then drops, losing any bytes that came with it.
     if (role === "client") this.sendHello();
-    if (head && head.length > 0) queueMicrotask(() => this.onBytes(head));
+    // Frames that came with the HTTP head go first; streams they open wait for onStream.
+    if (head && head.length > 0) this.onBytes(head);
     if (this.opts.idleTimeoutMs > 0) this.armIdleTimer(this.opts.idleTimeoutMs);
     if (conn.destroyed) queueMicrotask(() => this.onSocketClosed());
+    else if (!this.dead) conn.resume(); // the session reads from here on, even if the upgrade code paused the socket
   }
 
   get streamCount(): number {
@@ -145,20 +119,17 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
     for (;;) {
       if (this.dead) throw this.reason ?? new Error("spdy session closed");
       if (this.closing || this.peerGoneAway) throw new Error("spdy session is closing: no new streams");
-      if (this.ourOpenCount() < this.peerMaxConcurrent) break;
+      if (this.streams.count(true) < this.peerMaxConcurrent) break;
       await this.changed.wait();
     }
-    if (this.nextStreamId > MAX_STREAM_ID) throw new Error("spdy session has used up its stream ids");
-    const id = this.nextStreamId;
+    const id = this.streams.peekOurId();
     const sent: SpdyHeaders = Object.create(null);
     for (const [k, v] of Object.entries(headers)) sent[k.toLowerCase()] = v;
-    const s = new SpdyStreamImpl(this, id, sent, true, this.peerInitialWindow, this.opts.initialWindowBytes);
     // Encode before registering: a header set that cannot be sent leaves no trace.
     const frame = encodeFrame({ type: "syn_stream", streamId: id, associatedId: 0, priority: 0, fin: opts.fin === true, unidirectional: false, headers }, this.compressor);
-    this.nextStreamId += 2;
+    const s = new SpdyStreamImpl(this, id, sent, true, this.peerInitialWindow, this.opts.initialWindowBytes);
     if (opts.fin) s.localDone = true;
-    this.streams.set(id, s);
-    const replied = new Promise<SpdyStream>((resolve, reject) => this.pendingOpens.set(id, { resolve, reject }));
+    const replied = this.streams.addOurs(s);
     this.writer.control(frame);
     return replied;
   }
@@ -166,26 +137,7 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
   async ping(timeoutMs = 30_000): Promise<number> {
     await this.hello;
     if (this.dead) throw this.reason ?? new Error("spdy session closed");
-    const id = this.nextPingId;
-    // Ids are 31-bit; past the top they start again at 1 or 2 (2.6.5 allows reuse).
-    this.nextPingId = id + 2 > MAX_STREAM_ID ? 2 - (id % 2) : id + 2;
-    const started = performance.now();
-    return new Promise<number>((resolve, reject) => {
-      const done = (err?: Error) => {
-        clearTimeout(timer);
-        this.pings.delete(id);
-        if (err) reject(err);
-        else resolve(performance.now() - started);
-      };
-      const timer = setTimeout(() => done(new Error(`spdy ping ${id} got no answer in ${timeoutMs} ms`)), timeoutMs);
-      this.pings.set(id, done);
-      this.send({ type: "ping", id });
-    });
-  }
-
-  /** Whether a PING id is one we would have sent (odd for clients, even for servers). */
-  ownPingId(id: number): boolean {
-    return id % 2 === (this.role === "client" ? 1 : 0);
+    return this.pings.start((id) => this.send({ type: "ping", id }), timeoutMs);
   }
 
   async close(opts: { force?: boolean } = {}): Promise<void> {
@@ -221,61 +173,31 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
   }
 
   taken(s: SpdyStreamImpl, n: number): void {
-    this.totalBuffered -= n;
-    const grant = s.recvWindow.take(n);
-    if (grant > 0 && !s.remoteDone && !s.failure) this.send({ type: "window_update", streamId: s.id, delta: grant });
-    this.takenBySession(n);
-    if (this.paused && this.totalBuffered <= this.opts.sessionWindowBytes) {
-      this.paused = false;
-      this.conn.resume();
-    }
+    this.inbound.taken(s, n);
   }
 
   finished(s: SpdyStreamImpl): void {
-    this.streams.delete(s.id);
-    const waiting = this.pendingOpens.get(s.id);
-    if (waiting) {
-      this.pendingOpens.delete(s.id);
-      waiting.reject(s.failure ?? new Error(`stream ${s.id} ended before its SYN_REPLY`));
-    }
-    if (s.failure instanceof SpdyStreamError && !s.remoteDone) this.rememberReset(s.id);
+    this.streams.remove(s, s.failure ?? new Error(`stream ${s.id} ended before its SYN_REPLY`));
+    if (s.failure instanceof SpdyStreamError && !s.remoteDone) this.streams.rememberReset(s.id);
     this.changed.notify();
     if ((this.closing || this.peerGoneAway) && this.streams.size === 0) this.goAwayAndEnd(GoAwayStatus.ok);
   }
 
-  // ---- used by session-control.ts ----
+  // ---- for session-control.ts and session-data.ts ----
 
   /** A SYN_STREAM passed the checks: a new stream from the peer. */
   acceptStream(id: number, headers: SpdyHeaders, fin: boolean, unidirectional: boolean): void {
-    if (this.closing || this.peerGoneAway || this.peerOpenCount() >= this.opts.maxConcurrentStreams) {
+    if (this.closing || this.peerGoneAway || this.streams.count(false) >= this.opts.maxConcurrentStreams) {
       this.send({ type: "rst_stream", streamId: id, status: RstStatus.refusedStream });
-      this.rememberReset(id);
+      this.streams.rememberReset(id);
       return;
     }
     const s = new SpdyStreamImpl(this, id, headers, false, this.peerInitialWindow, this.opts.initialWindowBytes);
     if (unidirectional) s.localDone = true;
-    this.streams.set(id, s);
+    this.streams.addPeers(s);
     if (fin) s.remoteFinish();
     if (this.handler) this.deliver(this.handler, s);
     else this.unhandled.push(s);
-  }
-
-  /** Hands a new stream to the application; a handler that throws costs the stream, not the session. */
-  private deliver(handler: (s: SpdyStream) => void, s: SpdyStreamImpl): void {
-    try {
-      handler(s);
-    } catch (err) {
-      this.opts.log?.debug(`spdy ${this.role}: stream handler failed for stream ${s.id}: ${(err as Error).message}`);
-      s.reset(RstStatus.internalError);
-    }
-  }
-
-  /** The peer's SYN_REPLY for stream `s`, which we opened. */
-  replied(s: SpdyStreamImpl): void {
-    s.replied = true;
-    const waiting = this.pendingOpens.get(s.id);
-    this.pendingOpens.delete(s.id);
-    waiting?.resolve(s);
   }
 
   /** The peer's GOAWAY: no new streams either way; the session ends when the open ones have. */
@@ -283,7 +205,7 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
     this.peerGoneAway = true;
     if (status !== GoAwayStatus.ok) this.reason ??= new SpdySessionError(`peer went away with GOAWAY status ${status}`, status);
     // Streams we opened past the last one the peer accepted were never processed (2.6.6).
-    for (const s of [...this.streams.values()]) {
+    for (const s of [...this.streams.byId.values()]) {
       if (s.ours && s.id > lastGoodStreamId) s.fail(new Error(`stream ${s.id} refused: the peer sent GOAWAY`));
     }
     this.changed.notify();
@@ -294,17 +216,11 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
   streamError(id: number, status: number, why: string): void {
     const s = this.streams.get(id);
     if (s) s.reset(status);
-    else if (!this.resetIds.has(id)) {
+    else if (!this.streams.wasReset(id)) {
       this.send({ type: "rst_stream", streamId: id, status });
-      this.rememberReset(id);
+      this.streams.rememberReset(id);
     }
     this.opts.log?.debug(`spdy ${this.role}: stream ${id}: ${why}`);
-  }
-
-  /** Whether `id` names a stream that was never opened, by either side. */
-  neverOpened(id: number): boolean {
-    const ours = id % 2 === this.nextStreamId % 2;
-    return ours ? id >= this.nextStreamId : id > this.lastPeerStreamId;
   }
 
   sessionError(err: SpdySessionError): void {
@@ -316,24 +232,14 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
 
   // ---- internals ----
 
-  private ourOpenCount(): number {
-    let n = 0;
-    for (const s of this.streams.values()) if (s.ours) n++;
-    return n;
-  }
-
-  private peerOpenCount(): number {
-    return this.streams.size - this.ourOpenCount();
-  }
-
-  private rememberReset(id: number): void {
-    this.resetIds.add(id);
-    if (this.resetIds.size > RESET_MEMORY) this.resetIds.delete(this.resetIds.values().next().value as number);
-  }
-
-  private takenBySession(n: number): void {
-    const grant = this.recvWindow.take(n);
-    if (grant > 0) this.send({ type: "window_update", streamId: 0, delta: grant });
+  /** Hands a new stream to the application; a handler that throws costs the stream, not the session. */
+  private deliver(handler: (s: SpdyStream) => void, s: SpdyStreamImpl): void {
+    try {
+      handler(s);
+    } catch (err) {
+      this.opts.log?.debug(`spdy ${this.role}: stream handler failed for stream ${s.id}: ${(err as Error).message}`);
+      s.reset(RstStatus.internalError);
+    }
   }
 
   private sendHello(): void {
@@ -366,60 +272,17 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
     if (!this.helloSent) this.sendHello();
     const frame = decodeControlFrame(type, flags, payload, this.decompressor);
     this.opts.log?.debug(`spdy ${this.role}: received`, frame);
-    if (frame.type === "unknown") this.opts.log?.debug(`spdy ${this.role}: ignoring control frame type ${frame.frameType}`);
-    else handleControlFrame(this, frame);
-  }
-
-  private onDataStart(id: number, length: number, fin: boolean): void {
-    this.opts.log?.debug(`spdy ${this.role}: DATA`, id, length, fin);
-    if (!this.helloSent) this.sendHello();
-    this.dataFin = fin;
-    this.dataTarget = "drop";
-    // Every DATA byte counts against the session window, even those dropped (2.6.8).
-    if (!this.recvWindow.receive(length) && this.peerFlowControl) {
-      throw new SpdySessionError(`peer sent ${length} bytes on stream ${id}, past the session window`);
-    }
-    const s = this.streams.get(id);
-    if (!s) {
-      if (this.neverOpened(id)) throw new SpdySessionError(`DATA for stream ${id}, which was never opened`);
-      if (!this.resetIds.has(id)) this.streamError(id, RstStatus.invalidStream, "DATA for a closed stream");
-      return;
-    }
-    if (s.ours && !s.replied) return this.streamError(id, RstStatus.protocolError, "DATA before SYN_REPLY");
-    if (s.remoteDone) return this.streamError(id, RstStatus.streamAlreadyClosed, "DATA after FIN");
-    if (!s.recvWindow.receive(length) && this.peerFlowControl) return this.streamError(id, RstStatus.flowControlError, "DATA past the stream window");
-    this.dataTarget = s;
-  }
-
-  private onDataPiece(piece: Uint8Array): void {
-    const s = this.dataTarget;
-    if (s === undefined || s === "drop" || s.failure) {
-      this.takenBySession(piece.length);
-      return;
-    }
-    this.totalBuffered += piece.length;
-    s.push(piece);
-    if (!this.paused && this.totalBuffered > this.opts.sessionWindowBytes) {
-      // A peer that ignores our windows (Go's spdystream does) is held back by TCP instead.
-      this.paused = true;
-      this.conn.pause();
-    }
-  }
-
-  private onDataEnd(): void {
-    const s = this.dataTarget;
-    this.dataTarget = undefined;
-    if (s instanceof SpdyStreamImpl && this.dataFin && !s.failure) s.remoteFinish();
+    if (frame.type !== "unknown") handleControlFrame(this, frame);
   }
 
   private goAwayAndEnd(status: number): void {
     if (this.dead) return;
-    this.send({ type: "goaway", lastGoodStreamId: this.lastPeerStreamId, status });
+    this.send({ type: "goaway", lastGoodStreamId: this.streams.lastPeerId, status });
     this.terminate(this.reason);
   }
 
   /** Ends everything: streams fail, pings and opens reject, the socket ends (and is destroyed if it lingers). */
-  terminate(reason: Error | undefined): void {
+  private terminate(reason: Error | undefined): void {
     if (this.dead) return;
     this.dead = true;
     this.reason ??= reason;
@@ -427,15 +290,11 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
     this.writer.close();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const err = this.reason ?? new Error("spdy session closed");
-    for (const s of [...this.streams.values()]) s.fail(err);
-    for (const [id, w] of this.pendingOpens) {
-      this.pendingOpens.delete(id);
-      w.reject(err);
-    }
-    for (const answer of [...this.pings.values()]) answer(err);
+    for (const s of [...this.streams.byId.values()]) s.fail(err);
+    this.pings.failAll(err);
     this.resolveHello();
     this.changed.notify();
-    if (this.paused) this.conn.resume();
+    this.inbound.release();
     this.conn.end();
     setTimeout(() => this.conn.destroy(), CLOSE_GRACE_MS).unref?.();
   }

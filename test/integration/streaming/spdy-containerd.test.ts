@@ -26,6 +26,7 @@ import {
 import { type ContainerdPods, startContainerdForPods } from "../../support/containerd-pods.ts";
 import { type PodImages, pushPodImages } from "../../support/pod-images.ts";
 import { type TestRegistry, startRegistry } from "../../support/registry.ts";
+import { drain, until } from "../../unit/streaming/spdy/helpers.ts";
 import { isRoot } from "../harness.ts";
 
 /** Dials a streaming URL and upgrades to SPDY/3.1 offering `protocols`. */
@@ -52,14 +53,13 @@ async function dialSpdy(url: string, protocols: string[], opts: SpdySessionOptio
   }
 }
 
-async function readAll(s: SpdyStream): Promise<{ bytes: Buffer; error?: Error }> {
-  const parts: Uint8Array[] = [];
-  try {
-    for await (const c of s.readable) parts.push(c);
-    return { bytes: Buffer.concat(parts) };
-  } catch (err) {
-    return { bytes: Buffer.concat(parts), error: err as Error };
-  }
+/** The two streams client-go opens per port-forward connection: error (closed for writing at once, as client-go does), then data. */
+async function portForwardStreams(session: SpdySession, port: number, requestId: string): Promise<{ error: SpdyStream; data: SpdyStream }> {
+  const headers = { port: String(port), requestid: requestId };
+  const error = await session.open({ streamtype: "error", ...headers });
+  await error.end();
+  const data = await session.open({ streamtype: "data", ...headers });
+  return { error, data };
 }
 
 describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () => {
@@ -106,7 +106,7 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
   test("exec: stdout and stderr arrive, and the error stream carries the v4 Status with the exit code", async () => {
     const x = await exec(["sh", "-c", "echo hello; echo oops >&2; exit 3"], { stdout: true, stderr: true });
     expect(x.protocol).toBe("v4.channel.k8s.io");
-    const [out, err, status] = await Promise.all([readAll(x.stdout as SpdyStream), readAll(x.stderr as SpdyStream), readAll(x.error)]);
+    const [out, err, status] = await Promise.all([drain(x.stdout as SpdyStream), drain(x.stderr as SpdyStream), drain(x.error)]);
     expect(out).toEqual({ bytes: Buffer.from("hello\n") }); // containerd ends stdout and stderr with FIN
     expect(err).toEqual({ bytes: Buffer.from("oops\n") });
     const st = JSON.parse(status.bytes.toString());
@@ -120,14 +120,14 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
 
   test("exec: a zero exit sends a Success status", async () => {
     const x = await exec(["true"], { stdout: true });
-    const [, status] = await Promise.all([readAll(x.stdout as SpdyStream), readAll(x.error)]);
+    const [, status] = await Promise.all([drain(x.stdout as SpdyStream), drain(x.error)]);
     expect(JSON.parse(status.bytes.toString())).toMatchObject({ status: "Success" });
     await x.session.closed;
   }, 60_000);
 
   test("exec: 10 MiB through stdin arrives whole (wc -c)", async () => {
     const x = await exec(["wc", "-c"], { stdin: true, stdout: true });
-    const reading = Promise.all([readAll(x.stdout as SpdyStream), readAll(x.error)]);
+    const reading = Promise.all([drain(x.stdout as SpdyStream), drain(x.error)]);
     const block = randomBytes(1024 * 1024);
     for (let i = 0; i < 10; i++) await x.stdin?.write(block);
     await x.stdin?.end();
@@ -139,7 +139,7 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
   test("exec: 10 MiB through cat comes back byte-identical, flowing both ways at once", async () => {
     const x = await exec(["cat"], { stdin: true, stdout: true });
     const data = randomBytes(10 * 1024 * 1024);
-    const reading = readAll(x.stdout as SpdyStream);
+    const reading = drain(x.stdout as SpdyStream);
     for (let at = 0; at < data.length; at += 256 * 1024) await x.stdin?.write(data.subarray(at, at + 256 * 1024));
     await x.stdin?.end();
     const out = await reading;
@@ -150,21 +150,18 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
   test("exec: containerd answers our PING (spdystream echoes the client's odd ids)", async () => {
     const x = await exec(["sleep", "1"], { stdout: true });
     expect(await x.session.ping(10_000)).toBeGreaterThan(0);
-    await Promise.all([readAll(x.stdout as SpdyStream), readAll(x.error)]);
+    await Promise.all([drain(x.stdout as SpdyStream), drain(x.error)]);
   }, 60_000);
 
   test("exec: while we do not read, spdystream (which ignores our windows) is held back by TCP and our buffer stays bounded", async () => {
     const sessionWindowBytes = 1024 * 1024;
     const x = await exec(["head", "-c", "31457280", "/dev/zero"], { stdout: true }, { sessionWindowBytes });
     const out = x.stdout as SpdyStream;
-    const waitUntil = async (check: () => boolean) => {
-      for (const end = Date.now() + 10_000; !check(); await Bun.sleep(10)) if (Date.now() > end) throw new Error("timed out");
-    };
-    await waitUntil(() => out.buffered > sessionWindowBytes);
+    await until("our buffer to pass the session window", () => out.buffered > sessionWindowBytes, 10_000);
     await Bun.sleep(300);
     // The session window, plus the rest of the socket read that crossed it (Bun reads up to 512 KiB).
     expect(out.buffered).toBeLessThanOrEqual(sessionWindowBytes + 512 * 1024);
-    const [all, status] = await Promise.all([readAll(out), readAll(x.error)]);
+    const [all, status] = await Promise.all([drain(out), drain(x.error)]);
     expect(all.bytes.length).toBe(30 * 1024 * 1024);
     expect(JSON.parse(status.bytes.toString())).toMatchObject({ status: "Success" });
   }, 60_000);
@@ -174,9 +171,7 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
     const { session, protocol } = await dialSpdy(url, ["portforward.k8s.io"]);
     expect(protocol).toBe("portforward.k8s.io");
     const forward = async (requestId: string, data: Buffer) => {
-      const error = await session.open({ streamtype: "error", port: "8080", requestid: requestId });
-      await error.end(); // the client never writes on the error stream (client-go closes it at once)
-      const stream = await session.open({ streamtype: "data", port: "8080", requestid: requestId });
+      const { error, data: stream } = await portForwardStreams(session, 8080, requestId);
       const chunks: Uint8Array[] = [];
       let got = 0;
       const reader = stream.readable.getReader();
@@ -207,17 +202,15 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
   test("port-forward: our FIN on the data stream ends the connection in the pod, and containerd FINs both streams back", async () => {
     const { url } = await client.runtime.portForward({ podSandboxId: podId, port: [8080] });
     const { session } = await dialSpdy(url, ["portforward.k8s.io"]);
-    const error = await session.open({ streamtype: "error", port: "8080", requestid: "0" });
-    await error.end();
-    const data = await session.open({ streamtype: "data", port: "8080", requestid: "0" });
+    const { error, data } = await portForwardStreams(session, 8080, "0");
     const payload = randomBytes(64 * 1024);
-    const reading = readAll(data);
+    const reading = drain(data);
     await data.write(payload);
     await data.end();
     const back = await reading;
     expect(back.error).toBeUndefined();
     expect(back.bytes.equals(payload)).toBe(true);
-    expect(await readAll(error)).toEqual({ bytes: Buffer.alloc(0) }); // no error text, a clean FIN
+    expect(await drain(error)).toEqual({ bytes: Buffer.alloc(0) }); // no error text, a clean FIN
     await Promise.all([data.closed, error.closed]);
     await session.close();
     expect(await session.closed).toBeUndefined();
@@ -226,12 +219,10 @@ describe.skipIf(!isRoot)("SPDY/3.1 against containerd's streaming server", () =>
   test("port-forward: a port with nothing listening gets its error text on the error stream", async () => {
     const { url } = await client.runtime.portForward({ podSandboxId: podId, port: [9] });
     const { session } = await dialSpdy(url, ["portforward.k8s.io"]);
-    const error = await session.open({ streamtype: "error", port: "9", requestid: "0" });
-    await error.end();
-    const data = await session.open({ streamtype: "data", port: "9", requestid: "0" });
-    const msg = await readAll(error);
+    const { error, data } = await portForwardStreams(session, 9, "0");
+    const msg = await drain(error);
     expect(msg.bytes.toString()).toMatch(/failed to connect to localhost:9 inside namespace/);
-    expect(await readAll(data)).toEqual({ bytes: Buffer.alloc(0) }); // containerd FINs the data stream too
+    expect(await drain(data)).toEqual({ bytes: Buffer.alloc(0) }); // containerd FINs the data stream too
     await data.end(); // close() waits for our side of every stream
     await session.close();
     expect(await session.closed).toBeUndefined();

@@ -50,12 +50,6 @@ async function readHead(sock: net.Socket): Promise<{ line: string; headers: [str
   }
 }
 
-async function text(s: SpdyStream | undefined): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  if (s) for await (const c of s.readable) parts.push(c);
-  return Buffer.concat(parts);
-}
-
 /** A toy remotecommand v4 server: waits for the streams the query asks for, runs one of three commands, sends the v4 Status. */
 async function serveExec(session: SpdySession, query: URLSearchParams): Promise<void> {
   const want = ["error", ...["stdin", "stdout", "stderr"].filter((k) => query.get(k) === "true" || query.get(k) === "1")];

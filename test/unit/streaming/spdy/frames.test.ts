@@ -130,3 +130,13 @@ describe("malformed control frames are session errors", () => {
     expect(f).toMatchObject({ type: "syn_stream", streamId: 1, headerError: expect.stringMatching(/not lowercase/) });
   });
 });
+
+describe("header blocks we would not send", () => {
+  test("a header set over 1 MiB is refused before it touches the compressor, which stays in step", () => {
+    const c = new HeaderCompressor();
+    const d = new HeaderDecompressor(1 << 20);
+    expect(() => encodeFrame({ type: "syn_reply", streamId: 1, fin: false, headers: { big: "x".repeat(1024 * 1024) } }, c)).toThrow(/larger than 1048576/);
+    const next = encodeFrame({ type: "syn_reply", streamId: 3, fin: false, headers: { ok: "1" } }, c);
+    expect({ ...(decodeOne(next, d) as { headers: object }).headers }).toEqual({ ok: "1" });
+  });
+});

@@ -141,15 +141,18 @@ describe("SPDY session: streams", () => {
     close();
   });
 
-  test("head bytes read past the HTTP headers are the first frames", async () => {
+  test("head bytes read past the HTTP headers are the first frames, and a socket the upgrade paused is read on", async () => {
     const { a, b, close } = await socketPair();
     const c = new HeaderCompressor();
     const head = encodeFrame({ type: "syn_stream", streamId: 1, associatedId: 0, priority: 0, fin: true, unidirectional: false, headers: { from: "head" } }, c);
+    b.pause();
     const server = createSpdySession(b, "server", {}, head);
     const got = new Promise<SpdyStream>((resolve) => server.onStream(resolve));
     const peer = new RawPeer(a);
     expect((await got).headers.from).toBe("head");
     await peer.waitFor("settings");
+    a.write(encodeFrame({ type: "ping", id: 3 }, c));
+    await peer.waitFor("ping", (f) => f.id === 3);
     close();
   });
 });
