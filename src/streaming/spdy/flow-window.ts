@@ -26,6 +26,8 @@ export class SendWindow {
 export class RecvWindow {
   private remaining: number;
   private taken = 0;
+  /** Granted here but not sent: the peer had not shown it keeps windows (see InboundData). */
+  owed = 0;
 
   constructor(private readonly size: number) {
     this.remaining = size;

@@ -29,7 +29,7 @@ export function handleControlFrame(session: SpdySessionImpl, frame: ControlFrame
     case "goaway":
       return session.onGoAway(frame.lastGoodStreamId, frame.status);
     case "window_update": {
-      session.peerFlowControl = true;
+      session.peerKeepsWindows();
       if (frame.streamId === 0) {
         if (!session.sendWindow.grow(frame.delta)) throw new SpdySessionError(`WINDOW_UPDATE takes the session window past ${MAX_WINDOW}`);
       } else {
@@ -88,7 +88,7 @@ function onSettings(session: SpdySessionImpl, f: SettingsFrame): void {
       if (value > MAX_WINDOW) throw new SpdySessionError(`SETTINGS_INITIAL_WINDOW_SIZE of ${value} is past ${MAX_WINDOW}`);
       const delta = value - session.peerInitialWindow;
       session.peerInitialWindow = value;
-      session.peerFlowControl = true;
+      session.peerKeepsWindows();
       // Windows of open streams move by the change, and may go negative (2.6.8).
       for (const s of session.streams.byId.values()) s.sendWindow.size += delta;
     } else if (id === SettingsId.maxConcurrentStreams) {

@@ -5,10 +5,17 @@
  * them. A peer that keeps our windows never has more than them in flight; one that does
  * not (Go's spdystream) is held back by TCP instead: past the session window buffered,
  * the socket is paused until readers catch up.
+ *
+ * Such a peer gets no WINDOW_UPDATEs either (they are owed, and paid if it ever shows
+ * it keeps windows). Not only are they useless to it: spdystream closes its socket
+ * without reading what is left in it, so a WINDOW_UPDATE that arrives after it finished
+ * makes its kernel answer with a TCP RST, and ours then throws away whatever of the
+ * peer's last data we had not read yet (seen with containerd: an exec's output cut).
  */
 import type { Duplex } from "node:stream";
 import { RstStatus } from "./constants.ts";
 import { SpdySessionError } from "./errors.ts";
+import type { RecvWindow } from "./flow-window.ts";
 import type { SpdySessionImpl } from "./session.ts";
 import type { SpdyStreamImpl } from "./stream.ts";
 
@@ -69,10 +76,15 @@ export class InboundData {
   /** A reader took (or a stream dropped) `n` of its buffered bytes. */
   taken(s: SpdyStreamImpl, n: number): void {
     this.buffered -= n;
-    const grant = s.recvWindow.take(n);
-    if (grant > 0 && !s.remoteDone && !s.failure) this.session.send({ type: "window_update", streamId: s.id, delta: grant });
+    this.grant(s, s.recvWindow.take(n));
     this.grantSession(n);
     if (this.paused && this.buffered <= this.limit) this.release();
+  }
+
+  /** The peer has just shown it keeps windows: pay what it is owed. */
+  payOwed(): void {
+    for (const s of this.session.streams.byId.values()) this.grant(s, 0);
+    this.grantSession(0);
   }
 
   /** Reads on (the session is ending, or readers caught up). */
@@ -82,8 +94,19 @@ export class InboundData {
     this.conn.resume();
   }
 
+  private grant(s: SpdyStreamImpl, delta: number): void {
+    if (s.remoteDone || s.failure) return; // no more DATA will come: nothing to make room for
+    this.send(s.id, s.recvWindow, delta);
+  }
+
   private grantSession(n: number): void {
-    const grant = this.session.recvWindow.take(n);
-    if (grant > 0) this.session.send({ type: "window_update", streamId: 0, delta: grant });
+    this.send(0, this.session.recvWindow, this.session.recvWindow.take(n));
+  }
+
+  private send(streamId: number, w: RecvWindow, delta: number): void {
+    w.owed += delta;
+    if (w.owed === 0 || !this.session.peerFlowControl) return;
+    this.session.send({ type: "window_update", streamId, delta: w.owed });
+    w.owed = 0;
   }
 }

@@ -185,6 +185,13 @@ export class SpdySessionImpl implements SpdySession, StreamHost {
 
   // ---- for session-control.ts and session-data.ts ----
 
+  /** The peer sent SETTINGS_INITIAL_WINDOW_SIZE or WINDOW_UPDATE: from now on windows count both ways. */
+  peerKeepsWindows(): void {
+    if (this.peerFlowControl) return;
+    this.peerFlowControl = true;
+    this.inbound.payOwed();
+  }
+
   /** A SYN_STREAM passed the checks: a new stream from the peer. */
   acceptStream(id: number, headers: SpdyHeaders, fin: boolean, unidirectional: boolean): void {
     if (this.closing || this.peerGoneAway || this.streams.count(false) >= this.opts.maxConcurrentStreams) {

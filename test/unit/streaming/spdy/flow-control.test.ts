@@ -131,9 +131,10 @@ describe("SPDY flow control with peers that keep windows and peers that do not",
     close();
   });
 
-  test("WINDOW_UPDATEs go back to the peer only as the reader reads", async () => {
+  test("WINDOW_UPDATEs go back to a peer that keeps windows only as the reader reads", async () => {
     const { session, peer, close } = await rawPeer("server", { initialWindowBytes: 64 * KiB });
     const accepted = new Promise<SpdyStream>((resolve) => session.onStream((s) => (s.reply(), resolve(s))));
+    peer.send({ type: "settings", clear: false, entries: [{ id: 7, value: 64 * KiB }] });
     peer.send({ type: "syn_stream", streamId: 1, associatedId: 0, priority: 0, fin: false, unidirectional: false, headers: {} });
     const s = await accepted;
     peer.send({ type: "data", streamId: 1, fin: false, data: randomBytes(64 * KiB) });
@@ -146,6 +147,28 @@ describe("SPDY flow control with peers that keep windows and peers that do not",
     const update = await peer.waitFor("window_update", (f) => f.streamId === 1);
     expect(update.delta).toBeGreaterThanOrEqual(32 * KiB);
     expect(update.delta).toBeLessThanOrEqual(read);
+    close();
+  });
+
+  test("a peer that keeps no windows gets no WINDOW_UPDATE until it shows it keeps them; then it is paid what it is owed", async () => {
+    const { session, peer, close } = await rawPeer("server", { initialWindowBytes: 64 * KiB, sessionWindowBytes: 64 * KiB });
+    const accepted = new Promise<SpdyStream>((resolve) => session.onStream((s) => (s.reply(), resolve(s))));
+    peer.send({ type: "syn_stream", streamId: 1, associatedId: 0, priority: 0, fin: false, unidirectional: false, headers: {} });
+    const s = await accepted;
+    peer.send({ type: "data", streamId: 1, fin: false, data: randomBytes(48 * KiB) });
+    const reader = s.readable.getReader();
+    let read = 0;
+    while (read < 48 * KiB) read += ((await reader.read()).value as Uint8Array).length;
+    peer.send({ type: "ping", id: 1 });
+    await peer.waitFor("ping", (f) => f.id === 1);
+    expect(peer.of("window_update")).toEqual([]); // Go's spdystream would only answer late ones with a TCP RST
+    peer.send({ type: "window_update", streamId: 0, delta: 1 });
+    await peer.waitFor("window_update", (f) => f.streamId === 1);
+    await peer.waitFor("window_update", (f) => f.streamId === 0);
+    expect(peer.of("window_update")).toEqual([
+      { type: "window_update", streamId: 1, delta: 48 * KiB },
+      { type: "window_update", streamId: 0, delta: 48 * KiB },
+    ]);
     close();
   });
 
