@@ -10,9 +10,11 @@
  *   back-pressure is TCP: its reader blocks while a stream's consumer is slow. So we
  *   obey the peer's windows only once it has shown it keeps them (a WINDOW_UPDATE, or
  *   SETTINGS_INITIAL_WINDOW_SIZE), as skiff's own peers do from their first frame;
- *   until then our writers are paced by the socket alone. When a peer sends past our
- *   windows, one that keeps windows gets FLOW_CONTROL_ERROR, one that does not is held
- *   back by no longer reading the socket, so memory stays bounded either way.
+ *   until then our writers are paced by the socket alone, and it gets no WINDOW_UPDATE
+ *   from us (a late one would hit its closed socket and the TCP RST that answers it
+ *   would throw away data we had not read yet). When a peer sends past our windows, one
+ *   that keeps windows gets FLOW_CONTROL_ERROR, one that does not is held back by no
+ *   longer reading the socket, so memory stays bounded either way.
  * - spdystream drops DATA that arrives for a stream before it sent its SYN_REPLY, so a
  *   stream the peer opened gets its SYN_REPLY before our first DATA (write and end send
  *   it if `reply` was not called).
