@@ -29,10 +29,27 @@ export interface StatFs {
   ffree: number;
 }
 
+/** The kernel's clock discipline state, from adjtimex(2) (read only). */
+export interface ClockSync {
+  /** False when the kernel flags the clock unsynchronised (`TIME_ERROR` / `STA_UNSYNC`): no NTP daemon is steering it. */
+  synchronized: boolean;
+  /** The kernel's maximum error estimate, in microseconds. */
+  maxErrorUs: number;
+}
+
+/** A namespaced sysctl: written at `/proc/sys/<path>` while the thread is inside `kind`. */
+export type NamespacedSysctl = { kind: NamespaceKind; path: string; value: string };
+
 /** Options for `Platform.pinNamespaces`. */
 export interface PinOptions {
   /** Set as the hostname inside the new UTS namespace; requires "uts" in `kinds`. */
   hostname?: string;
+  /**
+   * Written inside the new namespaces before they are pinned (what the sandbox's runtime
+   * would do for a pod's `linux.sysctls`). Each one's `kind` must be among `kinds`, so a
+   * sysctl can never reach the host's namespaces.
+   */
+  sysctls?: readonly NamespacedSysctl[];
 }
 
 export interface Platform {
@@ -59,6 +76,8 @@ export interface Platform {
   lchown(path: string, uid: number, gid: number): void;
   /** lsetxattr(2) with `XATTR_CREATE`/`XATTR_REPLACE` or 0. */
   lsetxattr(path: string, name: string, value: Uint8Array, flags: number): void;
+  /** adjtimex(2) with no modes set: whether an NTP daemon keeps the clock in sync. */
+  clockSync(): ClockSync;
 
   /**
    * Creates new namespaces of the given kinds and pins each one to a file
@@ -78,6 +97,12 @@ export interface Platform {
    * that is already gone, or a plain file that is no longer mounted, is not an error.
    */
   unpinNamespace(path: string): void;
+  /**
+   * The text of `/proc/net/dev` as seen from inside the network namespace pinned (or
+   * otherwise named by a path such as `/proc/<pid>/ns/net`) at `netnsPath`: the calling
+   * thread enters it, reads, and returns, in one synchronous step.
+   */
+  readNetDev(netnsPath: string): string;
 }
 
 /** Every implementation is built by a factory of this type (see STYLE.md, "Do this" 2). */

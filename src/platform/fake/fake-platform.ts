@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { InvalidArgumentError, SyscallError } from "../../errors.ts";
 import { TMPFS_MAGIC } from "../constants.ts";
-import type { NamespaceKind, PinOptions, Platform, PlatformOp, StatFs } from "../types.ts";
+import type { ClockSync, NamespaceKind, PinOptions, Platform, PlatformOp, StatFs } from "../types.ts";
 
 /** What the call log holds for each op: its arguments, except for `pinNamespaces`. */
 export type FakeCallArgs = {
@@ -61,6 +61,8 @@ export class FakePlatform implements Platform {
   readonly pins = new Map<string, FakePin>();
   /** What `statfs` returns (unless overridden with `on("statfs", ...)`). */
   statfsResult: StatFs | ((path: string) => StatFs) = { ...FAKE_STATFS };
+  /** What `clockSync` returns. */
+  clockResult: ClockSync = { synchronized: true, maxErrorUs: 16_000 };
 
   readonly #writePinFiles: boolean;
   readonly #errors = new Map<PlatformOp, { source: ErrorSource; left: number }[]>();
@@ -129,6 +131,9 @@ export class FakePlatform implements Platform {
   lsetxattr(path: string, name: string, value: Uint8Array, flags: number): void {
     this.#call("lsetxattr", [path, name, value, flags]);
   }
+  clockSync(): ClockSync {
+    return this.#call("clockSync", [], () => ({ ...this.clockResult }));
+  }
 
   pinNamespaces<K extends NamespaceKind>(
     kinds: readonly K[],
@@ -140,6 +145,9 @@ export class FakePlatform implements Platform {
     this.#record("pinNamespaces", [[...kinds], { ...pins }, { ...opts }]);
     if (opts.hostname !== undefined && !kinds.includes("uts" as K)) {
       throw new InvalidArgumentError("opts.hostname", 'a hostname needs the "uts" namespace');
+    }
+    for (const s of opts.sysctls ?? []) {
+      if (!kinds.includes(s.kind as K)) throw new InvalidArgumentError("opts.sysctls", `sysctl "${s.path}" needs a new "${s.kind}" namespace`);
     }
     for (const kind of kinds) {
       if (this.pins.has(pins[kind])) throw new SyscallError("open", 17, "EEXIST", pins[kind], "file exists");
@@ -160,6 +168,13 @@ export class FakePlatform implements Platform {
       this.pins.delete(path);
       if (this.#writePinFiles) rmSync(path, { force: true });
     });
+  }
+
+  /** What `readNetDev` returns (unless overridden with `on("readNetDev", ...)`): no interfaces but `lo`. */
+  netDevText = "Inter-|   Receive\n face |bytes\n    lo: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+
+  readNetDev(netnsPath: string): string {
+    return this.#call("readNetDev", [netnsPath], () => this.netDevText);
   }
 
   /** Records the call, throws an injected error if one is due, else runs the override or `fallback`. */

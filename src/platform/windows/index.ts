@@ -29,7 +29,9 @@ export const createWindowsPlatform: PlatformFactory = () => {
     lchown: unsupported("lchown"),
     lsetxattr: unsupported("lsetxattr"),
     pinNamespaces: unsupported("pinNamespaces"),
+    readNetDev: unsupported("readNetDev"),
     unpinNamespace: unsupported("unpinNamespace"),
+    clockSync: unsupported("clockSync"),
     /**
      * Free space of the volume holding `path`, from GetDiskFreeSpaceExW
      * (https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-getdiskfreespaceexw).
