@@ -247,7 +247,7 @@ export class ContainerManager {
       // Taken before the start: a short-lived process can exit before `start` returns.
       const startedAt = this.ctx.clock();
       try {
-        await handler.runtime.start(rec.id);
+        await handler.runtime.start(rec.id, (cur.info as { pid?: number }).pid);
       } catch (err) {
         this.#exited(rec.id, {
           finishedAt: this.ctx.clock(),
