@@ -19,6 +19,7 @@ import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
 import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
 import { Metrics, createMetricsInterceptor, serveMetrics } from "./metrics.ts";
 import { Readiness } from "./readiness.ts";
+import { startMemoryTrimmer } from "./memory-trim.ts";
 
 /** A running skiff: what `skiff serve` holds until a signal stops it. */
 export type Daemon = {
@@ -143,6 +144,15 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     }
   }
   readiness.ready();
+  // Gives back what bursts of calls leave behind (see memory-trim.ts for the figures).
+  const trimmer = startMemoryTrimmer({
+    intervalMs: 5_000,
+    thresholdBytes: 4 * 2 ** 20,
+    minGapMs: 30_000,
+    resident: () => process.memoryUsage.rss(),
+    shrink: () => Bun.shrink(),
+    log,
+  });
   log.info(`skiff ${pkg.version} serving CRI on ${config.server.socket} (cgroup driver ${host.cgroupDriver})`);
 
   let stopping: Promise<void> | undefined;
@@ -151,6 +161,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     stop() {
       stopping ??= (async () => {
         readiness.stopping();
+        trimmer.stop();
         await server.close(config.server.shutdownTimeoutMs);
         metricsServer?.stop();
         store.close();
