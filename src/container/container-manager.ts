@@ -45,9 +45,6 @@ export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
   return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
 }
 
-/** What one listing looks up once: each pod's runtime handler, each handler's recorded exits. */
-type Listing = { handlers: Map<string, RuntimeHandler | undefined>; exits: Map<RuntimeHandler, ReadonlySet<string>> };
-
 /** The CRI reason for an exit: what the kubelet shows as a container's last state. */
 export function exitReason(exit: ExitInfo): string {
   if (exit.oomKilled) return "OOMKilled";
@@ -180,23 +177,26 @@ export class ContainerManager {
   }
 
   /**
-   * Folds in an exit conmon recorded that the store does not know of yet. `listing`
-   * memoizes, across one listing, each pod's handler (a store read per pod, not per
-   * container) and each handler's recorded exits (one directory read, not two file
-   * checks per running container).
+   * Folds in an exit conmon recorded that the store does not know of yet. `recorded`,
+   * when a listing read them once for all its containers, is the ids with an exit file:
+   * the others are still running, and need neither a store read for their handler nor
+   * two file checks.
    */
-  async #refresh(rec: ContainerRecord, listing?: Listing): Promise<ContainerRecord> {
-    if (rec.state !== "running") return rec;
-    const handler = listing?.handlers.has(rec.sandboxId) ? listing.handlers.get(rec.sandboxId) : this.#handlerOf(rec);
-    listing?.handlers.set(rec.sandboxId, handler);
-    if (!handler) return rec;
-    if (listing && handler.runtime.recordedExits) {
-      let exits = listing.exits.get(handler);
-      if (!exits) listing.exits.set(handler, (exits = handler.runtime.recordedExits()));
-      if (!exits.has(rec.id)) return rec;
-    }
-    const exit = await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle);
+  async #refresh(rec: ContainerRecord, recorded?: ReadonlySet<string>): Promise<ContainerRecord> {
+    if (rec.state !== "running" || recorded?.has(rec.id) === false) return rec;
+    const handler = this.#handlerOf(rec);
+    const exit = handler ? await handler.runtime.exitInfo(rec.id, this.paths(rec.id).bundle) : undefined;
     return exit ? this.#recordExit(rec.id, exit) : rec;
+  }
+
+  /** The ids with a recorded exit, over every handler; undefined when a handler cannot tell. */
+  #recordedExits(): ReadonlySet<string> | undefined {
+    const out = new Set<string>();
+    for (const h of this.ctx.handlers.all()) {
+      if (!h.runtime.recordedExits) return undefined;
+      for (const id of h.runtime.recordedExits()) out.add(id);
+    }
+    return out;
   }
 
   #handlerOf(rec: ContainerRecord): RuntimeHandler | undefined {
@@ -384,10 +384,10 @@ export class ContainerManager {
   /** The containers, their exits folded in. */
   async list(filter: { sandboxId?: string } = {}): Promise<ContainerRecord[]> {
     const out: ContainerRecord[] = [];
-    const listing: Listing = { handlers: new Map(), exits: new Map() };
+    const recorded = this.#recordedExits();
     for (const rec of this.ctx.store.containers.list(filter)) {
       if (rec.state === "creating") continue;
-      out.push(await this.#refresh(rec, listing));
+      out.push(await this.#refresh(rec, recorded));
     }
     return out;
   }

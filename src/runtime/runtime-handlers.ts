@@ -93,4 +93,8 @@ export class RuntimeHandlers {
   names(): string[] {
     return [...this.handlers.keys()];
   }
+
+  all(): RuntimeHandler[] {
+    return [...this.handlers.values()];
+  }
 }
