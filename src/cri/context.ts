@@ -9,6 +9,7 @@ import type { ContainerManager } from "../container/container-manager.ts";
 import type { SandboxManager } from "../sandbox/sandbox-manager.ts";
 import type { PodEvents } from "../sandbox/pod-events.ts";
 import type { HandlerFeatures } from "../runtime/runtime-features.ts";
+import type { StreamingRequest } from "../streaming/streaming-types.ts";
 
 /** Pods and containers, where the OS has them built (Linux). */
 export type Pods = { sandboxes: SandboxManager; containers: ContainerManager; events: PodEvents };
@@ -36,4 +37,6 @@ export type CriContext = {
   runtimeFeatures?: Record<string, HandlerFeatures>;
   /** Why `pods` is absent, when their start failed. */
   podsUnavailable?: string;
+  /** The exec/attach/port-forward server, once it listens. */
+  streaming?: { urlFor(req: StreamingRequest): string; readonly baseUrl: string };
 };

@@ -17,6 +17,8 @@ import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
 import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
 import { Metrics, createMetricsInterceptor, serveMetrics } from "./metrics.ts";
 import { Readiness } from "./readiness.ts";
+import { startStreaming } from "./streaming.ts";
+import type { StreamingServer } from "../streaming/streaming-server.ts";
 
 /** A running skiff: what `skiff serve` holds until a signal stops it. */
 export type Daemon = {
@@ -119,6 +121,14 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       log.error(`pods are not available: ${context.podsUnavailable}`);
     }
   }
+  let streaming: StreamingServer | undefined;
+  try {
+    streaming = await startStreaming(config, context, log);
+    context.streaming = streaming;
+  } catch (err) {
+    // CRI keeps serving; Exec, Attach and PortForward answer Unimplemented and say why.
+    log.error(`streaming server not started: ${err instanceof Error ? err.message : String(err)}`);
+  }
   readiness.ready();
   log.info(`skiff ${pkg.version} serving CRI on ${config.server.socket} (cgroup driver ${host.cgroupDriver})`);
 
@@ -129,6 +139,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       stopping ??= (async () => {
         readiness.stopping();
         await server.close(config.server.shutdownTimeoutMs);
+        await streaming?.stop();
         metricsServer?.stop();
         store.close();
         log.info("skiff stopped");

@@ -30,6 +30,8 @@ export const createWindowsPlatform: PlatformFactory = () => {
     lsetxattr: unsupported("lsetxattr"),
     pinNamespaces: unsupported("pinNamespaces"),
     unpinNamespace: unsupported("unpinNamespace"),
+    inNetworkNamespace: unsupported("inNetworkNamespace"),
+    connectSeqpacket: unsupported("connectSeqpacket"),
     /**
      * Free space of the volume holding `path`, from GetDiskFreeSpaceExW
      * (https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-getdiskfreespaceexw).

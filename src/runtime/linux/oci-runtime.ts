@@ -12,6 +12,10 @@ import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
 import { CONMON_FILES, DEFAULT_SOCKET_DIR, conmonArgs } from "./conmon-args.ts";
 import type { ExecProcess } from "./exec-process-spec.ts";
 import { execSync } from "./exec-sync.ts";
+import { execStream } from "./exec-stream.ts";
+import { execTty } from "./exec-tty.ts";
+import { attachContainer } from "./attach-container.ts";
+import type { ProcessIo } from "../process-io.ts";
 import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
@@ -90,6 +94,14 @@ export interface OciRuntime {
   execSync(id: string, dir: string, process: ExecProcess, timeoutMs: number, maxOutputBytes: number): Promise<ExecResult>;
   /** `runtime update --resources` with an OCI LinuxResources JSON. */
   update(id: string, resources: object): Promise<void>;
+  /**
+   * An interactive exec (kubectl exec): the client's streams as its stdio, a pty when
+   * `process.tty`; resolves with the exit code. When `signal` aborts (the client left) the
+   * process is killed. `connectSeqpacket` opens conmon's attach socket (Platform).
+   */
+  execInteractive(id: string, dir: string, process: ExecProcess, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<number>;
+  /** Attach to the main process through conmon; resolves when its output ends or `signal` aborts. */
+  attach(id: string, dir: string, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<void>;
 }
 
 /** How long stop waits for the exit after SIGKILL before giving up. */
@@ -269,6 +281,16 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     async execSync(id, dir, process, timeoutMs, maxOutputBytes) {
       checkId(id);
       return execSync(opts, id, dir, process, timeoutMs, maxOutputBytes);
+    },
+
+    execInteractive(id, dir, process, io, signal, connectSeqpacket) {
+      checkId(id);
+      return process.tty ? execTty(opts, id, dir, process, io, signal, connectSeqpacket) : execStream(opts, id, dir, process, io, signal);
+    },
+
+    attach(id, dir, io, signal, connectSeqpacket) {
+      checkId(id);
+      return attachContainer(opts, id, dir, io, signal, connectSeqpacket);
     },
 
     async update(id, resources) {
