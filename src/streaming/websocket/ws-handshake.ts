@@ -49,20 +49,17 @@ export function acceptUpgrade(req: RequestHead, protocol: string): string {
   return responseHead(101, headers);
 }
 
-/** A client's upgrade request; returns the head to send and the key to check the answer against. */
-export function upgradeRequest(target: string, host: string, protocols: readonly string[], extra: [string, string][] = []): { head: string; key: string } {
+/** A client's upgrade headers (after the request line and Host); `key` checks the answer. */
+export function upgradeHeaders(protocols: readonly string[]): { headers: [string, string][]; key: string } {
   const key = randomBytes(16).toString("base64");
-  const lines = [
-    `GET ${target} HTTP/1.1`,
-    `Host: ${host}`,
-    "Upgrade: websocket",
-    "Connection: Upgrade",
-    `Sec-WebSocket-Key: ${key}`,
-    "Sec-WebSocket-Version: 13",
-    ...(protocols.length > 0 ? [`Sec-WebSocket-Protocol: ${protocols.join(", ")}`] : []),
-    ...extra.map(([k, v]) => `${k}: ${v}`),
+  const headers: [string, string][] = [
+    ["Upgrade", "websocket"],
+    ["Connection", "Upgrade"],
+    ["Sec-WebSocket-Key", key],
+    ["Sec-WebSocket-Version", "13"],
   ];
-  return { head: `${lines.join("\r\n")}\r\n\r\n`, key };
+  if (protocols.length > 0) headers.push(["Sec-WebSocket-Protocol", protocols.join(", ")]);
+  return { headers, key };
 }
 
 /** Checks the server's answer to `upgradeRequest`; returns the chosen subprotocol. */

@@ -247,9 +247,9 @@ for (const target of TARGETS) {
     }, 20_000);
 
     test("exec prints the command's output and exits with its exit code", async () => {
-      const hi = await cli("exec", ctrId, "echo", "hi");
+      const hi = await cli("exec", "--sync", ctrId, "echo", "hi");
       expect(hi).toEqual({ stdout: "hi\n", stderr: "", code: 0 });
-      const three = await cli("exec", ctrId.slice(0, 9), "sh", "-c", "echo out; echo err >&2; exit 3");
+      const three = await cli("exec", "--sync", ctrId.slice(0, 9), "sh", "-c", "echo out; echo err >&2; exit 3");
       expect(three).toEqual({ stdout: "out\n", stderr: "err\n", code: 3 });
     });
 
@@ -352,7 +352,7 @@ for (const target of TARGETS) {
         expect(r.code).toBe(1);
         expect(r.stderr).toBe(`skiff: ${kind} "fedcba9876" not found\n`);
       }
-      const e = await cli("exec", "fedcba9876", "true");
+      const e = await cli("exec", "--sync", "fedcba9876", "true");
       expect(e.code).toBe(1);
     });
   });
