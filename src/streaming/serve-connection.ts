@@ -36,7 +36,7 @@ export async function serveConnection(t: Transport, req: StreamingRequest, deps:
       ports = req.ports.length > 0 ? req.ports : queryPorts(t.query);
       if (ports.length === 0) throw new Error('no port to forward: the request names none and the URL has no "port" parameter');
     } catch (err) {
-      t.ws.close(CLOSE.protocolError, (err as Error).message);
+      t.ws.fail(CLOSE.protocolError, (err as Error).message);
       return;
     }
     return serveWsPortForward(t.ws, ports, dial, req.podSandboxId, log);

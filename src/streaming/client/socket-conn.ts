@@ -4,10 +4,10 @@ import type { ByteSink } from "../../runtime/process-io.ts";
 
 /** A node Readable as a ReadableStream; the Readable pauses while the reader is behind. */
 export function webReadable(r: Readable): ReadableStream<Uint8Array> {
+  let open = true;
   return new ReadableStream<Uint8Array>(
     {
       start(c) {
-        let open = true;
         const close = () => {
           if (open) c.close();
           open = false;
@@ -28,6 +28,7 @@ export function webReadable(r: Readable): ReadableStream<Uint8Array> {
         r.resume();
       },
       cancel: () => {
+        open = false;
         r.destroy();
       },
     },

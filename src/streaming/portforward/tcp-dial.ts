@@ -96,7 +96,13 @@ export async function dialPodPort(inNs: InNamespace, port: number, where: string
     try {
       return await connect(inNs, "::1", port);
     } catch (v6) {
-      throw new Error(`failed to connect to localhost:${port} inside ${where}: IPv4: ${(v4 as Error).message} IPv6: ${(v6 as Error).message}`);
+      throw new Error(`failed to connect to localhost:${port} inside ${where}: IPv4: ${connectError(v4)} IPv6: ${connectError(v6)}`);
     }
   }
+}
+
+/** Bun's connect errors say "Failed to connect"; the errno name says why. */
+function connectError(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? `connect: ${code === "ECONNREFUSED" ? "connection refused" : code}` : (err as Error).message;
 }

@@ -35,11 +35,11 @@ export async function serveWsPortForward(ws: WsConnection, ports: readonly numbe
     try {
       frame = unframe(m, base64);
     } catch (err) {
-      ws.close(CLOSE.protocolError, (err as Error).message);
+      ws.fail(CLOSE.protocolError, (err as Error).message);
       return;
     }
     if (frame.channel < 0 || frame.channel >= ports.length * 2) {
-      ws.close(CLOSE.protocolError, `channel ${frame.channel} does not exist`);
+      ws.fail(CLOSE.protocolError, `channel ${frame.channel} does not exist`);
       return;
     }
     // Only data channels (even) carry input; the error channels are the server's.

@@ -67,7 +67,7 @@ export function wsRemoteCommand(ws: WsConnection, opts: StreamOptions): RemoteCo
     resize,
   };
   const fail = (msg: string) => {
-    ws.close(CLOSE.protocolError, msg.slice(0, 100));
+    ws.fail(CLOSE.protocolError, msg.slice(0, 100));
   };
   ws.start(async (m) => {
     if (m.data.length === 0) return;

@@ -41,7 +41,7 @@ export class WsConnection {
   #fragments: Buffer[] = [];
   #fragmentBytes = 0;
   #fragmentOpcode = 0;
-  #handler: WsMessageHandler = () => {};
+  #handler: WsMessageHandler | undefined;
   #sentClose = false;
   #gotClose = false;
   #info: WsCloseInfo = { code: CLOSE.goingAway, reason: "connection lost" };
@@ -103,6 +103,12 @@ export class WsConnection {
     this.#socket.once("close", () => clearTimeout(timer));
   }
 
+  /** Fails the connection (RFC 6455 section 7.1.7): the close frame, then the socket ends without waiting for an answer. */
+  fail(code: number, reason: string): void {
+    this.close(code, reason);
+    this.#socket.end();
+  }
+
   /** Drops the connection at once. */
   destroy(error?: Error): void {
     if (error) this.#info = { code: CLOSE.internalError, reason: error.message, error };
@@ -124,8 +130,7 @@ export class WsConnection {
     } catch (err) {
       const code = err instanceof WsProtocolError ? err.code : CLOSE.protocolError;
       this.#info = { code, reason: (err as Error).message, error: err as Error };
-      this.close(code, (err as Error).message.slice(0, 100));
-      this.#socket.destroy();
+      this.fail(code, (err as Error).message.slice(0, 100));
       return;
     }
     if (this.#queued > PAUSE_BYTES) this.#socket.pause();
@@ -167,14 +172,15 @@ export class WsConnection {
   }
 
   async #pump(): Promise<void> {
-    if (this.#pumping) return;
+    // Messages that came with the handshake wait for start().
+    if (this.#pumping || !this.#handler) return;
     this.#pumping = true;
     try {
       while (this.#queue.length > 0) {
         const m = this.#queue.shift()!;
         this.#queued -= m.data.length;
         try {
-          await this.#handler(m);
+          await this.#handler!(m);
         } catch (err) {
           this.destroy(err instanceof Error ? err : new Error(String(err)));
           return;

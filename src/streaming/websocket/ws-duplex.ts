@@ -30,7 +30,7 @@ export function wsDuplex(ws: WsConnection): Duplex {
   });
   ws.start(async (m) => {
     if (!m.binary) {
-      ws.close(CLOSE.invalidData, "a SPDY tunnel carries binary messages only");
+      ws.fail(CLOSE.invalidData, "a SPDY tunnel carries binary messages only");
       return;
     }
     // Hold the next message back until the reader wants more.
