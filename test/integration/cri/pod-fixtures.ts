@@ -112,3 +112,13 @@ export function mountsUnder(dir: string): string[] {
     .map((l) => l.split(" ")[4] ?? "")
     .filter((m) => m.startsWith(dir));
 }
+
+/** The gRPC error a call fails with; fails the test if the call succeeds. */
+export async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: number; details: string };
+  }
+  throw new Error("the call succeeded");
+}

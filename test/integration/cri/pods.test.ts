@@ -9,22 +9,13 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
+import { codeOf, containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
 let d: Daemon;
 let undoNetwork = () => {};
 let logs: string;
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; details: string };
-  }
-  throw new Error("the call succeeded");
-}
 
 const call = <T = any>(method: string, req: object = {}, ms = 60_000) => d.runtime.call<T>(method, req, ms);
 

@@ -13,6 +13,7 @@ import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, startDaemon } from "../harness.ts";
 import { containerConfig, podConfig, removePodsAndStop, setUpTestNetwork } from "../cri/pod-fixtures.ts";
+export { processesMentioning as processesWith } from "../../support/containerd-pods.ts";
 
 export type StreamEnv = {
   d: Daemon;
@@ -127,18 +128,4 @@ export function collector(): Writable & { text(): string; bytes(): Buffer } {
   w.text = () => Buffer.concat(chunks).toString("utf8");
   w.bytes = () => Buffer.concat(chunks);
   return w;
-}
-
-/** Pids of processes whose command line contains `needle`. */
-export function processesWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const e of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${e}/cmdline`, "utf8").includes(needle)) out.push(Number(e));
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }

@@ -14,7 +14,7 @@ import { startPortForward } from "../../../src/streaming/client/port-forward-cli
 import { spdySessionFactory } from "../../../src/streaming/spdy-factory.ts";
 import { BytePipe, LatestQueue } from "../../../src/streaming/byte-pipe.ts";
 import { isRoot, skiffBinary } from "../harness.ts";
-import { waitFor } from "../cri/pod-fixtures.ts";
+import { codeOf, waitFor } from "../cri/pod-fixtures.ts";
 import { type StreamEnv, clientNodeAttach, clientNodeExec, collector, processesWith, startStreamEnv } from "./stream-fixtures.ts";
 
 const TRANSPORTS = spdySessionFactory() ? (["spdy", "websocket"] as const) : (["websocket"] as const);
@@ -27,15 +27,6 @@ function sink() {
 
 const execUrl = async (cmd: string[], o: Partial<{ stdin: boolean; tty: boolean; stderr: boolean; container: string }> = {}) =>
   (await env.call("Exec", { container_id: o.container ?? env.sleeper, cmd, stdin: o.stdin ?? false, stdout: true, stderr: o.stderr ?? !o.tty, tty: o.tty ?? false })).url as string;
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; details: string };
-  }
-  throw new Error("the call succeeded");
-}
 
 describe.skipIf(!isRoot)("streaming against the compiled daemon", () => {
   beforeAll(async () => {

@@ -183,6 +183,24 @@ describe("bad input ends that connection only", () => {
   });
 });
 
+describe("idle timeout", () => {
+  test("a connection with no traffic for idle_timeout is closed and its process told", async () => {
+    const s = await startStreamingServer({ address: "127.0.0.1:0", idleTimeoutMs: 150, tokenTtlMs: 60_000, backend, log: quiet });
+    try {
+      const aborted = backend.aborted;
+      const url = s.urlFor({ kind: "exec", containerId: "c", cmd: ["wait-resize", "5000"], tty: false, stdin: false, stdout: true, stderr: false });
+      const started = Date.now();
+      const { closed } = await rawWebSocket(url, "v4.channel.k8s.io");
+      await closed;
+      expect(Date.now() - started).toBeLessThan(4000);
+      await Bun.sleep(20);
+      expect(backend.aborted).toBe(aborted + 1);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe("port-forward over WebSocket", () => {
   const pf = (ports: number[]) => server.urlFor({ kind: "portforward", podSandboxId: "p1", ports });
   test("skiff's client forwards 8 MiB each way through a local port, byte for byte", async () => {
