@@ -13,6 +13,7 @@ import { startPortForward } from "../../../src/streaming/client/port-forward-cli
 import { encodeFrame, OPCODE } from "../../../src/streaming/websocket/ws-frame.ts";
 import { acceptKey } from "../../../src/streaming/websocket/ws-handshake.ts";
 import { type FakeBackend, fakeBackend } from "./fake-backend.ts";
+import { selfSignedCertificate } from "../../../src/streaming/tls-cert.ts";
 import { clientNodeExec, clientNodePortForward, collector } from "../../integration/streaming/stream-fixtures.ts";
 
 const quiet = { info() {}, warn() {}, debug() {} };
@@ -180,6 +181,21 @@ describe("bad input ends that connection only", () => {
     socket.destroy();
     await Bun.sleep(50);
     expect(backend.aborted).toBe(aborted + 1);
+  });
+});
+
+describe("TLS", () => {
+  test("with a self-signed certificate the URLs are https and exec works over them", async () => {
+    const s = await startStreamingServer({ address: "127.0.0.1:0", idleTimeoutMs: 0, tokenTtlMs: 60_000, backend, log: quiet, tls: await selfSignedCertificate() });
+    try {
+      const url = s.urlFor({ kind: "exec", containerId: "c", cmd: ["exit", "2"], tty: false, stdin: false, stdout: true, stderr: true });
+      expect(url.startsWith("https://127.0.0.1:")).toBe(true);
+      const out = sink();
+      expect(await runRemoteCommand(url, "websocket", { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: out, stderr: sink() })).toBe(2);
+      expect(out.text()).toBe("out\n");
+    } finally {
+      await s.stop();
+    }
   });
 });
 
