@@ -7,13 +7,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CriClient } from "../../src/cli/cri-client.ts";
-import type { ContainerConfigSchema, PodSandboxConfigSchema } from "../../src/gen/runtime/v1/api_pb.ts";
+import { type ContainerConfigSchema, NamespaceMode, type PodSandboxConfigSchema } from "../../src/gen/runtime/v1/api_pb.ts";
 import { readRss } from "./stats.ts";
 
 export type PodConfig = MessageInitShape<typeof PodSandboxConfigSchema>;
 export type ContainerConfig = MessageInitShape<typeof ContainerConfigSchema>;
 
-/** Pod number `i`: its own name and uid, logs under `logRoot`. */
+/**
+ * The namespace options the kubelet sends for a pod without `shareProcessNamespace` (the
+ * default), on the pod and on each container: every container gets its own PID namespace.
+ */
+const KUBELET_NAMESPACES = { namespaceOptions: { pid: NamespaceMode.CONTAINER } };
+
+/** Pod number `i`: its own name and uid, logs under `logRoot`, shaped as the kubelet sends it. */
 export function benchPodConfig(i: number, logRoot: string): PodConfig {
   const name = `bench-${i}`;
   return {
@@ -21,7 +27,7 @@ export function benchPodConfig(i: number, logRoot: string): PodConfig {
     hostname: name,
     logDirectory: path.join(logRoot, name),
     labels: { app: "pod-bench" },
-    linux: {},
+    linux: { securityContext: KUBELET_NAMESPACES },
   };
 }
 
@@ -32,7 +38,7 @@ export function benchContainerConfig(image: string): ContainerConfig {
     image: { image },
     command: ["sleep", "3600"],
     logPath: "sleeper.log",
-    linux: {},
+    linux: { securityContext: KUBELET_NAMESPACES },
   };
 }
 

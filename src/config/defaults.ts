@@ -59,6 +59,7 @@ export function newHandlerDefaults(os: ConfigOs): RuntimeHandlerConfig {
     containerAnnotations: [],
     privilegedWithoutHostDevices: false,
     sandboxMode: "podsandbox",
+    sandboxProcess: "auto",
   };
 }
 

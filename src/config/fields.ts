@@ -32,6 +32,7 @@ import {
   type RuntimeConfig,
   type RuntimeHandlerConfig,
   SANDBOX_MODES,
+  SANDBOX_PROCESSES,
   type ServerConfig,
   type StreamingConfig,
 } from "./schema.ts";
@@ -139,7 +140,8 @@ export const handlerFields: FieldTable<RuntimeHandlerConfig> = [
   hnd("pod_annotations", "podAnnotations", strArray(notEmpty), "Glob patterns of pod annotations passed into the OCI spec."),
   hnd("container_annotations", "containerAnnotations", strArray(notEmpty), "Glob patterns of container annotations passed into the OCI spec."),
   hnd("privileged_without_host_devices", "privilegedWithoutHostDevices", bool, "Privileged containers do not get the host's devices (for VM runtimes)."),
-  hnd("sandbox_mode", "sandboxMode", oneOf(SANDBOX_MODES), '"podsandbox": an infra process holds each pod\'s namespaces.'),
+  hnd("sandbox_mode", "sandboxMode", oneOf(SANDBOX_MODES), '"podsandbox": skiff makes and holds each pod\'s namespaces.'),
+  hnd("sandbox_process", "sandboxProcess", oneOf(SANDBOX_PROCESSES), '"auto": an infra process only for pods sharing a PID namespace; "always": for every pod (VM runtimes).'),
 ];
 
 const cni = fieldsOf<CniConfig>();

@@ -29,6 +29,16 @@ export const SANDBOX_MODES = ["podsandbox"] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
 /**
+ * When a pod gets an infra process. `auto`: only a pod whose containers share one PID
+ * namespace (`namespace_options.pid` POD) gets one, as that namespace needs a PID 1;
+ * every other pod is its pinned namespaces, files and network alone. `always`: every pod
+ * gets one, for runtimes that need a sandbox container (VM runtimes such as Kata read
+ * the sandbox spec and its pod-resource annotations).
+ */
+export const SANDBOX_PROCESSES = ["auto", "always"] as const;
+export type SandboxProcess = (typeof SANDBOX_PROCESSES)[number];
+
+/**
  * `"auto"` lowers nothing by itself: at start skiff checks whether it may lower
  * `oom_score_adj` (it may not in a user namespace or without CAP_SYS_RESOURCE) and, if not,
  * clamps the container's value to its own. `true`/`false` force the decision.
@@ -89,6 +99,7 @@ export interface RuntimeHandlerConfig {
   /** Privileged containers of this handler do not get the host's devices (VM runtimes). */
   privilegedWithoutHostDevices: boolean;
   sandboxMode: SandboxMode;
+  sandboxProcess: SandboxProcess;
 }
 
 export interface CniConfig {

@@ -8,7 +8,7 @@ import { toCriSandboxStatus } from "./pod-convert.ts";
 /**
  * PodSandboxStatus, with the statuses of the pod's containers taken at the same moment
  * (what the kubelet's evented PLEG reads); with `verbose`, `info["info"]` holds the
- * stored state and the infra spec.
+ * stored state and, for a pod with an infra process, its spec.
  */
 export function createPodSandboxStatus(pods: Pods) {
   return async (req: PodSandboxStatusRequest): Promise<MessageInitShape<typeof PodSandboxStatusResponseSchema>> => {
@@ -23,7 +23,10 @@ export function createPodSandboxStatus(pods: Pods) {
       } catch {
         runtimeSpec = undefined;
       }
-      info.info = JSON.stringify({ pid: (rec.info as { pid?: number }).pid, netns: rec.netns, image: "", runtimeHandler: rec.runtimeHandler, runtimeSpec, config: rec.config });
+      const { pid, infra } = rec.info as { pid?: number; infra?: boolean };
+      // `infra`: whether the pod has an infra process (only pods sharing a PID namespace do,
+      // unless the handler always wants one); `runtimeSpec` is that process's spec.
+      info.info = JSON.stringify({ pid, infra: infra !== false, netns: rec.netns, image: "", runtimeHandler: rec.runtimeHandler, runtimeSpec, config: rec.config });
     }
     const containersStatuses = (await pods.containers.list({ sandboxId: rec.id })).map(containerStatusOf);
     return { status: toCriSandboxStatus(rec), info, containersStatuses, timestamp: BigInt(Date.now()) * 1_000_000n };

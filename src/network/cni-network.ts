@@ -17,6 +17,7 @@ import { findPlugin } from "./plugin-exec.ts";
 import { podCniArgs, requestRuntimeConfig } from "./plugin-input.ts";
 import { type CacheEntry, createResultCache } from "./result-cache.ts";
 import { validatePodNetworkRequest } from "./validate-request.ts";
+import type { CniNetwork, PodNetworkRequest, PodNetworkResult } from "./pod-network.ts";
 
 export type CniNetworkOptions = {
   confDir: string;
@@ -35,43 +36,7 @@ export type CniNetworkOptions = {
   /** Hears how long each plugin run took (for metrics): `plugin` is "cni:<type>". */
   observe?: (plugin: string, command: string, seconds: number) => void;
 };
-export type PortMapping = { hostPort: number; containerPort: number; protocol: "tcp" | "udp" | "sctp"; hostIp: string };
-export type PodNetworkRequest = {
-  /** CNI_CONTAINERID. */
-  sandboxId: string;
-  /** CNI_NETNS (a pinned netns file); "" or a missing file is fine for tearDown. */
-  netnsPath: string;
-  /** Default "eth0"; a second network gets "eth1", and so on. */
-  ifName?: string;
-  /** K8S_POD_* in CNI_ARGS, plus IgnoreUnknown=1. */
-  podName: string;
-  podNamespace: string;
-  podUid: string;
-  /** runtimeConfig.portMappings (portmap capability); entries with hostPort 0 are skipped. */
-  portMappings?: PortMapping[];
-  /** runtimeConfig.dns if a plugin declares the capability. */
-  dns?: { servers: string[]; searches: string[]; options: string[] };
-  /** runtimeConfig.cgroupPath. */
-  cgroupParent?: string;
-  bandwidth?: { ingressRate?: number; egressRate?: number };
-};
-/** `ips`: primary first, IPv4 before IPv6. `results`: raw ADD result per pod network. */
-export type PodNetworkResult = { ips: string[]; results: unknown[] };
-export interface CniNetwork {
-  /** Load (and, if allowed and none exists, write then load) the network configs. Never throws for "no config": status() says not ready. */
-  init(): Promise<void>;
-  /** Re-read confDir (call it cheaply before setUp; reload when files changed). */
-  reload(): Promise<void>;
-  /** reason "NetworkPluginNotReady" when not ready. */
-  status(): { ready: boolean; reason: string; message: string };
-  /** ADD each loaded network in order; on failure DEL those added and throw. */
-  setUp(req: PodNetworkRequest): Promise<PodNetworkResult>;
-  /** DEL with cached prevResult; idempotent; tolerates a missing netns and a missing cache. */
-  tearDown(req: PodNetworkRequest): Promise<void>;
-  check(req: PodNetworkRequest): Promise<void>;
-  /** Pod IPs from the cache (used after a skiff restart). */
-  cachedIps(sandboxId: string): Promise<string[]>;
-}
+export type { CniNetwork, PodNetworkRequest, PodNetworkResult, PortMapping } from "./pod-network.ts";
 
 /** The CRI NetworkReady condition reason the kubelet expects when networking is down. */
 export const NETWORK_NOT_READY = "NetworkPluginNotReady";

@@ -5,7 +5,7 @@
  * https://github.com/containernetworking/cni/blob/main/SPEC.md#section-2-execution-protocol
  * https://github.com/containernetworking/cni/blob/main/CONVENTIONS.md
  */
-import type { PodNetworkRequest } from "./cni-network.ts";
+import type { PodNetworkRequest } from "./pod-network.ts";
 import type { NetworkConfigList, PluginConfig } from "./network-config.ts";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK";

@@ -4,7 +4,7 @@
  */
 import { isIP } from "node:net";
 import { InvalidArgumentError } from "../errors.ts";
-import type { PodNetworkRequest } from "./cni-network.ts";
+import type { PodNetworkRequest } from "./pod-network.ts";
 
 const PROTOCOLS = new Set(["tcp", "udp", "sctp"]);
 /** Ids become cache file names, so they must be plain names. */

@@ -113,7 +113,7 @@ function confinementOpts(input: SandboxSpecInput): NamedOpt[] {
  * The pod's sysctls, plus two defaults for a pod with its own netns (the config's own
  * values win): unprivileged ports from 0, and ping for every group.
  */
-export function sandboxSysctls(input: SandboxSpecInput): Record<string, string> {
+export function sandboxSysctls(input: Pick<SandboxSpecInput, "config" | "unprivilegedPorts" | "unprivilegedIcmp">): Record<string, string> {
   const sysctls = { ...input.config.linux?.sysctls };
   const hostNetwork = input.config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
   if (!hostNetwork) {

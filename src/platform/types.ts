@@ -29,10 +29,19 @@ export interface StatFs {
   ffree: number;
 }
 
+/** A namespaced sysctl: written at `/proc/sys/<path>` while the thread is inside `kind`. */
+export type NamespacedSysctl = { kind: NamespaceKind; path: string; value: string };
+
 /** Options for `Platform.pinNamespaces`. */
 export interface PinOptions {
   /** Set as the hostname inside the new UTS namespace; requires "uts" in `kinds`. */
   hostname?: string;
+  /**
+   * Written inside the new namespaces before they are pinned (what the sandbox's runtime
+   * would do for a pod's `linux.sysctls`). Each one's `kind` must be among `kinds`, so a
+   * sysctl can never reach the host's namespaces.
+   */
+  sysctls?: readonly NamespacedSysctl[];
 }
 
 export interface Platform {
@@ -92,6 +101,12 @@ export interface Platform {
    * owns it.
    */
   connectSeqpacket(path: string): number;
+  /**
+   * The text of `/proc/net/dev` as seen from inside the network namespace pinned (or
+   * otherwise named by a path such as `/proc/<pid>/ns/net`) at `netnsPath`: the calling
+   * thread enters it, reads, and returns, in one synchronous step.
+   */
+  readNetDev(netnsPath: string): string;
 }
 
 /** Every implementation is built by a factory of this type (see STYLE.md, "Do this" 2). */

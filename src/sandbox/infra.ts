@@ -3,8 +3,24 @@
  * with none configured, the host's static `catatonit -P` bind-mounted into an empty
  * read-only rootfs, so a pod starts without pulling anything.
  */
+import type { RuntimeHandlerConfig } from "../config/schema.ts";
+import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
 import type { ImageConfig } from "../image/manifest.ts";
 import type { Mount } from "../oci/spec.ts";
+
+/**
+ * Whether a pod gets an infra process. Its network, UTS and IPC namespaces are pinned
+ * files that need no process, so only a PID namespace shared by the pod's containers
+ * (`pid: POD`, the kubelet's `shareProcessNamespace`; also the CRI default when no
+ * namespace options are sent) needs one: a PID namespace dies with its first process and
+ * needs a PID 1 to reap orphans. Handlers with `sandbox_process = "always"` (VM runtimes)
+ * get one for every pod.
+ */
+export function needsInfraProcess(config: PodSandboxConfig, handler: Pick<RuntimeHandlerConfig, "sandboxProcess">): boolean {
+  if (handler.sandboxProcess === "always") return true;
+  return (config.linux?.securityContext?.namespaceOptions?.pid ?? NamespaceMode.POD) === NamespaceMode.POD;
+}
 
 /** Where the host's infra binary appears inside the empty rootfs. */
 export const INFRA_BINARY_PATH = "/catatonit";

@@ -1,11 +1,9 @@
 /**
- * What a pod's infra process uses (its cgroup) and the traffic of the pod's network
- * interfaces, read through the infra process: /proc/<pid>/net/dev shows the network
- * namespace that process is in, so no setns is needed.
+ * What a pod's infra process uses (its cgroup), when it has one, and the traffic of the
+ * pod's network interfaces, from `/proc/net/dev` as read inside the pod's network
+ * namespace (the caller reads it through the pinned namespace, so no process is needed).
  */
-import * as path from "node:path";
 import { type CgroupRoots, type CgroupStats, readCgroupStats } from "../container/cgroup-stats.ts";
-import { readOr } from "../runtime/read-or.ts";
 
 export type InterfaceUsage = { name: string; rxBytes: bigint; rxErrors: bigint; txBytes: bigint; txErrors: bigint };
 
@@ -28,11 +26,14 @@ export function parseNetDev(text: string): InterfaceUsage[] {
 export type PodUsage = { timestamp: bigint; infra?: CgroupStats; interfaces?: InterfaceUsage[] };
 
 /**
- * `pid` is the live infra process (undefined when the pod is not ready); `hostNetwork`
- * pods report no interfaces, which are the node's, not the pod's.
+ * `infraPid` is the live infra process (undefined for a pod without one, or not ready);
+ * `netDev` the pod's /proc/net/dev text (undefined for host-network pods, whose
+ * interfaces are the node's, and for pods that are not ready).
  */
-export function podUsage(pid: number | undefined, hostNetwork: boolean, now: bigint, roots?: CgroupRoots): PodUsage {
-  if (pid === undefined) return { timestamp: now };
-  const netDev = hostNetwork ? undefined : readOr(path.join(roots?.proc ?? "/proc", String(pid), "net", "dev"), undefined);
-  return { timestamp: now, infra: readCgroupStats(pid, roots), interfaces: netDev === undefined ? undefined : parseNetDev(netDev) };
+export function podUsage(infraPid: number | undefined, netDev: string | undefined, now: bigint, roots?: CgroupRoots): PodUsage {
+  return {
+    timestamp: now,
+    infra: infraPid === undefined ? undefined : readCgroupStats(infraPid, roots),
+    interfaces: netDev === undefined ? undefined : parseNetDev(netDev),
+  };
 }

@@ -1,9 +1,10 @@
 /**
  * Pod sandboxes on Linux: RunPodSandbox, StopPodSandbox, RemovePodSandbox and the state
  * behind PodSandboxStatus. Each sandbox is a store row first (which reserves its name),
- * then pinned namespaces, a /dev/shm, the pod's files, its network and its infra
- * process. Every step can be undone from the id alone (`teardown`), so a failed run and
- * a restart after a crash clean up the same way.
+ * then pinned namespaces (with the pod's sysctls written inside), a /dev/shm, the pod's
+ * files, its network and, only for pods whose containers share a PID namespace (or whose
+ * handler asks for it), an infra process. Every step can be undone from the id alone
+ * (`teardown`), so a failed run and a restart after a crash clean up the same way.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,6 +13,7 @@ import type { LinuxContainerResources, PodSandboxConfig } from "../gen/runtime/v
 import { LinuxPodSandboxConfigSchema, NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
 import { toOciResources } from "../oci/opts/resources.ts";
 import { NotFoundError } from "../errors.ts";
+import { NSFS_MAGIC } from "../platform/constants.ts";
 import type { NamespaceKind } from "../platform/types.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
 import { readOr } from "../runtime/read-or.ts";
@@ -23,7 +25,9 @@ import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
 import { mountShm, unmountAll } from "../container/mounts.ts";
 import { imageConfigOf, layerPathsOf } from "../container/image-config.ts";
-import { hostInfra, imageInfra } from "./infra.ts";
+import { hostInfra, imageInfra, needsInfraProcess } from "./infra.ts";
+import { sandboxSysctls } from "../oci/sandbox.ts";
+import { type PodSysctl, podSysctls } from "../oci/sysctls.ts";
 import { type InfraPlan, startInfra } from "./infra-start.ts";
 import { podNetworkRequest } from "./pod-network-request.ts";
 import { isAlive } from "../runtime/linux/process-identity.ts";
@@ -55,6 +59,20 @@ function modes(config: PodSandboxConfig) {
   return { hostNet: ns?.network === NamespaceMode.NODE, hostIpc: ns?.ipc === NamespaceMode.NODE };
 }
 
+/** The namespaces skiff makes and pins for a pod (the rest are the host's). */
+function ownNamespaces(config: PodSandboxConfig): NamespaceKind[] {
+  const { hostNet, hostIpc } = modes(config);
+  return ALL_PINS.filter((k) => (k === "ipc" ? !hostIpc : !hostNet));
+}
+
+/** What a sandbox record keeps in `info` about its infra process. */
+type InfraInfo = { infra?: boolean; pid?: unknown; startTime?: unknown };
+
+/** Whether the sandbox has (or was being given) an infra process; rows from before pods without one always had it. */
+function hasInfra(rec: SandboxRecord): boolean {
+  return (rec.info as InfraInfo).infra !== false;
+}
+
 export class SandboxManager {
   readonly #lock = new KeyedLock();
   #containers: PodContainers | undefined;
@@ -77,7 +95,9 @@ export class SandboxManager {
   async run(config: PodSandboxConfig | undefined, runtimeHandler: string): Promise<string> {
     checkSandboxConfig(config);
     const handler = this.ctx.handlers.resolve(runtimeHandler);
-    const infra = await this.#infraProcess();
+    // Checked before anything is made: runc would refuse these for an infra process too.
+    const sysctls = podSysctls(sandboxSysctls({ config }), ownNamespaces(config));
+    const infra = needsInfraProcess(config, handler.config) ? await this.#infraProcess() : undefined;
     const id = newId();
     this.ctx.store.sandboxes.create({
       id,
@@ -85,16 +105,18 @@ export class SandboxManager {
       config: toJson(PodSandboxConfigSchema, config) as JsonObject,
       runtimeHandler: handler.name,
       // CRI reports the handler as asked for ("" for the default), as other runtimes do.
-      info: { requestedHandler: runtimeHandler },
+      // Whether an infra process is part of the pod is known before any step, so an undo
+      // after a crash knows whether there is a runtime container to delete.
+      info: { requestedHandler: runtimeHandler, infra: infra !== undefined },
     });
     return this.#lock.run(id, async () => {
       try {
-        await this.#setUp(id, config, handler, infra);
+        await this.#setUp(id, config, handler, infra, sysctls);
         this.#emit(id, "created");
         this.#emit(id, "started");
       } catch (err) {
         this.ctx.log.warn(`run sandbox "${id}" failed, undoing: ${String(err)}`);
-        await this.#teardown(id, config, handler).catch((e) => this.ctx.log.error(`undo sandbox "${id}": ${String(e)}`));
+        await this.#teardown(id, config, infra ? handler : undefined).catch((e) => this.ctx.log.error(`undo sandbox "${id}": ${String(e)}`));
         this.ctx.store.sandboxes.delete(id);
         throw err;
       }
@@ -109,7 +131,11 @@ export class SandboxManager {
     return { process: imageInfra(imageConfigOf(img)), image: { lowers: layerPathsOf(this.ctx.store.images, img), chainId: img.chainId } };
   }
 
-  async #setUp(id: string, config: PodSandboxConfig, handler: RuntimeHandler, infra: InfraPlan): Promise<void> {
+  /**
+   * `infra` is undefined for a pod without an infra process; `sysctls` (checked) are then
+   * written into its namespaces as they are made, which the runtime does otherwise.
+   */
+  async #setUp(id: string, config: PodSandboxConfig, handler: RuntimeHandler, infra: InfraPlan | undefined, sysctls: PodSysctl[]): Promise<void> {
     const { platform, store, network } = this.ctx;
     const p = this.paths(id);
     const { hostNet, hostIpc } = modes(config);
@@ -117,10 +143,11 @@ export class SandboxManager {
     fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
     fs.mkdirSync(p.stateDir, { recursive: true, mode: 0o711 });
 
-    const kinds = ALL_PINS.filter((k) => (k === "ipc" ? !hostIpc : !hostNet));
-    const pins = kinds.length > 0 ? platform.pinNamespaces(kinds, p.pin, hostNet || config.hostname === "" ? {} : { hostname: config.hostname }) : {};
+    const kinds = ownNamespaces(config);
+    const pinOpts = { ...(hostNet || config.hostname === "" ? {} : { hostname: config.hostname }), ...(infra ? {} : { sysctls }) };
+    const pins = kinds.length > 0 ? platform.pinNamespaces(kinds, p.pin, pinOpts) : {};
     // The sandbox image's layers stay out of garbage collection while the pod exists.
-    const chainId = infra.image?.chainId ?? null;
+    const chainId = infra?.image?.chainId ?? null;
     const info = { ...store.sandboxes.get(id).info, chainId };
     store.sandboxes.update(id, { netns: pins, info });
     if (!hostIpc) mountShm(platform, p.shm, this.ctx.config.linux.shmSize);
@@ -136,26 +163,31 @@ export class SandboxManager {
     const named = pins as Partial<Record<NamespaceKind, string>>;
     const [net, run] = await Promise.allSettled([
       hostNet ? Promise.resolve({ ips: [] as string[] }) : network.setUp(podNetworkRequest(id, config, named.net!)),
-      startInfra(this.ctx, { id, config, handler, infra, paths: p, pins: named, hostIpc }),
+      infra ? startInfra(this.ctx, { id, config, handler, infra, paths: p, pins: named, hostIpc }) : Promise.resolve(undefined),
     ]);
     if (net.status === "rejected") throw net.reason;
     if (run.status === "rejected") throw run.reason;
     const ips = net.value.ips;
     if (!hostNet) fs.writeFileSync(p.hosts, podHostsFile(hostname, ips), { mode: 0o644 });
-    t.mark("network+infra");
-    store.sandboxes.updateState(id, "ready", { ips, info: { ...info, pid: run.value.pid, startTime: run.value.startTime } });
+    t.mark(infra ? "network+infra" : "network");
+    const process: JsonObject = run.value ? { pid: run.value.pid, startTime: run.value.startTime } : {};
+    store.sandboxes.updateState(id, "ready", { ips, info: { ...info, ...process } });
     this.ctx.log.debug(`run sandbox "${id}": ${t.summary()}`);
   }
 
   /** Whether the sandbox's infra process still runs (checked by pid and start time). */
   #infraAlive(rec: SandboxRecord): boolean {
-    const { pid, startTime } = rec.info as { pid?: unknown; startTime?: unknown };
+    const { pid, startTime } = rec.info as InfraInfo;
     return typeof pid === "number" && typeof startTime === "string" && isAlive({ pid, startTime });
   }
 
-  /** A ready sandbox whose infra process is gone is not ready any more (CRI: SANDBOX_NOTREADY). */
+  /**
+   * A ready sandbox whose infra process is gone is not ready any more (CRI:
+   * SANDBOX_NOTREADY). A pod without one is ready until it is stopped: its pinned
+   * namespaces cannot die on their own.
+   */
   #refresh(rec: SandboxRecord): SandboxRecord {
-    if (rec.state !== "ready" || this.#infraAlive(rec)) return rec;
+    if (rec.state !== "ready" || !hasInfra(rec) || this.#infraAlive(rec)) return rec;
     const cur = this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
     this.#emit(rec.id, "stopped");
     return cur;
@@ -168,12 +200,13 @@ export class SandboxManager {
 
   /**
    * Undoes everything a sandbox set up on the host, in reverse; each step tolerates
-   * finding its work already undone. The store row is the caller's business.
+   * finding its work already undone. `infraHandler` is the handler of the pod's infra
+   * process, undefined when it has none. The store row is the caller's business.
    */
-  async #teardown(id: string, config: PodSandboxConfig | undefined, handler: RuntimeHandler | undefined): Promise<void> {
+  async #teardown(id: string, config: PodSandboxConfig | undefined, infraHandler: RuntimeHandler | undefined): Promise<void> {
     const { platform } = this.ctx;
     const p = this.paths(id);
-    if (handler) await handler.runtime.delete(id, true);
+    if (infraHandler) await infraHandler.runtime.delete(id, true);
     await this.#networkDown(id, config);
     unmountAll(platform, p.rootfs);
     this.#releaseNamespaces(id);
@@ -191,7 +224,8 @@ export class SandboxManager {
   async #networkDown(id: string, config: PodSandboxConfig | undefined): Promise<void> {
     if (!config || modes(config).hostNet) return;
     const pin = this.paths(id).pin("net");
-    await this.ctx.network.tearDown(podNetworkRequest(id, config, fs.existsSync(pin) ? pin : ""));
+    // CNI: DEL gets no netns when it is gone (a plain file left where a pin was, after a reboot).
+    await this.ctx.network.tearDown(podNetworkRequest(id, config, this.#isPinned(pin) ? pin : ""));
   }
 
   /**
@@ -206,7 +240,7 @@ export class SandboxManager {
       await this.#containers?.stopAll(id);
       const config = sandboxConfigOf(rec);
       const handler = this.ctx.handlers.get(rec.runtimeHandler);
-      if (handler && this.#infraAlive(rec)) await this.#killInfra(rec, handler);
+      if (handler && hasInfra(rec) && this.#infraAlive(rec)) await this.#killInfra(rec, handler);
       await this.#networkDown(id, config);
       this.#releaseNamespaces(id);
       // Read again: a status call may have found the infra gone meanwhile (and said so).
@@ -253,10 +287,29 @@ export class SandboxManager {
       if (!cur) return;
       if (cur.state !== "removing") this.ctx.store.sandboxes.updateState(id, "removing");
       await this.#containers?.removeAll(id);
-      await this.#teardown(id, sandboxConfigOf(cur), this.ctx.handlers.get(cur.runtimeHandler));
+      await this.#teardown(id, sandboxConfigOf(cur), this.#infraHandler(cur));
       this.ctx.store.sandboxes.delete(id);
       this.#emit(id, "deleted");
     });
+  }
+
+  /** Whether `pin` is a mounted namespace (not gone, nor a plain file left after a reboot). */
+  #isPinned(pin: string): boolean {
+    try {
+      return this.ctx.platform.statfs(pin).type === NSFS_MAGIC;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether every namespace pin of the sandbox is still a mounted namespace. */
+  #pinsHeld(rec: SandboxRecord): boolean {
+    return Object.values(rec.netns as Record<string, string>).every((pin) => this.#isPinned(pin));
+  }
+
+  /** The handler that runs the sandbox's infra process; undefined when it has none. */
+  #infraHandler(rec: SandboxRecord): RuntimeHandler | undefined {
+    return hasInfra(rec) ? this.ctx.handlers.get(rec.runtimeHandler) : undefined;
   }
 
   /** The sandbox for an id or unique prefix. @throws NotFoundError */
@@ -287,11 +340,26 @@ export class SandboxManager {
     });
   }
 
-  /** What the pod's infra process and network interfaces use now (nothing while the pod is not ready). */
+  /**
+   * What the pod's infra process (if any) and network interfaces use now (nothing while
+   * the pod is not ready). The interfaces are read through the pinned network namespace,
+   * so a pod without an infra process reports them too.
+   */
   usage(rec: SandboxRecord): PodUsage {
-    const pid = (rec.info as { pid?: unknown }).pid;
-    const live = rec.state === "ready" && this.#infraAlive(rec) && typeof pid === "number" ? pid : undefined;
-    return podUsage(live, modes(sandboxConfigOf(rec)).hostNet, this.ctx.clock());
+    const now = this.ctx.clock();
+    if (rec.state !== "ready") return { timestamp: now };
+    const { pid } = rec.info as InfraInfo;
+    const live = hasInfra(rec) && this.#infraAlive(rec) && typeof pid === "number" ? pid : undefined;
+    const pin = (rec.netns as Partial<Record<NamespaceKind, string>>).net;
+    let netDev: string | undefined;
+    if (pin !== undefined && !modes(sandboxConfigOf(rec)).hostNet) {
+      try {
+        netDev = this.ctx.platform.readNetDev(pin);
+      } catch (err) {
+        this.ctx.log.debug(`read network usage of sandbox "${rec.id}": ${String(err)}`);
+      }
+    }
+    return podUsage(live, netDev, now);
   }
 
   /** Every sandbox CRI may see: all but those still being created. */
@@ -310,15 +378,20 @@ export class SandboxManager {
   async recover(): Promise<void> {
     const running: SandboxRecord[] = [];
     for (const rec of this.ctx.store.sandboxes.list()) {
-      const handler = this.ctx.handlers.get(rec.runtimeHandler);
       try {
         if (rec.state === "creating") {
           await settleStragglers(rec.id, this.ctx.log);
           await this.#containers?.removeAll(rec.id);
-          await this.#teardown(rec.id, sandboxConfigOf(rec), handler);
+          await this.#teardown(rec.id, sandboxConfigOf(rec), this.#infraHandler(rec));
           this.ctx.store.sandboxes.delete(rec.id);
         } else if (rec.state === "removing") {
           await this.remove(rec.id);
+        } else if (rec.state === "ready" && !hasInfra(rec) && !this.#pinsHeld(rec)) {
+          // No process tells a pod without one that its namespaces are gone (a reboot
+          // emptied the state dir): its pins do.
+          this.ctx.log.warn(`sandbox "${rec.id}" lost its namespaces while skiff was down; it is not ready`);
+          this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
+          this.#emit(rec.id, "stopped");
         } else if (this.#refresh(rec).state === "ready") {
           running.push(rec);
         }

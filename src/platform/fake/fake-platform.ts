@@ -141,6 +141,9 @@ export class FakePlatform implements Platform {
     if (opts.hostname !== undefined && !kinds.includes("uts" as K)) {
       throw new InvalidArgumentError("opts.hostname", 'a hostname needs the "uts" namespace');
     }
+    for (const s of opts.sysctls ?? []) {
+      if (!kinds.includes(s.kind as K)) throw new InvalidArgumentError("opts.sysctls", `sysctl "${s.path}" needs a new "${s.kind}" namespace`);
+    }
     for (const kind of kinds) {
       if (this.pins.has(pins[kind])) throw new SyscallError("open", 17, "EEXIST", pins[kind], "file exists");
     }
@@ -173,6 +176,13 @@ export class FakePlatform implements Platform {
       this.pins.delete(path);
       if (this.#writePinFiles) rmSync(path, { force: true });
     });
+  }
+
+  /** What `readNetDev` returns (unless overridden with `on("readNetDev", ...)`): no interfaces but `lo`. */
+  netDevText = "Inter-|   Receive\n face |bytes\n    lo: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+
+  readNetDev(netnsPath: string): string {
+    return this.#call("readNetDev", [netnsPath], () => this.netDevText);
   }
 
   /** Records the call, throws an injected error if one is due, else runs the override or `fallback`. */

@@ -2,11 +2,11 @@
  * The Linux `Platform`: thin wrappers over libc via `bun:ffi`
  * (https://bun.sh/docs/api/ffi). libc is opened inside the factory, never at import.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { NamespaceKind, Platform, PlatformFactory, StatFs } from "../types.ts";
 import { cstr, cstrOrNull, makeChecker, O_CLOEXEC, O_CREAT, O_EXCL, O_RDONLY, O_WRONLY, openLibc } from "./libc.ts";
-import { type NsSys, pinNamespaces, unpinNamespace } from "./namespaces.ts";
-import { type SocketSys, connectSeqpacket, inNetworkNamespace } from "./sockets.ts";
+import { type NsSys, inNetworkNamespace, pinNamespaces, readNetDev, unpinNamespace } from "./namespaces.ts";
+import { type SocketSys, connectSeqpacket } from "./sockets.ts";
 
 // struct statfs on LP64 glibc (x86_64 and aarch64 alike) is 15 eight-byte words:
 // f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid (2 x int),
@@ -62,14 +62,15 @@ export const createLinuxPlatform: PlatformFactory = () => {
       check(rc, "mount", target);
     },
     umount2: (target, flags) => void check(libc.umount2(cstr(target), flags), "umount2", target),
+    // node:fs's sync calls run on the calling (JS) thread in Bun, so they see its namespaces.
+    writeFile: (path, data) => writeFileSync(path, data, { flag: "w" }),
+    readFile: (path) => readFileSync(path, "latin1"),
   };
 
   const sockets: SocketSys = {
     socket: (domain, type, protocol) => check(libc.socket(domain, type, protocol), "socket"),
     connect: (fd, addr, len, path) => void check(libc.connect(fd, addr, len), "connect", path),
     close: sys.close,
-    openRead: sys.openRead,
-    setns: sys.setns,
   };
 
   const platform: Platform = {
@@ -98,7 +99,8 @@ export const createLinuxPlatform: PlatformFactory = () => {
     pinNamespaces: <K extends NamespaceKind>(kinds: readonly K[], pinPath: (kind: K) => string, opts = {}) =>
       pinNamespaces(sys, kinds, pinPath, opts),
     unpinNamespace: (path) => unpinNamespace(sys, path),
-    inNetworkNamespace: (nsPath, fn) => inNetworkNamespace(sockets, nsPath, fn),
+    readNetDev: (netnsPath) => readNetDev(sys, netnsPath),
+    inNetworkNamespace: (nsPath, fn) => inNetworkNamespace(sys, nsPath, fn),
     connectSeqpacket: (path) => connectSeqpacket(sockets, path),
   };
   return platform;

@@ -30,6 +30,10 @@ export interface NsSys {
   loopbackUp(): void;
   mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string): void;
   umount2(target: string, flags: number): void;
+  /** Writes `data` to an existing file (a /proc/sys entry) from the calling thread. */
+  writeFile(path: string, data: string): void;
+  /** Reads a whole file (a /proc entry) from the calling thread. */
+  readFile(path: string): string;
 }
 
 /** The clone flag of each kind, for unshare(2) and setns(2). */
@@ -68,6 +72,7 @@ export function pinNamespaces<K extends NamespaceKind>(
     // A new network namespace starts with `lo` down; every pod needs it up, which is all
     // the CNI loopback plugin would do, without a process exec per pod.
     if (kinds.includes("net" as K)) sys.loopbackUp();
+    for (const s of opts.sysctls ?? []) sys.writeFile(`/proc/sys/${s.path}`, s.value);
     for (const kind of kinds) {
       sys.mount(threadNsPath(kind), pins[kind], null, MS_BIND);
       mounted.push(pins[kind]);
@@ -98,6 +103,34 @@ export function pinNamespaces<K extends NamespaceKind>(
   } finally {
     for (const fd of saved.values()) ignoreErrors(() => sys.close(fd));
   }
+}
+
+/** See `Platform.inNetworkNamespace`. */
+export function inNetworkNamespace<T>(sys: Pick<NsSys, "openRead" | "close" | "setns">, netnsPath: string, fn: () => T): T {
+  const target = sys.openRead(netnsPath);
+  let saved: number | undefined;
+  try {
+    saved = sys.openRead(threadNsPath("net"));
+    sys.setns(target, CLONE_NEWNET);
+    try {
+      return fn();
+    } finally {
+      try {
+        sys.setns(saved, CLONE_NEWNET);
+      } catch (err) {
+        // Every socket the JS thread made from now on would be the pod's; say so loudly.
+        throw new Error("the JS thread could not return to its own network namespace; restart skiff", { cause: err });
+      }
+    }
+  } finally {
+    if (saved !== undefined) ignoreErrors(() => sys.close(saved!));
+    ignoreErrors(() => sys.close(target));
+  }
+}
+
+/** See `Platform.readNetDev`. */
+export function readNetDev(sys: NsSys, netnsPath: string): string {
+  return inNetworkNamespace(sys, netnsPath, () => sys.readFile("/proc/thread-self/net/dev"));
 }
 
 /** See `Platform.unpinNamespace`. */
@@ -135,6 +168,13 @@ function planPins<K extends NamespaceKind>(
   // Without a new UTS namespace, sethostname would rename the host.
   if (opts.hostname !== undefined && !kinds.includes("uts" as K)) {
     throw new InvalidArgumentError("opts.hostname", 'a hostname needs the "uts" namespace');
+  }
+  // Likewise a sysctl of a namespace not made here would be the host's.
+  for (const s of opts.sysctls ?? []) {
+    if (!kinds.includes(s.kind as K)) throw new InvalidArgumentError("opts.sysctls", `sysctl "${s.path}" needs a new "${s.kind}" namespace`);
+    if (s.path.startsWith("/") || s.path.split("/").some((part) => part === "" || part === "." || part === "..")) {
+      throw new InvalidArgumentError("opts.sysctls", `"${s.path}" is not a path under /proc/sys`);
+    }
   }
   const pins = {} as Record<K, string>;
   for (const kind of kinds) pins[kind] = pinPath(kind);

@@ -1,10 +1,7 @@
 /**
- * Sockets node:net cannot make: a unix SOCK_SEQPACKET client (conmon's attach socket), and
- * any socket made inside a pod's network namespace (port-forward). Written against a few
- * raw calls so the namespace round trip can be unit-tested without root.
+ * A socket node:net cannot make: a unix SOCK_SEQPACKET client (conmon's attach socket).
+ * Written against a few raw calls so it can be unit-tested without root.
  */
-import { CLONE_NEWNET } from "../constants.ts";
-
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
 const SOCK_NONBLOCK = 0o4000;
@@ -16,8 +13,6 @@ export interface SocketSys {
   socket(domain: number, type: number, protocol: number): number;
   connect(fd: number, addr: Buffer, len: number, path: string): void;
   close(fd: number): void;
-  openRead(path: string): number;
-  setns(fd: number, nstype: number): void;
 }
 
 /** See `Platform.connectSeqpacket`. */
@@ -36,27 +31,4 @@ export function connectSeqpacket(sys: SocketSys, path: string): number {
     throw err;
   }
   return fd;
-}
-
-/** See `Platform.inNetworkNamespace`. */
-export function inNetworkNamespace<T>(sys: SocketSys, nsPath: string, fn: () => T): T {
-  const own = sys.openRead("/proc/thread-self/ns/net");
-  let target: number | undefined;
-  try {
-    target = sys.openRead(nsPath);
-    sys.setns(target, CLONE_NEWNET);
-    try {
-      return fn();
-    } finally {
-      try {
-        sys.setns(own, CLONE_NEWNET);
-      } catch (err) {
-        // Every socket the JS thread made from now on would be the pod's; say so loudly.
-        throw new Error("the JS thread could not return to its own network namespace; restart skiff", { cause: err });
-      }
-    }
-  } finally {
-    if (target !== undefined) sys.close(target);
-    sys.close(own);
-  }
 }

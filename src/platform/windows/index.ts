@@ -29,6 +29,7 @@ export const createWindowsPlatform: PlatformFactory = () => {
     lchown: unsupported("lchown"),
     lsetxattr: unsupported("lsetxattr"),
     pinNamespaces: unsupported("pinNamespaces"),
+    readNetDev: unsupported("readNetDev"),
     unpinNamespace: unsupported("unpinNamespace"),
     inNetworkNamespace: unsupported("inNetworkNamespace"),
     connectSeqpacket: unsupported("connectSeqpacket"),

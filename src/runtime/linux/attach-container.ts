@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { ProcessIo } from "../process-io.ts";
 import { DEFAULT_SOCKET_DIR } from "./conmon-args.ts";
 import { requestResize } from "./conmon-ctl.ts";
-import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import type { OciRuntimeOptions } from "./runtime-types.ts";
 import { pumpResize, pumpStdin } from "./attach-pumps.ts";
 import { openAttachSocket } from "./attach-socket.ts";
 

@@ -11,7 +11,7 @@
  *   and report exit -1 with the message "command timed out" on the sync pipe.
  */
 import * as path from "node:path";
-import type { CreateRequest, OciRuntimeOptions } from "./oci-runtime.ts";
+import type { CreateRequest, OciRuntimeOptions } from "./runtime-types.ts";
 
 /** The default attach socket dir when the options name none. */
 export const DEFAULT_SOCKET_DIR = "/run/skiff/sock";

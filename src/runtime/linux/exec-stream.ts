@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ProcessIo } from "../process-io.ts";
 import { execProcessSpec, type ExecProcess } from "./exec-process-spec.ts";
-import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import type { OciRuntimeOptions } from "./runtime-types.ts";
 import { runtimeArgv } from "./run-runtime.ts";
 import { readPid } from "../read-or.ts";
 

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { conmonExecArgs } from "./conmon-args.ts";
 import { splitCriLog } from "./cri-log-line.ts";
 import { execProcessSpec, type ExecProcess } from "./exec-process-spec.ts";
-import type { ExecResult, OciRuntimeOptions } from "./oci-runtime.ts";
+import type { ExecResult, OciRuntimeOptions } from "./runtime-types.ts";
 import { runtimeErrorMessage } from "./runtime-error.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { DEFAULT_SOCKET_DIR } from "./conmon-args.ts";

@@ -14,7 +14,7 @@ import { DEFAULT_SOCKET_DIR, conmonExecAttachArgs } from "./conmon-args.ts";
 import { requestResize } from "./conmon-ctl.ts";
 import { execProcessSpec, type ExecProcess } from "./exec-process-spec.ts";
 import { containerProcessOf } from "./exec-stream.ts";
-import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import type { OciRuntimeOptions } from "./runtime-types.ts";
 import { runtimeErrorMessage } from "./runtime-error.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { pumpStdin, pumpResize } from "./attach-pumps.ts";

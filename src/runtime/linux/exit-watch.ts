@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseExitCode } from "./exit-file.ts";
-import type { ExitInfo } from "./oci-runtime.ts";
+import type { ExitInfo } from "./runtime-types.ts";
 
 /** The recorded exit, or undefined while the container runs (or the file is half written). */
 export function readExitInfo(exitDir: string, id: string, dir: string): ExitInfo | undefined {

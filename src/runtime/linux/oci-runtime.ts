@@ -10,99 +10,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
 import { CONMON_FILES, DEFAULT_SOCKET_DIR, conmonArgs } from "./conmon-args.ts";
-import type { ExecProcess } from "./exec-process-spec.ts";
 import { execSync } from "./exec-sync.ts";
 import { execStream } from "./exec-stream.ts";
 import { execTty } from "./exec-tty.ts";
 import { attachContainer } from "./attach-container.ts";
-import type { ProcessIo } from "../process-io.ts";
 import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
 import { runDetached } from "./run-detached.ts";
 import { requestLogReopen } from "./conmon-ctl.ts";
-import type { ProcessIdentity } from "./process-identity.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { readPid } from "../read-or.ts";
+import type { CreateRequest, OciRuntime, OciRuntimeOptions, RuntimeStatus } from "./runtime-types.ts";
 
-export type OciRuntimeOptions = {
-  /** Runtime handler name, for messages. */
-  handler: string;
-  /** e.g. /usr/sbin/runc */
-  runtimePath: string;
-  /** runc/crun `--root`. */
-  runtimeRoot: string;
-  /** e.g. /usr/bin/conmon */
-  conmonPath: string;
-  /** Use the systemd cgroup manager (runc `--systemd-cgroup`, conmon `-s`). */
-  systemdCgroup: boolean;
-  /** Shared dir where conmon writes `<id>` exit files. */
-  exitDir: string;
-  /** Short dir for attach socket links (`<socketDir>/<id>/attach`); default /run/skiff/sock. */
-  socketDir?: string;
-  /** conmon `--log-level`; default "info". */
-  conmonLogLevel?: string;
-  log?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
-  /** Told how long each runtime call took (`create` counts conmon's part too), for metrics. */
-  observe?: (verb: string, seconds: number) => void;
-};
-
-export type CreateRequest = {
-  id: string;
-  dir: string;
-  logPath: string;
-  tty: boolean;
-  stdin: boolean;
-  stdinOnce: boolean;
-  /** How long to wait for conmon to report the created container; default 60 s. */
-  timeoutMs?: number;
-  /** conmon `--log-size-max` in bytes; unset or 0 = unlimited. */
-  logSizeMax?: number;
-};
-
-export type ExitInfo = { exitCode: number; finishedAt: bigint /* ns since epoch, from the exit file's mtime */; oomKilled: boolean };
-export type ExecResult = { stdout: Uint8Array; stderr: Uint8Array; exitCode: number; timedOut: boolean };
-export type RuntimeStatus = "created" | "running" | "stopped" | "paused";
-
-export interface OciRuntime {
-  /** conmon + `runtime create`; resolves with the container's init pid and conmon's pid once created; on failure removes everything it made (runtime delete --force) and throws an Error carrying runtime/conmon stderr. */
-  create(req: CreateRequest): Promise<{ pid: number; conmonPid: number }>;
-  start(id: string): Promise<void>;
-  /** Create and start in one call with no conmon (a pod's infra process); see run-detached.ts. */
-  runDetached(id: string, dir: string): Promise<ProcessIdentity>;
-  /** Makes conmon reopen the container's log file (after the kubelet rotated it). */
-  reopenLog(id: string, dir: string): void;
-  /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
-  kill(id: string, signal: string | number, all?: boolean): Promise<void>;
-  /**
-   * Stop: signal, wait up to timeoutMs for the exit file, then SIGKILL and wait. Idempotent.
-   * Resolves with the exit (undefined when the container is unknown and left no exit file).
-   * `dir` (the container dir) lets the result carry the OOM marker.
-   */
-  stop(id: string, signal: string | number, timeoutMs: number, dir?: string): Promise<ExitInfo | undefined>;
-  /** Idempotent ("does not exist" is fine); also drops the exit file and the attach socket link. */
-  delete(id: string, force?: boolean): Promise<void>;
-  state(id: string): Promise<{ status: RuntimeStatus; pid: number } | undefined>;
-  /** The exit recorded by conmon (exit file in exitDir, and an `oom` marker conmon writes in the persist dir), or undefined while it runs. */
-  exitInfo(id: string, dir: string): Promise<ExitInfo | undefined>;
-  /** Resolves when the container exits (fs.watch on exitDir, with a polling fallback); for the integrator's status updates. */
-  waitExit(id: string, dir: string, signal?: AbortSignal): Promise<ExitInfo>;
-  /**
-   * ExecSync through conmon. On timeout (0 = none) the process is SIGKILLed and the result
-   * is `timedOut: true, exitCode: -1`. stdout/stderr are capped at maxOutputBytes each.
-   */
-  execSync(id: string, dir: string, process: ExecProcess, timeoutMs: number, maxOutputBytes: number): Promise<ExecResult>;
-  /** `runtime update --resources` with an OCI LinuxResources JSON. */
-  update(id: string, resources: object): Promise<void>;
-  /**
-   * An interactive exec (kubectl exec): the client's streams as its stdio, a pty when
-   * `process.tty`; resolves with the exit code. When `signal` aborts (the client left) the
-   * process is killed. `connectSeqpacket` opens conmon's attach socket (Platform).
-   */
-  execInteractive(id: string, dir: string, process: ExecProcess, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<number>;
-  /** Attach to the main process through conmon; resolves when its output ends or `signal` aborts. */
-  attach(id: string, dir: string, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<void>;
-}
+export type { CreateRequest, ExecResult, ExitInfo, OciRuntime, OciRuntimeOptions, RuntimeStatus } from "./runtime-types.ts";
 
 /** How long stop waits for the exit after SIGKILL before giving up. */
 const KILL_WAIT_MS = 30_000;

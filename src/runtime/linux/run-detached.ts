@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import type { OciRuntimeOptions } from "./runtime-types.ts";
 import { type ProcessIdentity, processIdentity } from "./process-identity.ts";
 import { runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeArgv } from "./run-runtime.ts";

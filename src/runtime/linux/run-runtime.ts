@@ -3,7 +3,7 @@
  * start, kill, delete, state, update. Global flags (`--root`, `--systemd-cgroup`) go before
  * the verb, as both runtimes require.
  */
-import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import type { OciRuntimeOptions } from "./runtime-types.ts";
 import { runtimeErrorMessage } from "./runtime-error.ts";
 
 export type RuntimeResult = { exitCode: number; stdout: string; stderr: string };

@@ -4,7 +4,7 @@
  * skiff and survive a skiff restart or kill -9. The first process's stderr holds early
  * errors (bad flags); later ones come through the sync pipe.
  */
-import type { OciRuntimeOptions } from "./oci-runtime.ts";
+import type { OciRuntimeOptions } from "./runtime-types.ts";
 import { SyncPipeReader } from "./sync-pipe.ts";
 
 export type SpawnedConmon = {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { mountsUnder, podConfig, setUpTestNetwork } from "./pod-fixtures.ts";
+import { mountsUnder, podConfig, setUpTestNetwork, SHARED_PID } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
@@ -39,8 +39,17 @@ describe.skipIf(!isRoot)("sandbox image", () => {
     }
   });
 
-  test("the first pod pulls the image and runs its entrypoint read-only; removing the pod undoes the rootfs mount", async () => {
-    const r = await d.runtime.call<any>("RunPodSandbox", { config: podConfig("paused", path.join(dir, "logs")) }, 60_000);
+  test("a pod whose containers do not share a PID namespace needs no infra process, so the image is not even pulled", async () => {
+    const r = await d.runtime.call<any>("RunPodSandbox", { config: podConfig("no-infra", path.join(dir, "logs")) }, 60_000);
+    const s = await d.runtime.call<any>("PodSandboxStatus", { pod_sandbox_id: r.pod_sandbox_id, verbose: true });
+    expect(s.status.state).toBe("SANDBOX_READY");
+    const listed = await d.image.call<any>("ListImages", {});
+    expect(listed.images.flatMap((i: any) => i.repo_tags)).not.toContain(images.pause);
+    await d.runtime.call("RemovePodSandbox", { pod_sandbox_id: r.pod_sandbox_id }, 60_000);
+  }, 60_000);
+
+  test("the first pod sharing a PID namespace pulls the image and runs its entrypoint read-only; removing the pod undoes the rootfs mount", async () => {
+    const r = await d.runtime.call<any>("RunPodSandbox", { config: podConfig("paused", path.join(dir, "logs"), SHARED_PID) }, 60_000);
     const id = r.pod_sandbox_id;
     const s = await d.runtime.call<any>("PodSandboxStatus", { pod_sandbox_id: id, verbose: true });
     expect(s.status.state).toBe("SANDBOX_READY");

@@ -33,7 +33,7 @@ describe.skipIf(!isRoot)("streaming against the compiled daemon", () => {
     env = await startStreamEnv();
   }, 120_000);
   afterAll(async () => {
-    await env?.stop();
+    await env?.close();
   }, 60_000);
 
   describe("RPC checks", () => {
@@ -48,7 +48,7 @@ describe.skipIf(!isRoot)("streaming against the compiled daemon", () => {
     ];
     for (const tc of cases) test(tc.desc, async () => expect((await codeOf(env.call(tc.method, tc.req()))).code).toBe(tc.code));
     test("an exited container is FailedPrecondition", async () => {
-      const done = await env.runContainer("done", "true");
+      const done = await env.runContainer(env.pod, "done", "true");
       await waitFor("exit", async () => ((await env.call("ContainerStatus", { container_id: done })).status.state === "CONTAINER_EXITED" ? true : undefined));
       expect((await codeOf(env.call("Exec", { container_id: done, cmd: ["true"], stdout: true }))).code).toBe(GrpcStatus.FAILED_PRECONDITION);
     });
@@ -118,7 +118,7 @@ describe.skipIf(!isRoot)("streaming against the compiled daemon", () => {
   });
   describe("attach", () => {
     test("client-node: stdin reaches the main process, its output comes back, and leaving keeps it running", async () => {
-      const id = await env.runContainer("talker", "while read l; do echo got:$l; done", { stdin: true });
+      const id = await env.runContainer(env.pod, "talker", "while read l; do echo got:$l; done", { stdin: true });
       const url = (await env.call("Attach", { container_id: id, stdin: true, stdout: true, stderr: true })).url as string;
       const out = collector();
       const input = new (await import("node:stream")).PassThrough();
@@ -131,7 +131,7 @@ describe.skipIf(!isRoot)("streaming against the compiled daemon", () => {
     }, 30_000);
     for (const transport of TRANSPORTS) {
       test(`${transport}: a tty container follows the client's terminal size`, async () => {
-        const id = await env.runContainer(`tty-${transport}`, "sh", { stdin: true, tty: true });
+        const id = await env.runContainer(env.pod, `tty-${transport}`, "sh", { stdin: true, tty: true });
         const url = (await env.call("Attach", { container_id: id, stdin: true, stdout: true, tty: true })).url as string;
         const sizes = new LatestQueue<{ width: number; height: number }>();
         sizes.push({ width: 77, height: 22 });
@@ -160,7 +160,7 @@ describe.skipIf(!isRoot)("streaming against the compiled daemon", () => {
       const pin = path.join(env.d.state, "ns", "net", env.pod);
       const script = `require("node:net").createServer((s) => s.pipe(s)).listen(${ECHO}, "127.0.0.1")`;
       echoServer = Bun.spawn(["nsenter", `--net=${pin}`, process.execPath, "-e", script], { stdout: "ignore", stderr: "inherit" });
-      await env.runContainer("blob", `dd if=/dev/urandom of=/tmp/blob bs=1048576 count=100 2>/dev/null && md5sum /tmp/blob > /tmp/blob.md5 && nc -ll -p ${BLOB} -e cat /tmp/blob`);
+      await env.runContainer(env.pod, "blob", `dd if=/dev/urandom of=/tmp/blob bs=1048576 count=100 2>/dev/null && md5sum /tmp/blob > /tmp/blob.md5 && nc -ll -p ${BLOB} -e cat /tmp/blob`);
       // The host answers on the same port: a dial on the host instead of in the pod would show.
       hostListener = net.createServer((s) => s.end("host\n")).listen(ECHO, "127.0.0.1");
       await new Promise((r) => hostListener!.once("listening", r)).catch(() => (hostListener = undefined));

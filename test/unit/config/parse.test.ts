@@ -99,6 +99,7 @@ describe("parseConfig merges a file over the defaults", () => {
             containerAnnotations: [],
             privilegedWithoutHostDevices: true,
             sandboxMode: "podsandbox" as const,
+            sandboxProcess: "auto" as const,
           },
         },
       }),

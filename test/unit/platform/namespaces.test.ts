@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidArgumentError, SyscallError } from "../../../src/errors.ts";
 import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWUTS, MNT_DETACH, MS_BIND } from "../../../src/platform/constants.ts";
-import { type NsSys, pinNamespaces, unpinNamespace } from "../../../src/platform/linux/namespaces.ts";
+import { type NsSys, pinNamespaces, readNetDev, unpinNamespace } from "../../../src/platform/linux/namespaces.ts";
 
 type Step = [string, ...unknown[]];
 
@@ -28,6 +28,8 @@ function recordingSys(failures: Record<string, string> = {}) {
     loopbackUp: () => step("loopbackUp"),
     mount: (source, target, _fstype, flags) => step("mount", source, target, flags),
     umount2: (target, flags) => step("umount2", target, flags),
+    writeFile: (path, data) => step("write", path, data),
+    readFile: (path) => (step("read", path), "net/dev text"),
   };
   return { sys, steps };
 }
@@ -55,6 +57,46 @@ describe("pinNamespaces sequence", () => {
       ["setns", 11, CLONE_NEWUTS],
       ["close", 10],
       ["close", 11],
+    ]);
+  });
+
+  test("writes the pod's sysctls inside the new namespaces, after lo is up and before the pins are mounted", () => {
+    const { sys, steps } = recordingSys();
+    pinNamespaces(sys, ["net", "ipc"], pin, {
+      sysctls: [
+        { kind: "net", path: "net/ipv4/ip_unprivileged_port_start", value: "0" },
+        { kind: "ipc", path: "kernel/shmmni", value: "8192" },
+      ],
+    });
+    const names = steps.map(([s]) => s);
+    expect(steps.filter(([s]) => s === "write")).toEqual([
+      ["write", "/proc/sys/net/ipv4/ip_unprivileged_port_start", "0"],
+      ["write", "/proc/sys/kernel/shmmni", "8192"],
+    ]);
+    expect(names.indexOf("loopbackUp")).toBeLessThan(names.indexOf("write"));
+    expect(names.lastIndexOf("write")).toBeLessThan(names.indexOf("mount"));
+  });
+
+  const refusedSysctls = [
+    { desc: "a sysctl of a namespace not made here is refused before anything is done", kinds: ["ipc"] as const, sysctl: { kind: "net" as const, path: "net/ipv4/ip_forward", value: "1" } },
+    { desc: "a sysctl path that climbs out of /proc/sys is refused", kinds: ["net"] as const, sysctl: { kind: "net" as const, path: "net/../../etc/passwd", value: "x" } },
+    { desc: "an absolute sysctl path is refused", kinds: ["net"] as const, sysctl: { kind: "net" as const, path: "/etc/passwd", value: "x" } },
+  ];
+  for (const tc of refusedSysctls) {
+    test(tc.desc, () => {
+      const { sys, steps } = recordingSys();
+      expect(() => pinNamespaces(sys, tc.kinds, pin, { sysctls: [tc.sysctl] })).toThrow(InvalidArgumentError);
+      expect(steps).toEqual([]);
+    });
+  }
+
+  test("a sysctl the kernel refuses undoes the pins and returns the thread", () => {
+    const { sys, steps } = recordingSys({ "write /proc/sys/net": "EINVAL" });
+    expect(() => pinNamespaces(sys, ["net"], pin, { sysctls: [{ kind: "net", path: "net/core/somaxconn", value: "bad" }] })).toThrow("EINVAL");
+    expect(steps.slice(steps.findIndex(([s]) => s === "write") + 1)).toEqual([
+      ["setns", 10, CLONE_NEWNET],
+      ["unlink", "/pins/net/sb1"],
+      ["close", 10],
     ]);
   });
 
@@ -156,5 +198,33 @@ describe("unpinNamespace", () => {
   test("other errors are reported", () => {
     const { sys } = recordingSys({ umount2: "EPERM" });
     expect(() => unpinNamespace(sys, "/pins/net/sb1")).toThrow("EPERM");
+  });
+});
+
+describe("readNetDev", () => {
+  test("enters the namespace, reads the thread's own net/dev, and returns before closing both fds", () => {
+    const { sys, steps } = recordingSys();
+    expect(readNetDev(sys, "/pins/net/sb1")).toBe("net/dev text");
+    expect(steps).toEqual([
+      ["open", "/pins/net/sb1"],
+      ["open", "/proc/thread-self/ns/net"],
+      ["setns", 10, CLONE_NEWNET],
+      ["read", "/proc/thread-self/net/dev"],
+      ["setns", 11, CLONE_NEWNET],
+      ["close", 11],
+      ["close", 10],
+    ]);
+  });
+
+  test("a failed read still returns the thread to its own namespace", () => {
+    const { sys, steps } = recordingSys({ read: "EIO" });
+    expect(() => readNetDev(sys, "/pins/net/sb1")).toThrow("EIO");
+    expect(steps).toContainEqual(["setns", 11, CLONE_NEWNET]);
+  });
+
+  test("a pin that is gone fails before the thread moves", () => {
+    const { sys, steps } = recordingSys({ "open /pins": "ENOENT" });
+    expect(() => readNetDev(sys, "/pins/net/sb1")).toThrow("ENOENT");
+    expect(steps.some(([s]) => s === "setns")).toBe(false);
   });
 });

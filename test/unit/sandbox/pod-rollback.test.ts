@@ -10,6 +10,9 @@ import * as path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ContainerConfigSchema, PodSandboxConfigSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { defaultConfig } from "../../../src/config/index.ts";
+import type { RuntimeHandlerConfig } from "../../../src/config/schema.ts";
+import { InvalidArgumentError } from "../../../src/errors.ts";
+import { NamespaceMode } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { ContainerManager } from "../../../src/container/container-manager.ts";
 import { SyscallError } from "../../../src/errors.ts";
 import type { CniNetwork } from "../../../src/network/cni-network.ts";
@@ -26,8 +29,11 @@ type Step = "network" | "create" | "infra";
 /** A runtime that remembers which containers exist, and fails where told. */
 function fakeRuntime(failAt: Set<Step>) {
   const live = new Set<string>();
+  /** Every runtime verb called, with the id. */
+  const calls: string[] = [];
   return {
     live,
+    calls,
     async create(req: { id: string }) {
       if (failAt.has("create")) throw new Error("runc create: boom");
       live.add(req.id);
@@ -35,6 +41,7 @@ function fakeRuntime(failAt: Set<Step>) {
     },
     async start(_id: string) {},
     async runDetached(id: string) {
+      calls.push(`run ${id}`);
       if (failAt.has("infra")) throw new Error("runc run: boom");
       live.add(id);
       // A real live process, so liveness checks by pid and start time hold.
@@ -45,6 +52,7 @@ function fakeRuntime(failAt: Set<Step>) {
     },
     async kill() {},
     async delete(id: string) {
+      calls.push(`delete ${id}`);
       live.delete(id);
     },
     async state() {
@@ -105,14 +113,14 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function setup(failAt: Set<Step>) {
+function setup(failAt: Set<Step>, handlerOver: Partial<RuntimeHandlerConfig> = {}) {
   const config = defaultConfig("linux");
   config.paths = { root: path.join(dir, "root"), state: path.join(dir, "state") };
   const platform = new FakePlatform();
   const mounted = trackMounts(platform);
   const runtime = fakeRuntime(failAt);
   const network = fakeNetwork(failAt);
-  const handlerConfig = { ...config.runtimes.runc!, runtimePath: "/bin/sh" };
+  const handlerConfig = { ...config.runtimes.runc!, runtimePath: "/bin/sh", ...handlerOver };
   const handlers = RuntimeHandlers.of([{ name: "runc", config: handlerConfig, baseSpec: defaultLinuxSpec(), runtime: runtime as never, features: { recursiveReadOnlyMounts: false } }], "runc");
   const image = { id: "sha256:" + "a".repeat(64), chainId: null, refs: ["busybox:latest"], config: { architecture: "amd64", os: "linux", config: { Env: ["PATH=/bin"], Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: [] } } };
   const ctx: PodContext = {
@@ -206,5 +214,87 @@ describe("CreateContainer rolls back", () => {
     const config = ctr({ mounts: [{ containerPath: "/m", hostPath: "/tmp", readonly: true, recursiveReadOnly: true }] });
     await expect(s.containers.create(pod, config)).rejects.toThrow("config.mounts[0].recursive_read_only");
     expectNothingLeft(s, pod);
+  });
+});
+
+describe("pods without an infra process", () => {
+  /** A pod as the kubelet sends one without shareProcessNamespace: each container its own PID namespace. */
+  const ownPidPod = (over: { network?: NamespaceMode; ipc?: NamespaceMode; sysctls?: Record<string, string> } = {}) =>
+    create(PodSandboxConfigSchema, {
+      metadata: { name: "p", namespace: "ns", uid: "u" },
+      hostname: "p",
+      logDirectory: path.join(dir, "logs"),
+      linux: {
+        sysctls: over.sysctls ?? {},
+        securityContext: { namespaceOptions: { pid: NamespaceMode.CONTAINER, network: over.network ?? NamespaceMode.POD, ipc: over.ipc ?? NamespaceMode.POD } },
+      },
+    });
+
+  test("a pod whose containers do not share a PID namespace runs no runtime container, and its sysctls are written as its namespaces are made", async () => {
+    const s = setup(new Set());
+    const id = await s.sandboxes.run(ownPidPod({ sysctls: { "net.core.somaxconn": "1024", "kernel.shmmni": "8192" } }), "");
+    expect(s.runtime.calls).toEqual([]);
+    expect(store.sandboxes.get(id).state).toBe("ready");
+    const [kinds, , opts] = s.platform.callsOf("pinNamespaces")[0]!;
+    expect(kinds).toEqual(["net", "uts", "ipc"]);
+    expect(opts.sysctls).toEqual([
+      { kind: "net", path: "net/core/somaxconn", value: "1024" },
+      { kind: "ipc", path: "kernel/shmmni", value: "8192" },
+      { kind: "net", path: "net/ipv4/ip_unprivileged_port_start", value: "0" },
+      { kind: "net", path: "net/ipv4/ping_group_range", value: "0 2147483647" },
+    ]);
+    // Nothing can die under it: it stays ready until stopped.
+    expect(s.sandboxes.get(id).state).toBe("ready");
+    await s.sandboxes.stop(id);
+    expect(store.sandboxes.get(id).state).toBe("notready");
+    await s.sandboxes.remove(id);
+    expect(s.runtime.calls).toEqual([]);
+    expectNothingLeft(s);
+  });
+
+  test("a failed CNI ADD undoes the pod without any runtime call", async () => {
+    const s = setup(new Set<Step>(["network"]));
+    await expect(s.sandboxes.run(ownPidPod(), "")).rejects.toThrow("cni add: boom");
+    expect(s.runtime.calls).toEqual([]);
+    expectNothingLeft(s);
+  });
+
+  test("a handler with sandbox_process = always runs an infra process for every pod", async () => {
+    const s = setup(new Set(), { sandboxProcess: "always" });
+    const id = await s.sandboxes.run(ownPidPod(), "");
+    expect(s.runtime.calls).toEqual([`run ${id}`]);
+    // The runtime writes the sysctls into the infra's namespaces then, not skiff.
+    expect(s.platform.callsOf("pinNamespaces")[0]![2].sysctls).toBeUndefined();
+    await s.sandboxes.remove(id);
+    expect(s.runtime.calls).toContain(`delete ${id}`);
+    expectNothingLeft(s);
+  });
+
+  const refused: { desc: string; over: { network?: NamespaceMode; ipc?: NamespaceMode; sysctls: Record<string, string> }; field: string }[] = [
+    { desc: "a net sysctl in a host-network pod", over: { network: NamespaceMode.NODE, sysctls: { "net.core.somaxconn": "1024" } }, field: 'config.linux.sysctls["net.core.somaxconn"]' },
+    { desc: "an IPC sysctl in a host-IPC pod", over: { ipc: NamespaceMode.NODE, sysctls: { "kernel.shmmax": "1" } }, field: 'config.linux.sysctls["kernel.shmmax"]' },
+    { desc: "a node-wide sysctl", over: { sysctls: { "vm.swappiness": "10" } }, field: 'config.linux.sysctls["vm.swappiness"]' },
+    { desc: "a sysctl name that climbs out of /proc/sys", over: { sysctls: { "net/../../x": "1" } }, field: 'config.linux.sysctls["net/../../x"]' },
+  ];
+  for (const tc of refused) {
+    test(`${tc.desc} is refused naming the key, before anything is made`, async () => {
+      const s = setup(new Set());
+      const err = await s.sandboxes.run(ownPidPod(tc.over), "").catch((e) => e);
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect(String(err.message)).toContain(tc.field);
+      expect(s.platform.calls).toEqual([]);
+      expectNothingLeft(s);
+    });
+  }
+
+  test("network usage is read through the pinned network namespace, not a process", async () => {
+    const s = setup(new Set());
+    s.platform.netDevText = "h1\nh2\n  eth0: 10 1 0 0 0 0 0 0 20 2 0 0 0 0 0 0\n";
+    const id = await s.sandboxes.run(ownPidPod(), "");
+    const u = s.sandboxes.usage(store.sandboxes.get(id));
+    expect(u.infra).toBeUndefined();
+    expect(u.interfaces).toEqual([{ name: "eth0", rxBytes: 10n, rxErrors: 0n, txBytes: 20n, txErrors: 0n }]);
+    expect(s.platform.callsOf("readNetDev")).toEqual([[store.sandboxes.get(id).netns.net as string]]);
+    await s.sandboxes.remove(id);
   });
 });
