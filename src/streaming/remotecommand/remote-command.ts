@@ -42,9 +42,10 @@ type Log = { debug(...a: unknown[]): void; warn(...a: unknown[]): void };
 export async function serveRemoteCommand(conn: RemoteCommandConn, run: (io: ProcessIo, signal: AbortSignal) => Promise<Status>, log: Log): Promise<void> {
   const abort = new AbortController();
   let gone = false;
+  let ran = false;
   void conn.gone.then(() => {
     gone = true;
-    abort.abort(new Error("client disconnected"));
+    if (!ran) abort.abort(new Error("client disconnected"));
   });
   let status: Status;
   try {
@@ -52,6 +53,8 @@ export async function serveRemoteCommand(conn: RemoteCommandConn, run: (io: Proc
   } catch (err) {
     log.warn(`streaming: ${describeError(err)}`);
     status = internalErrorStatus(describeError(err));
+  } finally {
+    ran = true;
   }
   try {
     if (!gone) await conn.finish(status);

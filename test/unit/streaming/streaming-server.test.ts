@@ -14,6 +14,9 @@ import { encodeFrame, OPCODE } from "../../../src/streaming/websocket/ws-frame.t
 import { acceptKey } from "../../../src/streaming/websocket/ws-handshake.ts";
 import { type FakeBackend, fakeBackend } from "./fake-backend.ts";
 import { selfSignedCertificate } from "../../../src/streaming/tls-cert.ts";
+import { spdySessionFactory } from "../../../src/streaming/spdy-factory.ts";
+
+const TRANSPORTS = spdySessionFactory() ? (["spdy", "websocket"] as const) : (["websocket"] as const);
 import { clientNodeExec, clientNodePortForward, collector } from "../../integration/streaming/stream-fixtures.ts";
 
 const quiet = { info() {}, warn() {}, debug() {} };
@@ -65,7 +68,7 @@ function closeCode(bytes: Buffer): number {
 
 beforeAll(async () => {
   backend = fakeBackend();
-  server = await startStreamingServer({ address: "127.0.0.1:0", idleTimeoutMs: 0, tokenTtlMs: 60_000, backend, log: quiet });
+  server = await startStreamingServer({ address: "127.0.0.1:0", idleTimeoutMs: 0, tokenTtlMs: 60_000, backend, log: quiet, createSpdySession: spdySessionFactory() });
   echo = net.createServer((s) => s.pipe(s)).listen(0, "127.0.0.1");
   await new Promise((r) => echo.once("listening", r));
   echoPort = (echo.address() as net.AddressInfo).port;
@@ -104,32 +107,18 @@ describe("tokens and routing", () => {
   test("a request head over 16 KiB is refused", async () => expect(await rawStatus(exec(["exit", "0"]), `GET {path} HTTP/1.1\r\nX: ${"a".repeat(17_000)}\r\n\r\n`)).toBe(431));
 });
 
-describe("exec over WebSocket", () => {
-  test("stdout, stderr and the exit code reach skiff's client", async () => {
+describe.each(TRANSPORTS)("exec with skiff's client over %s", (transport) => {
+  test("stdout, stderr and the exit code arrive", async () => {
     const out = sink();
     const err = sink();
-    expect(await runRemoteCommand(exec(["exit", "3"]), "websocket", { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: out, stderr: err })).toBe(3);
+    expect(await runRemoteCommand(exec(["exit", "3"]), transport, { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: out, stderr: err })).toBe(3);
     expect([out.text(), err.text()]).toEqual(["out\n", "err\n"]);
   });
-  test("client-node gets the NonZeroExitCode status", async () => {
-    const out = collector();
-    const status = await new Promise<any>((resolve, reject) => clientNodeExec(exec(["exit", "7"])).exec("ns", "pod", "c", ["x"], out, collector(), null, false, resolve).catch(reject));
-    expect(status.reason).toBe("NonZeroExitCode");
-    expect(status.details.causes).toEqual([{ reason: "ExitCode", message: "7" }]);
-    expect(out.text()).toBe("out\n");
-  });
-  test("v5 stdin close ends the process's stdin; 2 MiB come back intact", async () => {
+  test("the end of stdin reaches the process; 2 MiB come back intact", async () => {
     const data = Buffer.alloc(2 << 20).map((_, i) => (i * 7) % 256);
     const out = sink();
-    const stdin = new Blob([data]).stream();
-    expect(await runRemoteCommand(exec(["echo-stdin"], { stdin: true }), "websocket", { stdin: true, stdout: true, stderr: false, tty: false }, { stdin, stdout: out })).toBe(0);
+    expect(await runRemoteCommand(exec(["echo-stdin"], { stdin: true }), transport, { stdin: true, stdout: true, stderr: false, tty: false }, { stdin: new Blob([data]).stream(), stdout: out })).toBe(0);
     expect(Buffer.compare(Buffer.concat(out.parts), data)).toBe(0);
-  });
-  test("client-node's stdin reaches the process", async () => {
-    const out = collector();
-    const done = new Promise<any>((resolve, reject) => clientNodeExec(exec(["echo-stdin"], { stdin: true })).exec("ns", "pod", "c", ["x"], out, null, Readable.from([Buffer.from("hello\n")]), false, resolve).catch(reject));
-    expect((await done).status).toBe("Success");
-    expect(out.text()).toBe("hello\n");
   });
   test("terminal sizes reach the back end", async () => {
     const before = backend.sizes.length;
@@ -137,11 +126,46 @@ describe("exec over WebSocket", () => {
       yield { width: 100, height: 30 };
       yield { width: 120, height: 40 };
     }
-    await runRemoteCommand(exec(["wait-resize", "200"], { tty: true }), "websocket", { stdin: false, stdout: true, stderr: false, tty: true }, { stdout: sink(), resize: sizes() });
+    await runRemoteCommand(exec(["wait-resize", "200"], { tty: true }), transport, { stdin: false, stdout: true, stderr: false, tty: true }, { stdout: sink(), resize: sizes() });
     expect(backend.sizes.slice(before)).toEqual([{ width: 100, height: 30 }, { width: 120, height: 40 }]);
   });
-  test("an error of the back end comes back as an error status", async () =>
-    expect(runRemoteCommand(exec(["nosuchcmd"]), "websocket", { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: sink(), stderr: sink() })).rejects.toThrow('executable file "nosuchcmd" not found'));
+  test("an error of the back end comes back as an error status", async () => {
+    await expect(runRemoteCommand(exec(["nosuchcmd"]), transport, { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: sink(), stderr: sink() })).rejects.toThrow('executable file "nosuchcmd" not found');
+  });
+  test("port-forward: 8 MiB each way through a local port, byte for byte", async () => {
+    const fwd = await startPortForward(transport, async (ports) => server.urlFor({ kind: "portforward", podSandboxId: "p1", ports }), [{ address: "127.0.0.1", local: 0, remote: echoPort }], () => {});
+    const data = Buffer.alloc(8 << 20).map((_, i) => (i * 13) % 256);
+    const s = net.connect(fwd.ports[0]!.local, "127.0.0.1");
+    const got: Buffer[] = [];
+    let n = 0;
+    await new Promise<void>((resolve) => {
+      s.on("data", (d: Buffer) => {
+        got.push(d);
+        n += d.length;
+        if (n >= data.length) resolve();
+      });
+      s.write(data);
+    });
+    s.destroy();
+    fwd.stop();
+    expect(Buffer.compare(Buffer.concat(got), data)).toBe(0);
+  });
+});
+
+describe("exec over WebSocket", () => {
+  test("client-node gets the NonZeroExitCode status", async () => {
+    const out = collector();
+    const status = await new Promise<any>((resolve, reject) => clientNodeExec(exec(["exit", "7"])).exec("ns", "pod", "c", ["x"], out, collector(), null, false, resolve).catch(reject));
+    expect(status.reason).toBe("NonZeroExitCode");
+    expect(status.details.causes).toEqual([{ reason: "ExitCode", message: "7" }]);
+    expect(out.text()).toBe("out\n");
+  });
+  test("client-node's stdin reaches the process", async () => {
+    const out = collector();
+    const done = new Promise<any>((resolve, reject) => clientNodeExec(exec(["echo-stdin"], { stdin: true })).exec("ns", "pod", "c", ["x"], out, null, Readable.from([Buffer.from("hello\n")]), false, resolve).catch(reject));
+    expect((await done).status).toBe("Success");
+    expect(out.text()).toBe("hello\n");
+  });
 });
 
 describe("bad input ends that connection only", () => {
@@ -219,24 +243,6 @@ describe("idle timeout", () => {
 
 describe("port-forward over WebSocket", () => {
   const pf = (ports: number[]) => server.urlFor({ kind: "portforward", podSandboxId: "p1", ports });
-  test("skiff's client forwards 8 MiB each way through a local port, byte for byte", async () => {
-    const fwd = await startPortForward("websocket", async (ports) => pf(ports), [{ address: "127.0.0.1", local: 0, remote: echoPort }], () => {});
-    const data = Buffer.alloc(8 << 20).map((_, i) => (i * 13) % 256);
-    const s = net.connect(fwd.ports[0]!.local, "127.0.0.1");
-    const got: Buffer[] = [];
-    let n = 0;
-    await new Promise<void>((resolve) => {
-      s.on("data", (d: Buffer) => {
-        got.push(d);
-        n += d.length;
-        if (n >= data.length) resolve();
-      });
-      s.write(data);
-    });
-    s.destroy();
-    fwd.stop();
-    expect(Buffer.compare(Buffer.concat(got), data)).toBe(0);
-  });
   test("client-node's port-forward reaches the port", async () => {
     const out = collector();
     const input = new Readable({ read() {} });
