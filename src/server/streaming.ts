@@ -6,6 +6,7 @@ import { NotSupportedError } from "../errors.ts";
 import { createPodBackend } from "../streaming/pod-backend.ts";
 import { type StreamingServer, startStreamingServer } from "../streaming/streaming-server.ts";
 import { loadOrMakeCertificate } from "../streaming/tls-cert.ts";
+import { spdySessionFactory } from "../streaming/spdy-factory.ts";
 
 export async function startStreaming(config: Config, ctx: CriContext, log: ConsolaInstance): Promise<StreamingServer> {
   const st = config.streaming;
@@ -20,6 +21,7 @@ export async function startStreaming(config: Config, ctx: CriContext, log: Conso
     idleTimeoutMs: st.idleTimeoutMs,
     tokenTtlMs: st.tokenTtlMs,
     backend: createPodBackend(pods, ctx.platform),
+    createSpdySession: spdySessionFactory(),
     log,
   });
 }

@@ -19,7 +19,7 @@ export function createPodBackend(pods: () => Pods, platform: Platform): Streamin
     },
     async attach(req, io, signal) {
       const c = await pods().containers.running(req.containerId);
-      await c.runtime.attach(c.rec.id, c.bundle, io, signal, connect);
+      await c.runtime.attach(c.rec.id, c.bundle, io, signal, connect, req.tty);
     },
     async dial(podSandboxId, port) {
       const rec = pods().sandboxes.get(podSandboxId);

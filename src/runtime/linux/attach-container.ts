@@ -20,6 +20,7 @@ export async function attachContainer(
   io: ProcessIo,
   signal: AbortSignal,
   connectSeqpacket: (path: string) => number,
+  tty: boolean,
 ): Promise<void> {
   const socketPath = path.join(opts.socketDir ?? DEFAULT_SOCKET_DIR, id, "attach");
   let fd: number;
@@ -31,7 +32,7 @@ export async function attachContainer(
   const sock = await openAttachSocket(fd, { stdout: io.stdout, stderr: io.stderr });
   const leave = () => sock.close();
   signal.addEventListener("abort", leave, { once: true });
-  void pumpStdin(io.stdin, sock);
+  void pumpStdin(io.stdin, sock, tty);
   void pumpResize(io.resize?.[Symbol.asyncIterator](), (s) => requestResize(dir, s.height, s.width));
   try {
     await sock.closed;

@@ -2,12 +2,16 @@
 import type { TerminalSize } from "../process-io.ts";
 import type { AttachSocket } from "./attach-socket.ts";
 
-/** Copies the client's stdin into the socket; its end closes the process's stdin. */
-export async function pumpStdin(stdin: ReadableStream<Uint8Array> | undefined, sock: AttachSocket): Promise<void> {
+/**
+ * Copies the client's stdin into the socket; its end closes the process's stdin, unless
+ * `tty`: a terminal's end of input is Ctrl-D in the data, and conmon would close the pty
+ * master itself (its stdin and its output), losing output still on its way.
+ */
+export async function pumpStdin(stdin: ReadableStream<Uint8Array> | undefined, sock: AttachSocket, tty: boolean): Promise<void> {
   if (!stdin) return;
   try {
     for await (const chunk of stdin) await sock.write(chunk);
-    sock.closeWrite();
+    if (!tty) sock.closeWrite();
   } catch {
     // the client left, or the process ended: nothing more to send
   }

@@ -74,7 +74,7 @@ export async function execTty(
     }
     const kill = () => killQuietly(started.data);
     signal.addEventListener("abort", kill, { once: true });
-    void pumpStdin(io.stdin, sock);
+    void pumpStdin(io.stdin, sock, true);
     void pumpResize(resize, (s) => requestResize(execDir, s.height, s.width), pending);
     try {
       const ended = await conmon.sync.next(0);

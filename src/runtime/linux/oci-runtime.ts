@@ -209,9 +209,9 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return process.tty ? execTty(opts, id, dir, process, io, signal, connectSeqpacket) : execStream(opts, id, dir, process, io, signal);
     },
 
-    attach(id, dir, io, signal, connectSeqpacket) {
+    attach(id, dir, io, signal, connectSeqpacket, tty) {
       checkId(id);
-      return attachContainer(opts, id, dir, io, signal, connectSeqpacket);
+      return attachContainer(opts, id, dir, io, signal, connectSeqpacket, tty);
     },
 
     async update(id, resources) {

@@ -82,6 +82,6 @@ export interface OciRuntime {
    * process is killed. `connectSeqpacket` opens conmon's attach socket (Platform).
    */
   execInteractive(id: string, dir: string, process: ExecProcess, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<number>;
-  /** Attach to the main process through conmon; resolves when its output ends or `signal` aborts. */
-  attach(id: string, dir: string, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<void>;
+  /** Attach to the main process through conmon; resolves when its output ends or `signal` aborts. `tty`: the container has a terminal. */
+  attach(id: string, dir: string, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number, tty: boolean): Promise<void>;
 }

@@ -69,11 +69,13 @@ async function viaSpdy(session: SpdySession, port: number, id: number, socket: n
   // Nothing goes to the server on the error stream: close our half at once, as kubectl does.
   await error.end();
   const data = await session.open({ ...headers, streamtype: "data" });
+  // The server writes why it failed, then resets the pair: keep what came before the reset.
+  const parts: Uint8Array[] = [];
   const failure = (async () => {
-    const parts: Uint8Array[] = [];
     for await (const c of error.readable) parts.push(c);
-    return Buffer.concat(parts).toString("utf8");
-  })().catch(() => "");
+  })()
+    .catch(() => {})
+    .then(() => Buffer.concat(parts).toString("utf8"));
   try {
     await splice(socketHalves(socket), streamConn(data), signal);
   } catch {

@@ -43,8 +43,8 @@ async function overWebSocket(url: string, opts: StreamOptions, io: CommandIo): P
   if (opts.stdin && io.stdin) {
     void (async () => {
       for await (const chunk of io.stdin!) await ws.send(prefixed(0, chunk));
-      // Only v5 can say "stdin ended" and keep the connection.
-      if (ws.protocol === "v5.channel.k8s.io") await ws.send(Buffer.from([255, 0]));
+      // Only v5 can say "stdin ended" and keep the connection; a terminal's input never ends.
+      if (ws.protocol === "v5.channel.k8s.io" && !opts.tty) await ws.send(Buffer.from([255, 0]));
     })().catch(() => {});
   }
   if (opts.tty && io.resize) {
@@ -68,7 +68,8 @@ async function overSpdy(url: string, opts: StreamOptions, io: CommandIo): Promis
     const stdout = opts.stdout ? await open("stdout") : undefined;
     const stderr = opts.stderr && !opts.tty ? await open("stderr") : undefined;
     const resize = opts.tty && version >= 3 ? await open("resize") : undefined;
-    if (stdin) void copyIn(io.stdin, stdin);
+    // A terminal's input has no end of its own (Ctrl-D is data): with a tty, stdin stays open.
+    if (stdin) void copyIn(io.stdin, stdin, !opts.tty);
     if (resize && io.resize) {
       void (async () => {
         for await (const size of io.resize!) await resize.write(Buffer.from(`${sizeJson(size)}\n`));
@@ -77,28 +78,42 @@ async function overSpdy(url: string, opts: StreamOptions, io: CommandIo): Promis
     const [, , statusBytes] = await Promise.all([copyOut(stdout, io.stdout), copyOut(stderr, io.stderr), readAll(error)]);
     return exitCodeOf(statusBytes, version);
   } finally {
-    await Promise.race([session.close(), Bun.sleep(1000)]);
+    // Everything the server had to say has arrived: drop the session, as kubectl does.
     await session.close({ force: true });
   }
 }
 
-async function copyIn(from: ReadableStream<Uint8Array> | undefined, to: SpdyStream): Promise<void> {
+async function copyIn(from: ReadableStream<Uint8Array> | undefined, to: SpdyStream, endWithIt: boolean): Promise<void> {
   try {
     if (from) for await (const chunk of from) await to.write(chunk);
-    await to.end();
+    if (endWithIt) await to.end();
   } catch {
     // the session ended first
   }
 }
 
+/**
+ * Kubernetes servers end a session by resetting every stream (RST_STREAM CANCEL) once
+ * they are done, and client-go reads a reset as the end of a stream. So does this: what
+ * arrived before the reset is the stream's content.
+ */
 async function copyOut(from: SpdyStream | undefined, to: ByteSink | undefined): Promise<void> {
   if (!from) return;
-  for await (const chunk of from.readable) await to?.write(chunk);
+  try {
+    for await (const chunk of from.readable) await to?.write(chunk);
+  } catch {
+    // reset: the end (see above)
+  }
   await to?.end();
 }
 
+/** The error stream's bytes; a reset after the status is its end, a reset before any is a failure. */
 async function readAll(s: SpdyStream): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of s.readable) parts.push(chunk);
+  try {
+    for await (const chunk of s.readable) parts.push(chunk);
+  } catch (err) {
+    if (parts.length === 0) throw new Error(`the streaming connection ended without a status: ${(err as Error).message}`);
+  }
   return Buffer.concat(parts);
 }

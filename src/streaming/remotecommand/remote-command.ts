@@ -56,6 +56,8 @@ export async function serveRemoteCommand(conn: RemoteCommandConn, run: (io: Proc
   } finally {
     ran = true;
   }
+  // Output the back end left open ends here, so the client stops waiting for it.
+  await Promise.allSettled([conn.io.stdout?.end(), conn.io.stderr?.end()]);
   try {
     if (!gone) await conn.finish(status);
   } catch (err) {

@@ -77,8 +77,10 @@ function buildConn(session: SpdySession, got: Map<Kind, SpdyStream>, resize: Lat
     },
     close() {
       resize?.end();
-      // Graceful first: the client has read its status and closes its side; a client that
-      // does not is cut off.
+      // Our halves of the client's input streams were never written: end them, so each
+      // stream is done once the client ends its half. Then close gently (clients close the
+      // session once they have the status); one that does not is cut off.
+      for (const k of ["stdin", "resize"] as const) void got.get(k)?.end().catch(() => {});
       void Promise.race([session.close(), Bun.sleep(2000)]).then(() => session.close({ force: true }));
     },
     gone: gone.then(() => undefined),

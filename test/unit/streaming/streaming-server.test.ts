@@ -117,7 +117,7 @@ describe.each(TRANSPORTS)("exec with skiff's client over %s", (transport) => {
   test("the end of stdin reaches the process; 2 MiB come back intact", async () => {
     const data = Buffer.alloc(2 << 20).map((_, i) => (i * 7) % 256);
     const out = sink();
-    expect(await runRemoteCommand(exec(["echo-stdin"], { stdin: true }), transport, { stdin: true, stdout: true, stderr: false, tty: false }, { stdin: new Blob([data]).stream(), stdout: out })).toBe(0);
+    expect(await runRemoteCommand(exec(["echo-stdin"], { stdin: true, stderr: false }), transport, { stdin: true, stdout: true, stderr: false, tty: false }, { stdin: new Blob([data]).stream(), stdout: out })).toBe(0);
     expect(Buffer.compare(Buffer.concat(out.parts), data)).toBe(0);
   });
   test("terminal sizes reach the back end", async () => {
