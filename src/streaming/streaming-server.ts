@@ -125,6 +125,12 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
     if (!opts.createSpdySession) throw new HttpHeadError("SPDY is not available in this build", 501);
     socket.write(responseHead(101, [["Connection", "Upgrade"], ["Upgrade", "SPDY/3.1"], [PROTOCOL_HEADER, protocol]]));
     const session = opts.createSpdySession(socket, "server", {}, rest);
+    // Once the session is over (cleanly, or on a protocol error) the connection goes too.
+    void session.closed.then((err) => {
+      if (err) opts.log.debug(`streaming SPDY session: ${describeError(err)}`);
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
     await serveConnection({ kind: "spdy", session, protocol }, stored, opts);
   }
 

@@ -71,10 +71,14 @@ export async function execStream(opts: OciRuntimeOptions, id: string, dir: strin
       child.kill("SIGKILL");
     };
     signal.addEventListener("abort", kill, { once: true });
+    // Output the client can no longer take (its stream was reset) ends the process too:
+    // it would otherwise block on a full pipe for good.
     const outputs = [
       io.stdout && child.stdout instanceof ReadableStream ? pipeToSink(child.stdout, io.stdout) : undefined,
       io.stderr && child.stderr instanceof ReadableStream ? pipeToSink(child.stderr, io.stderr) : undefined,
-    ].filter((p) => p !== undefined);
+    ]
+      .filter((p) => p !== undefined)
+      .map((p) => p.catch(kill));
     try {
       const exitCode = await child.exited;
       await Promise.race([Promise.allSettled(outputs), Bun.sleep(OUTPUT_GRACE_MS)]);

@@ -6,12 +6,13 @@
 import { dialPodPort } from "../../../src/streaming/portforward/tcp-dial.ts";
 import type { StreamingBackend } from "../../../src/streaming/streaming-types.ts";
 
-export type FakeBackend = StreamingBackend & { aborted: number; floodBytes: number; sizes: { width: number; height: number }[] };
+export type FakeBackend = StreamingBackend & { aborted: number; floodBytes: number; floodsEnded: number; sizes: { width: number; height: number }[] };
 
 export function fakeBackend(): FakeBackend {
   const b: FakeBackend = {
     aborted: 0,
     floodBytes: 0,
+    floodsEnded: 0,
     sizes: [],
     async exec(req, io, signal) {
       signal.addEventListener("abort", () => b.aborted++);
@@ -31,10 +32,15 @@ export function fakeBackend(): FakeBackend {
         return 0;
       }
       if (cmd === "flood") {
+        // Ends when the client leaves (abort) or its stream fails (a write rejects).
         const chunk = Buffer.alloc(64 * 1024, 120);
-        while (!signal.aborted) {
-          await Promise.race([io.stdout!.write(chunk), new Promise((r) => signal.addEventListener("abort", r, { once: true }))]);
-          b.floodBytes += chunk.length;
+        try {
+          while (!signal.aborted) {
+            await Promise.race([io.stdout!.write(chunk), new Promise((r) => signal.addEventListener("abort", r, { once: true }))]);
+            b.floodBytes += chunk.length;
+          }
+        } finally {
+          b.floodsEnded++;
         }
         return 137;
       }

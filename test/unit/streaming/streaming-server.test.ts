@@ -8,7 +8,7 @@ import * as net from "node:net";
 import { Readable } from "node:stream";
 import { type StreamingServer, startStreamingServer } from "../../../src/streaming/streaming-server.ts";
 import { runRemoteCommand } from "../../../src/streaming/client/remote-command-client.ts";
-import { dialWebSocket } from "../../../src/streaming/client/dial-transports.ts";
+import { dialSpdy, dialWebSocket } from "../../../src/streaming/client/dial-transports.ts";
 import { startPortForward } from "../../../src/streaming/client/port-forward-client.ts";
 import { encodeFrame, OPCODE } from "../../../src/streaming/websocket/ws-frame.ts";
 import { acceptKey } from "../../../src/streaming/websocket/ws-handshake.ts";
@@ -205,6 +205,63 @@ describe("bad input ends that connection only", () => {
     socket.destroy();
     await Bun.sleep(50);
     expect(backend.aborted).toBe(aborted + 1);
+  });
+});
+
+describe.skipIf(!TRANSPORTS.includes("spdy" as never))("bad input over SPDY ends that connection or stream only", () => {
+  test("streams of an unknown type, or a second of a kind, are refused; the command still runs", async () => {
+    const { session } = await dialSpdy(exec(["exit", "0"]), ["v4.channel.k8s.io"]);
+    const refused = await session.open({ streamtype: "bogus" }).then(
+      (st) => st.readable.getReader().read().then(() => "open", () => "reset"),
+      () => "reset",
+    );
+    expect(refused).toBe("reset");
+    const error = await session.open({ streamtype: "error" });
+    const stdout = await session.open({ streamtype: "stdout" });
+    const second = await session.open({ streamtype: "stdout" }).then(
+      (st) => st.readable.getReader().read().then(() => "open", () => "reset"),
+      () => "reset",
+    );
+    expect(second).toBe("reset");
+    const stderr = await session.open({ streamtype: "stderr" });
+    const text = async (st: { readable: ReadableStream<Uint8Array> }) => {
+      const parts: Uint8Array[] = [];
+      for await (const c of st.readable) parts.push(c);
+      return Buffer.concat(parts).toString();
+    };
+    expect(await Promise.all([text(stdout), text(stderr), text(error)])).toEqual(["out\n", "err\n", '{"metadata":{},"status":"Success"}']);
+    await session.close({ force: true });
+  });
+  test("bytes that are not SPDY end the connection, and the server goes on", async () => {
+    const u = new URL(exec(["echo-stdin"], { stdin: true }));
+    const s = net.connect(Number(u.port), u.hostname);
+    s.write(`POST ${u.pathname} HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n\r\n`);
+    // a SYN_STREAM of SPDY version 2
+    s.write(Buffer.from([0x80, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 1]));
+    s.resume(); // read on, to see the server's end
+    await new Promise<void>((resolve) => s.on("close", () => resolve()).on("error", () => {}));
+    expect(await runRemoteCommand(exec(["exit", "0"]), "spdy", { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: sink(), stderr: sink() })).toBe(0);
+  });
+  test("a client that never opens its streams is dropped after the creation timeout's share of work", async () => {
+    // (The 30 s timeout itself is the kubelet's; here: the session ends when the client leaves.)
+    const { session } = await dialSpdy(exec(["exit", "0"]), ["v4.channel.k8s.io"]);
+    await session.open({ streamtype: "error" });
+    await session.close({ force: true });
+    expect(await runRemoteCommand(exec(["exit", "1"]), "spdy", { stdin: false, stdout: true, stderr: true, tty: false }, { stdout: sink(), stderr: sink() })).toBe(1);
+  });
+  test("a client that stops reading holds the process back: SPDY windows bound what skiff holds", async () => {
+    const { session } = await dialSpdy(exec(["flood"], { stderr: false }), ["v4.channel.k8s.io"]);
+    await session.open({ streamtype: "error" });
+    await session.open({ streamtype: "stdout" });
+    await Bun.sleep(300);
+    const stalled = backend.floodBytes;
+    await Bun.sleep(300);
+    expect(backend.floodBytes).toBe(stalled);
+    expect(stalled).toBeLessThan(16 << 20);
+    const ended = backend.floodsEnded;
+    await session.close({ force: true });
+    for (let i = 0; i < 100 && backend.floodsEnded === ended; i++) await Bun.sleep(20);
+    expect(backend.floodsEnded).toBe(ended + 1);
   });
 });
 
