@@ -33,6 +33,8 @@ export async function buildTarget(target: Target): Promise<string> {
       path.join(root, "src/main.ts"),
       // Worker entry points must be bundled as entry points of their own.
       path.join(root, "src/image/unpack/unpack-worker.ts"),
+      path.join(root, "src/platform/windows/windows-call-worker.ts"),
+      path.join(root, "src/platform/windows/service-dispatcher-worker.ts"),
       "--outfile",
       outfile,
     ],

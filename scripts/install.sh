@@ -4,7 +4,7 @@
 #                                           systemd runs the host, else in the foreground)
 #   sudo bash scripts/install.sh --no-start install only
 # What it does: Debian packages skiff drives (runc, conmon, catatonit, the CNI plugins, iptables), the pinned bun from npm,
-# the JS dependencies, a compiled binary at /usr/local/bin/skiff.
+# the JS dependencies, a compiled binary, then `skiff install` (see README: Installing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=1
@@ -26,29 +26,16 @@ if [ "$(bun --version 2>/dev/null || true)" != "$BUN_VERSION" ]; then
 fi
 bun install --frozen-lockfile
 bun scripts/build-binary.ts linux-x64
-install -m 0755 dist/skiff-linux-x64 /usr/local/bin/skiff
-echo "installed /usr/local/bin/skiff ($(/usr/local/bin/skiff --version))"
+
+# skiff installs itself: /usr/local/bin/skiff, the systemd unit, /etc/skiff/config.toml
+# (kept if there), /etc/crictl.yaml (kept if not skiff's), the default CNI network, after
+# `skiff doctor` passed. It enables and starts the unit when systemd runs the host.
+install_args=()
+[ "$start" = 1 ] || install_args+=(--no-start)
+dist/skiff-linux-x64 install "${install_args[@]}"
 
 [ "$start" = 1 ] || exit 0
 if [ -d /run/systemd/system ]; then
-  cat > /etc/systemd/system/skiff.service <<'UNIT'
-[Unit]
-Description=skiff container runtime (CRI)
-After=network-online.target
-
-[Service]
-ExecStart=/usr/local/bin/skiff serve
-Restart=always
-# Containers live under conmon, not skiff: stopping skiff must not stop them.
-KillMode=process
-Delegate=yes
-LimitNOFILE=1048576
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-  systemctl daemon-reload
-  systemctl enable --now skiff.service
   echo "skiff is running as skiff.service; try: skiff version"
 else
   echo "starting skiff in the foreground (Ctrl-C stops it); try 'skiff version' from another shell"

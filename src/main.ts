@@ -4,6 +4,10 @@ import pkg from "../package.json" with { type: "json" };
 import { describeError } from "./errors.ts";
 import { UsageError } from "./cli/client-args.ts";
 import { configCommand } from "./cli/config.ts";
+import { doctorCommand } from "./cli/doctor.ts";
+import { bundleCommand } from "./cli/bundle.ts";
+import { installCommand } from "./cli/install.ts";
+import { uninstallCommand } from "./cli/uninstall.ts";
 import { imageCommand } from "./cli/image.ts";
 import { imagefsinfoCommand } from "./cli/imagefsinfo.ts";
 import { imagesCommand } from "./cli/images.ts";
@@ -41,6 +45,10 @@ export const mainCommand = defineCommand({
     version: versionCommand,
     info: infoCommand,
     config: configCommand,
+    doctor: doctorCommand,
+    install: installCommand,
+    uninstall: uninstallCommand,
+    bundle: bundleCommand,
     pull: pullCommand,
     images: imagesCommand,
     inspecti: inspectiCommand,

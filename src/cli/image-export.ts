@@ -27,7 +27,7 @@ async function copyTo(chunks: AsyncIterable<{ chunk: Uint8Array }>, out: Writabl
  * Writes `FILE.tmp`, then renames it over FILE, so FILE is either the whole archive or
  * untouched; the temp file is removed if anything fails.
  */
-async function exportToFile(chunks: AsyncIterable<{ chunk: Uint8Array }>, file: string): Promise<void> {
+export async function exportToFile(chunks: AsyncIterable<{ chunk: Uint8Array }>, file: string): Promise<void> {
   const tmp = `${file}.tmp`;
   const out = fs.createWriteStream(tmp, { mode: 0o644 });
   try {

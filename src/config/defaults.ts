@@ -60,6 +60,9 @@ export function newHandlerDefaults(os: ConfigOs): RuntimeHandlerConfig {
     privilegedWithoutHostDevices: false,
     sandboxMode: "podsandbox",
     sandboxProcess: "auto",
+    sandboxIsolation: "process",
+    hcsSchemaVersion: "auto",
+    hcsKeepResourcesOnFailure: false,
   };
 }
 

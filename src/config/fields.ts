@@ -21,6 +21,7 @@ import {
 } from "./codecs.ts";
 import {
   CGROUP_DRIVERS,
+  HCS_SCHEMA_VERSIONS,
   type CniConfig,
   type ImageConfig,
   type LinuxConfig,
@@ -31,6 +32,7 @@ import {
   RUNTIME_TYPES,
   type RuntimeConfig,
   type RuntimeHandlerConfig,
+  SANDBOX_ISOLATIONS,
   SANDBOX_MODES,
   SANDBOX_PROCESSES,
   type ServerConfig,
@@ -142,6 +144,9 @@ export const handlerFields: FieldTable<RuntimeHandlerConfig> = [
   hnd("privileged_without_host_devices", "privilegedWithoutHostDevices", bool, "Privileged containers do not get the host's devices (for VM runtimes)."),
   hnd("sandbox_mode", "sandboxMode", oneOf(SANDBOX_MODES), '"podsandbox": skiff makes and holds each pod\'s namespaces.'),
   hnd("sandbox_process", "sandboxProcess", oneOf(SANDBOX_PROCESSES), '"auto": an infra process only for pods sharing a PID namespace; "always": for every pod (VM runtimes).'),
+  hnd("sandbox_isolation", "sandboxIsolation", oneOf(SANDBOX_ISOLATIONS), 'hcs only: "process" (Argon) or "hyperv" (each pod in a utility VM, Xenon).'),
+  hnd("hcs_schema_version", "hcsSchemaVersion", oneOf(HCS_SCHEMA_VERSIONS), 'hcs only: "auto" (1.0 before Windows build 17763, 2.1 from it on), "1.0" or "2.1".'),
+  hnd("hcs_keep_resources_on_failure", "hcsKeepResourcesOnFailure", bool, "hcs only, debugging: a failed create leaves its layers, namespace and compute system."),
 ];
 
 const cni = fieldsOf<CniConfig>();

@@ -22,6 +22,8 @@ export interface LoadConfigOptions {
   os?: NodeJS.Platform | ConfigOs;
   /** Replaces the OS's default config path (tests point it into a temp dir). */
   defaultPath?: string;
+  /** The OS whose runtime handler types are allowed; defaults to `os` (see `parseConfig`). */
+  handlerOs?: ConfigOs;
 }
 
 export interface LoadedConfig {
@@ -36,18 +38,18 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   const env = opts.env ?? process.env;
   const fromEnv = env.SKIFF_CONFIG;
 
-  if (opts.path !== undefined && opts.path !== "") return load(opts.path, os, "the config path");
-  if (fromEnv !== undefined && fromEnv !== "") return load(fromEnv, os, "SKIFF_CONFIG");
+  if (opts.path !== undefined && opts.path !== "") return load(opts.path, os, "the config path", opts.handlerOs);
+  if (fromEnv !== undefined && fromEnv !== "") return load(fromEnv, os, "SKIFF_CONFIG", opts.handlerOs);
 
   const fallback = opts.defaultPath ?? defaultConfigPath(os);
   const text = await readText(fallback, undefined);
   if (text === undefined) return { config: defaultConfig(os), source: EMBEDDED_DEFAULTS_SOURCE };
-  return { config: parseConfig(text, fallback, os), source: fallback };
+  return { config: parseConfig(text, fallback, os, opts.handlerOs), source: fallback };
 }
 
-async function load(path: string, os: ConfigOs, origin: string): Promise<LoadedConfig> {
+async function load(path: string, os: ConfigOs, origin: string, handlerOs?: ConfigOs): Promise<LoadedConfig> {
   const text = (await readText(path, origin)) as string;
-  return { config: parseConfig(text, path, os), source: path };
+  return { config: parseConfig(text, path, os, handlerOs), source: path };
 }
 
 /**

@@ -40,7 +40,11 @@ import { validateConfig } from "./validate.ts";
  * `os` picks the defaults it is merged over and what counts as an absolute path.
  * @throws ConfigError listing every problem, as `<source>:<line>: <dotted.key>: <what is wrong>`
  */
-export function parseConfig(text: string, source: string, os: NodeJS.Platform | ConfigOs = hostOs()): Config {
+/**
+ * `handlerOs` lets the handlers be of another OS's runtime type than `os` (the test mode
+ * `skiff serve --platform windows-fake` runs hcs handlers on Linux).
+ */
+export function parseConfig(text: string, source: string, os: NodeJS.Platform | ConfigOs = hostOs(), handlerOs?: ConfigOs): Config {
   let raw: unknown;
   try {
     raw = Bun.TOML.parse(text);
@@ -56,7 +60,7 @@ export function parseConfig(text: string, source: string, os: NodeJS.Platform | 
   const config = resolveDerived(decodeConfig(raw, new Decoder({ os: target }, problems)), target);
   // A key that already failed to decode kept its default; checking it again would only repeat the error.
   const failed = new Set(problems.map((p) => p.path.join("\0")));
-  for (const p of validateConfig(config, target)) {
+  for (const p of validateConfig(config, target, handlerOs)) {
     if (!failed.has(p.path.join("\0"))) problems.push(p);
   }
   if (problems.length === 0) return config;

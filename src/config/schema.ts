@@ -24,6 +24,14 @@ export type CgroupDriver = (typeof CGROUP_DRIVERS)[number];
 export const RUNTIME_TYPES = ["oci", "hcs"] as const;
 export type RuntimeType = (typeof RUNTIME_TYPES)[number];
 
+/** How an `hcs` handler isolates pods: process isolation (Argon) or a Hyper-V utility VM (Xenon). */
+export const SANDBOX_ISOLATIONS = ["process", "hyperv"] as const;
+export type SandboxIsolation = (typeof SANDBOX_ISOLATIONS)[number];
+
+/** The HCS schema an `hcs` handler writes: chosen from the Windows build, or forced. */
+export const HCS_SCHEMA_VERSIONS = ["auto", "1.0", "2.1"] as const;
+export type HcsSchemaVersion = (typeof HCS_SCHEMA_VERSIONS)[number];
+
 /** Only the pod-sandbox mode (an infra process per pod) is implemented. */
 export const SANDBOX_MODES = ["podsandbox"] as const;
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
@@ -100,6 +108,12 @@ export interface RuntimeHandlerConfig {
   privilegedWithoutHostDevices: boolean;
   sandboxMode: SandboxMode;
   sandboxProcess: SandboxProcess;
+  /** `hcs` only: process isolation, or each pod in a Hyper-V utility VM. */
+  sandboxIsolation: SandboxIsolation;
+  /** `hcs` only: `auto` picks 1.0 before Windows Server 2019 (build 17763) and 2.1 from it on. */
+  hcsSchemaVersion: HcsSchemaVersion;
+  /** `hcs` only, for debugging: a failed create leaves what it made (layers, namespace, system) for hcsdiag. */
+  hcsKeepResourcesOnFailure: boolean;
 }
 
 export interface CniConfig {

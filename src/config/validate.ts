@@ -11,8 +11,10 @@ import type { Config, ConfigOs, RuntimeType } from "./schema.ts";
 const TYPE_OS: Record<RuntimeType, ConfigOs> = { oci: "linux", hcs: "windows" };
 
 /** Cross-field problems of a decoded config, keyed by TOML path (no line numbers: the caller adds them). */
-export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = hostOs()): ConfigProblem[] {
+export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = hostOs(), handlerOs?: ConfigOs): ConfigProblem[] {
   const target = toConfigOs(os);
+  // `handlerOs` adds another OS's handler type (the windows-fake test mode runs hcs handlers on Linux).
+  const allowed = (t: RuntimeType) => TYPE_OS[t] === target || TYPE_OS[t] === handlerOs;
   const problems: ConfigProblem[] = [];
   const add = (path: string[], message: string) => problems.push({ path, message });
 
@@ -25,12 +27,17 @@ export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = 
 
   for (const [name, h] of Object.entries(config.runtimes)) {
     const at = (key: string) => ["runtimes", name, key];
-    if (TYPE_OS[h.runtimeType] !== target) {
+    if (!allowed(h.runtimeType)) {
       add(at("runtime_type"), `runtime_type ${JSON.stringify(h.runtimeType)} is only available on ${TYPE_OS[h.runtimeType]}`);
     } else if (h.runtimeType === "oci" && h.runtimePath === "") {
       add(at("runtime_path"), 'required when runtime_type is "oci": the absolute path of the runtime binary');
     } else if (h.runtimeType === "hcs" && h.runtimePath !== "") {
       add(at("runtime_path"), 'must be empty when runtime_type is "hcs": skiff calls the Host Compute Service directly');
+    }
+    if (h.runtimeType !== "hcs") {
+      if (h.sandboxIsolation !== "process") add(at("sandbox_isolation"), 'only applies when runtime_type is "hcs"');
+      if (h.hcsSchemaVersion !== "auto") add(at("hcs_schema_version"), 'only applies when runtime_type is "hcs"');
+      if (h.hcsKeepResourcesOnFailure) add(at("hcs_keep_resources_on_failure"), 'only applies when runtime_type is "hcs"');
     }
   }
 

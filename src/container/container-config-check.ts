@@ -16,7 +16,7 @@ export function checkContainerConfig(config: ContainerConfig | undefined): asser
   const lp = config.logPath;
   if (lp !== "") {
     if (lp.startsWith("/")) throw new InvalidArgumentError("config.log_path", `"${lp}" must be relative to the pod's log_directory`);
-    if (lp.split("/").includes("..") || lp.includes("\0")) throw new InvalidArgumentError("config.log_path", `"${lp}" must not leave the pod's log_directory`);
+    if (lp.split(/[\\/]/).includes("..") || lp.includes("\0")) throw new InvalidArgumentError("config.log_path", `"${lp}" must not leave the pod's log_directory`);
   }
   const r = config.linux?.resources;
   if (r) {

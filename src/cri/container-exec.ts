@@ -2,7 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ExecRequest, ExecResponseSchema } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { CriContext, Pods } from "./context.ts";
-import { checkStreamOptions, streamingServer } from "./streaming-check.ts";
+import { checkStreamOptions, runningContainer, streamingServer } from "./streaming-check.ts";
 
 /**
  * Exec: checks the request and that the container runs, then answers a single-use URL on
@@ -15,8 +15,8 @@ export function createExec(ctx: CriContext, pods: Pods) {
     if (req.cmd.length === 0) throw new InvalidArgumentError("cmd", "is required");
     checkStreamOptions(req);
     const server = streamingServer(ctx);
-    const c = await pods.containers.running(req.containerId);
+    const rec = await runningContainer(pods, req.containerId);
     const { tty, stdin, stdout, stderr } = req;
-    return { url: server.urlFor({ kind: "exec", containerId: c.rec.id, cmd: [...req.cmd], tty, stdin, stdout, stderr }) };
+    return { url: server.urlFor({ kind: "exec", containerId: rec.id, cmd: [...req.cmd], tty, stdin, stdout, stderr }) };
   };
 }

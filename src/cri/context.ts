@@ -5,14 +5,12 @@ import type { HostFacts } from "../runtime/host-facts.ts";
 import type { Readiness } from "../server/readiness.ts";
 import type { ImageManager } from "../image/image-manager.ts";
 import type { Clock, Store } from "../store/index.ts";
-import type { ContainerManager } from "../container/container-manager.ts";
-import type { SandboxManager } from "../sandbox/sandbox-manager.ts";
-import type { PodEvents } from "../sandbox/pod-events.ts";
 import type { HandlerFeatures } from "../runtime/runtime-features.ts";
 import type { StreamingRequest } from "../streaming/streaming-types.ts";
 
-/** Pods and containers, where the OS has them built (Linux). */
-export type Pods = { sandboxes: SandboxManager; containers: ContainerManager; events: PodEvents };
+import type { Pods } from "./pods.ts";
+
+export type { Pods } from "./pods.ts";
 
 /** Everything a CRI handler may use, passed in explicitly (no globals). */
 export type CriContext = {

@@ -104,7 +104,11 @@ export function toCriContainerStatus(rec: ContainerRecord, user?: { uid: number;
     annotations: config.annotations,
     mounts: config.mounts,
     logPath: rec.logPath,
-    resources: config.linux?.resources ? { linux: config.linux.resources } : undefined,
+    resources: config.linux?.resources
+      ? { linux: config.linux.resources }
+      : config.windows?.resources
+        ? { windows: config.windows.resources }
+        : undefined,
     user: user
       ? { linux: { uid: BigInt(user.uid), gid: BigInt(user.gid), supplementalGroups: (user.additionalGids ?? []).map(BigInt) } }
       : undefined,

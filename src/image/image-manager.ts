@@ -3,7 +3,9 @@ import * as path from "node:path";
 import type { ConsolaInstance } from "consola";
 import type { Config } from "../config/index.ts";
 import type { Platform } from "../platform/types.ts";
+import type { LayerSnapshots } from "../snapshot/layer-snapshots.ts";
 import { OverlaySnapshots } from "../snapshot/overlay-snapshots.ts";
+import { WindowsLayerSnapshots } from "../snapshot/windows-layer-snapshots.ts";
 import type { ImageRecord, Store } from "../store/index.ts";
 import { NotFoundError, describeError } from "../errors.ts";
 import { exportArchive } from "./archive/export.ts";
@@ -42,7 +44,7 @@ export type GcResult = { blobs: number; snapshots: number; bytes: number };
  */
 export class ImageManager {
   readonly content: ContentStore;
-  readonly snapshots: OverlaySnapshots;
+  readonly snapshots: LayerSnapshots;
   readonly #leases = new Leases();
   /** Progress of pulls in flight, for skiff.v1.Images/WatchPull. */
   readonly events = new PullEvents();
@@ -51,7 +53,10 @@ export class ImageManager {
 
   constructor(private readonly deps: ImageManagerDeps) {
     this.content = new ContentStore(path.join(deps.config.paths.root, "content"));
-    this.snapshots = new OverlaySnapshots(path.join(deps.config.paths.root, "snapshots"));
+    const snapshotDir = path.join(deps.config.paths.root, "snapshots");
+    // Windows layers are vmcompute layer folders; everywhere else, overlay lower dirs.
+    const windows = deps.platform.windows;
+    this.snapshots = windows ? new WindowsLayerSnapshots(snapshotDir, windows.layers) : new OverlaySnapshots(snapshotDir);
     const sandbox = deps.config.image.sandboxImage;
     this.#pinned = new Set(sandbox ? pinnedNames(sandbox) : []);
   }

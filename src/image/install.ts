@@ -1,21 +1,21 @@
-import * as path from "node:path";
 import { InvalidArgumentError } from "../errors.ts";
 import type { Platform } from "../platform/types.ts";
 import { chainIds } from "../snapshot/chain-id.ts";
-import type { OverlaySnapshots } from "../snapshot/overlay-snapshots.ts";
+import type { LayerSnapshots } from "../snapshot/layer-snapshots.ts";
 import type { ImageRecord, Store } from "../store/index.ts";
 import type { ContentStore } from "./content-store.ts";
 import type { Leases } from "./leases.ts";
 import { createLimiter } from "./limit.ts";
 import type { Descriptor, ImageConfig, ImageManifest } from "./manifest.ts";
 import { runUnpackJob } from "./unpack/run-job.ts";
+import type { ApplyLayerResult } from "./unpack/apply-layer.ts";
 import type { LayerUnpacker } from "./unpack/worker-unpacker.ts";
 
 /** What installing an image needs from the daemon. */
 export type InstallDeps = {
   store: Store;
   content: ContentStore;
-  snapshots: OverlaySnapshots;
+  snapshots: LayerSnapshots;
   platform: Platform;
   leases: Leases;
   maxLayerBytes: number;
@@ -67,21 +67,34 @@ export async function installImage(deps: InstallDeps, input: InstallInput): Prom
   const release = deps.leases.hold([...input.manifests.map((d) => d.digest), manifest.config.digest, ...layers.map((l) => l.digest), ...chains]);
   try {
     // Each layer unpacks into its own directory, so layers unpack in parallel as their
-    // blobs arrive; the snapshots are recorded afterwards, parents first.
+    // blobs arrive; each is committed once the layer below it is (a Windows layer is
+    // imported over its parents), outside the unpack limit so a waiting layer holds no slot.
     const limit = createLimiter(Math.max(1, deps.unpackConcurrency ?? 1));
-    const unpacked = layers.map((desc, i) =>
-      (async (): Promise<Snapshot | undefined> => {
-        await input.layerReady(i);
-        const chainId = chains[i] as string;
-        if (deps.snapshots.exists(chainId) && deps.store.images.findSnapshot(chainId)) {
-          input.onUnpacked?.(desc, chainId, true);
-          return undefined;
-        }
-        const snap = await limit(() => unpackOne(deps, desc, config.rootfs.diffIds[i] as string, chainId, i === 0 ? null : (chains[i - 1] as string), input.signal));
-        input.onUnpacked?.(desc, chainId, false);
-        return snap;
-      })(),
-    );
+    const unpacked: Promise<Snapshot | undefined>[] = [];
+    layers.forEach((desc, i) => {
+      unpacked.push(
+        (async (): Promise<Snapshot | undefined> => {
+          await input.layerReady(i);
+          const chainId = chains[i] as string;
+          if (deps.snapshots.exists(chainId) && deps.store.images.findSnapshot(chainId)) {
+            input.onUnpacked?.(desc, chainId, true);
+            return undefined;
+          }
+          const staged = await limit(() => unpackOne(deps, desc, config.rootfs.diffIds[i] as string, input.signal));
+          try {
+            if (i > 0) await unpacked[i - 1];
+            const parents = chains.slice(0, i).reverse();
+            await deps.snapshots.commit(staged.tmp, chainId, parents, staged.result.tombstones);
+          } catch (err) {
+            await deps.snapshots.discard(staged.tmp);
+            throw new Error(`unpack layer ${desc.digest}`, { cause: err });
+          }
+          input.onUnpacked?.(desc, chainId, false);
+          const { size, entries } = staged.result;
+          return { chainId, parent: i === 0 ? null : (chains[i - 1] as string), diffId: config.rootfs.diffIds[i] as string, path: deps.snapshots.fsOf(chainId), size, inodes: entries };
+        })(),
+      );
+    });
     for (const u of unpacked) u.catch(() => {});
     const snaps = await Promise.all(unpacked);
     const all = [...input.manifests, manifest.config, ...layers];
@@ -113,26 +126,24 @@ export async function installImage(deps: InstallDeps, input: InstallInput): Prom
 
 type Snapshot = Parameters<Store["images"]["putSnapshot"]>[0];
 
-/** Unpacks one layer blob into a temp dir, checks its diff id, then commits the dir. */
+/** Unpacks one layer blob into a temp dir and checks its diff id; the caller commits it. */
 async function unpackOne(
   deps: InstallDeps,
   desc: Descriptor,
   diffId: string,
-  chainId: string,
-  parent: string | null,
   signal?: AbortSignal,
-): Promise<Snapshot> {
+): Promise<{ tmp: string; result: ApplyLayerResult }> {
   const { tmp, fs: dest } = await deps.snapshots.prepare();
   try {
     const unpack = deps.unpack ?? inlineUnpacker(deps);
+    // The unpacker's own counts (bytes of file data written, entries made) are the
+    // snapshot's size: a walk of the tree would cost as much again as the unpack on a
+    // layer of many small files.
     const result = await unpack(
-      { dest, blobPath: deps.content.blobPath(desc.digest), mediaType: desc.mediaType, maxBytes: deps.maxLayerBytes, expectedDiffId: diffId, blobVerified: true },
+      { dest, blobPath: deps.content.blobPath(desc.digest), mediaType: desc.mediaType, maxBytes: deps.maxLayerBytes, expectedDiffId: diffId, blobVerified: true, layout: deps.snapshots.layout },
       signal,
     );
-    await deps.snapshots.commit(tmp, chainId);
-    // The unpacker's own counts: bytes of file data written and entries made. A walk of
-    // the tree would cost as much again as the unpack on a layer of many small files.
-    return { chainId, parent, diffId, path: path.join(deps.snapshots.pathOf(chainId), "fs"), size: result.size, inodes: result.entries };
+    return { tmp, result };
   } catch (err) {
     await deps.snapshots.discard(tmp);
     throw new Error(`unpack layer ${desc.digest}`, { cause: err });

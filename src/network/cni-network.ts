@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { mkdir, open, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { FailedPreconditionError, NotFoundError, describeError } from "../errors.ts";
 import { podIps } from "./cni-result.ts";
 import { DEFAULT_CONFLIST_FILE, LOOPBACK_NETWORK, defaultConflist } from "./default-conflist.ts";
@@ -191,8 +191,9 @@ export function createCniNetwork(opts: CniNetworkOptions): CniNetwork {
     async tearDown(req) {
       validatePodNetworkRequest(req);
       await load(false);
-      // Per the spec a DEL may come with no netns when it is already gone.
-      const netns = req.netnsPath && existsSync(req.netnsPath) ? req.netnsPath : "";
+      // Per the spec a DEL may come with no netns when it is already gone. A Windows
+      // namespace is an HNS GUID, not a file: it is passed as is.
+      const netns = req.netnsPath && (!isAbsolute(req.netnsPath) || existsSync(req.netnsPath)) ? req.netnsPath : "";
       const cached: CacheEntry[] = [];
       for (const c of await cache.list(req.sandboxId)) {
         // Left by a skiff that ran the loopback plugin per pod. Its DEL would only set

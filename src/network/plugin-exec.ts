@@ -30,15 +30,17 @@ export class CniPluginError extends SkiffError {
   }
 }
 
-/** The first executable `<dir>/<type>` over the bin dirs, or undefined. */
+/** The first executable `<dir>/<type>` (or `<type>.exe`, as on Windows) over the bin dirs, or undefined. */
 export async function findPlugin(type: string, binDirs: string[]): Promise<string | undefined> {
   for (const dir of binDirs) {
-    const p = join(dir, type);
-    try {
-      await access(p, constants.X_OK);
-      return p;
-    } catch {
-      // not in this dir
+    for (const name of [type, `${type}.exe`]) {
+      const p = join(dir, name);
+      try {
+        await access(p, constants.X_OK);
+        return p;
+      } catch {
+        // not in this dir
+      }
     }
   }
   return undefined;

@@ -15,6 +15,9 @@ export const ANNOTATION = {
   sandboxCpuQuota: "io.kubernetes.cri.sandbox-cpu-quota",
   sandboxCpuShares: "io.kubernetes.cri.sandbox-cpu-shares",
   sandboxMemory: "io.kubernetes.cri.sandbox-memory",
+  sandboxImageName: "io.kubernetes.cri.podsandbox.image-name",
+  /** hcsshim reads it to tell HostProcess (job object) containers from isolated ones. */
+  windowsHostProcess: "microsoft.com/hostprocess-container",
 } as const;
 
 export const CONTAINER_TYPE_SANDBOX = "sandbox";

@@ -37,6 +37,9 @@ export type Process = {
   oomScoreAdj?: number;
   apparmorProfile?: string;
   selinuxLabel?: string;
+  /** Windows only: the whole command line, used instead of `args` when set. */
+  commandLine?: string;
+  consoleSize?: { height: number; width: number };
 };
 
 export type Root = { path: string; readonly?: boolean };
@@ -124,12 +127,38 @@ export type Linux = {
   rootfsPropagation?: string;
 };
 
+/** `windows.resources` (config-windows.md): CPU as a count, a weight (shares) or a cap (maximum, per 10,000). */
+export type WindowsResources = {
+  memory?: { limit?: number };
+  cpu?: { count?: number; shares?: number; maximum?: number; affinity?: { mask: number; group: number }[] };
+  storage?: { iops?: number; bps?: number; sandboxSize?: number };
+};
+
+export type WindowsNetwork = {
+  endpointList?: string[];
+  allowUnqualifiedDNSQuery?: boolean;
+  DNSSearchList?: string[];
+  networkSharedContainerName?: string;
+  /** The HNS namespace (a GUID) the container joins. */
+  networkNamespace?: string;
+};
+
 /**
- * Windows section: a stub until the Windows spec work lands. Everything in it is kept
- * as given by a base spec.
+ * The `windows` section (https://github.com/opencontainers/runtime-spec/blob/main/config-windows.md).
+ * Keys a base spec carries beyond these are kept as given.
  */
 export type Windows = {
+  /** Image layers nearest first, then the scratch layer last (hcsshim's order). */
   layerFolders?: string[];
+  devices?: { id: string; idType: string }[];
+  resources?: WindowsResources;
+  /** A gMSA credential spec (JSON text), passed to HCS as is. */
+  credentialSpec?: unknown;
+  servicing?: boolean;
+  ignoreFlushesDuringBoot?: boolean;
+  /** Present for Hyper-V isolation. */
+  hyperv?: { utilityVMPath?: string };
+  network?: WindowsNetwork;
   [key: string]: unknown;
 };
 

@@ -80,4 +80,4 @@ export {
 } from "./constants.ts";
 export { createLinuxPlatform } from "./linux/index.ts";
 export { createWindowsPlatform } from "./windows/index.ts";
-export type { NamespaceKind, PinOptions, Platform, PlatformFactory, PlatformOp, StatFs } from "./types.ts";
+export type { ClockSync, NamespaceKind, PinOptions, Platform, PlatformFactory, PlatformOp, StatFs } from "./types.ts";

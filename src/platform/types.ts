@@ -14,6 +14,8 @@
  * them in each of linux/, windows/ and fake/, and add the op to the fake's call log.
  */
 
+import type { WindowsHost } from "./windows-host.ts";
+
 /** Namespaces that can be pinned to a file; a pinned namespace outlives its processes. */
 export type NamespaceKind = "net" | "uts" | "ipc";
 
@@ -27,6 +29,14 @@ export interface StatFs {
   bavail: number;
   files: number;
   ffree: number;
+}
+
+/** The kernel's clock discipline state, from adjtimex(2) (read only). */
+export interface ClockSync {
+  /** False when the kernel flags the clock unsynchronised (`TIME_ERROR` / `STA_UNSYNC`): no NTP daemon is steering it. */
+  synchronized: boolean;
+  /** The kernel's maximum error estimate, in microseconds. */
+  maxErrorUs: number;
 }
 
 /** A namespaced sysctl: written at `/proc/sys/<path>` while the thread is inside `kind`. */
@@ -46,6 +56,11 @@ export interface PinOptions {
 
 export interface Platform {
   readonly os: "linux" | "windows";
+  /**
+   * HCS, container layers and HNS: present on a Windows platform (and the fake one that
+   * stands in for it in tests), absent on Linux.
+   */
+  readonly windows?: WindowsHost;
 
   /**
    * mount(2). `source`/`fstype` may be null (bind mounts, propagation changes);
@@ -68,6 +83,8 @@ export interface Platform {
   lchown(path: string, uid: number, gid: number): void;
   /** lsetxattr(2) with `XATTR_CREATE`/`XATTR_REPLACE` or 0. */
   lsetxattr(path: string, name: string, value: Uint8Array, flags: number): void;
+  /** adjtimex(2) with no modes set: whether an NTP daemon keeps the clock in sync. */
+  clockSync(): ClockSync;
 
   /**
    * Creates new namespaces of the given kinds and pins each one to a file
@@ -113,4 +130,4 @@ export interface Platform {
 export type PlatformFactory = () => Platform;
 
 /** Names of the calls on `Platform`, as recorded in the fake's call log. */
-export type PlatformOp = Exclude<keyof Platform, "os">;
+export type PlatformOp = Exclude<keyof Platform, "os" | "windows">;

@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { type HandlerFeatures, handlerFeatures, readMountOptions } from "./runtime-features.ts";
 import type { Config, RuntimeHandlerConfig } from "../config/index.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
-import { defaultLinuxSpec, parseBaseSpec } from "../oci/base-spec.ts";
+import { defaultLinuxSpec } from "../oci/base-spec.ts";
+import { loadBaseSpec } from "./base-spec-file.ts";
 import type { Spec } from "../oci/spec.ts";
 import type { CgroupDriver } from "./host-facts.ts";
 import { createOciRuntime } from "./linux/oci-runtime.ts";
@@ -45,17 +46,7 @@ export class RuntimeHandlers {
     const exitDir = path.join(config.paths.state, "exits");
     for (const [name, h] of Object.entries(config.runtimes)) {
       if (h.runtimeType !== "oci") continue;
-      let baseSpec = defaultLinuxSpec();
-      if (h.baseRuntimeSpec !== "") {
-        let text: string;
-        try {
-          text = fs.readFileSync(h.baseRuntimeSpec, "utf8");
-        } catch (err) {
-          throw new Error(`runtimes.${name}.base_runtime_spec: cannot read "${h.baseRuntimeSpec}"`, { cause: err });
-        }
-        baseSpec = parseBaseSpec(text, h.baseRuntimeSpec);
-      }
-      Object.freeze(baseSpec);
+      const baseSpec = loadBaseSpec(name, h.baseRuntimeSpec, defaultLinuxSpec);
       const runtime = createOciRuntime({
         handler: name,
         runtimePath: h.runtimePath,

@@ -2,10 +2,9 @@
  * Builds the pod side of the daemon on Linux: the CNI network, the runtime handlers and
  * the sandbox and container managers, then recovers what a previous run left.
  */
-import * as path from "node:path";
 import type { Pods } from "../cri/context.ts";
 import { ContainerManager } from "../container/container-manager.ts";
-import { createCniNetwork } from "../network/cni-network.ts";
+import { cniNetworkOf } from "../network/cni-from-config.ts";
 import type { SpecHostFacts } from "../oci/host.ts";
 import { RuntimeHandlers } from "../runtime/runtime-handlers.ts";
 import type { HandlerFeatures } from "../runtime/runtime-features.ts";
@@ -21,16 +20,7 @@ export type PodsHandle = Pods & { network: PodContext["network"]; runtimeFeature
 /** `observeExec` hears how long each runtime and CNI plugin run took (for metrics). */
 export async function createPods(deps: PodDeps, observeExec?: (command: string, verb: string, seconds: number) => void): Promise<PodsHandle> {
   const { config } = deps;
-  const network = createCniNetwork({
-    confDir: config.cni.confDir,
-    binDirs: config.cni.binDirs,
-    maxConfNum: config.cni.maxConfNum,
-    cacheDir: path.join(config.paths.root, "cni", "results"),
-    defaultSubnet: config.cni.defaultSubnet,
-    writeDefault: config.cni.writeDefault,
-    log: deps.log,
-    observe: observeExec,
-  });
+  const network = cniNetworkOf(config, { log: deps.log, observe: observeExec });
   await network.init();
   const handlers = RuntimeHandlers.load(config, deps.host.cgroupDriver, deps.log, observeExec);
   const specHost: SpecHostFacts = readSpecHostFacts(deps.host);

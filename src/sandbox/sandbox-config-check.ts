@@ -2,6 +2,7 @@
  * Checks of a PodSandboxConfig that must pass before anything is created, each naming
  * the CRI field at fault (DESIGN.md rule 3).
  */
+import * as path from "node:path";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
@@ -37,10 +38,11 @@ export function checkSandboxConfig(config: PodSandboxConfig | undefined): assert
   checkName(md.namespace, "config.metadata.namespace");
   checkName(md.uid, "config.metadata.uid");
   checkHostname(config.hostname);
-  if (config.logDirectory !== "" && !config.logDirectory.startsWith("/")) {
+  // Absolute for the OS skiff runs on (`C:\var\log\pods\...` on Windows).
+  if (config.logDirectory !== "" && !path.isAbsolute(config.logDirectory)) {
     throw new InvalidArgumentError("config.log_directory", `"${config.logDirectory}" is not an absolute path`);
   }
-  if (config.logDirectory.split("/").includes("..")) {
+  if (config.logDirectory.split(/[\\/]/).includes("..")) {
     throw new InvalidArgumentError("config.log_directory", `"${config.logDirectory}" must not contain ".."`);
   }
   const res = config.linux?.resources;

@@ -8,7 +8,9 @@ import { registerCriServices } from "../cri/runtime-service.ts";
 import { ImageManager } from "../image/image-manager.ts";
 import { platformFor } from "../image/platform-select.ts";
 import { createWorkerUnpacker } from "../image/unpack/worker-unpacker.ts";
-import { createPlatform } from "../platform/index.ts";
+import { createPlatform, type Platform } from "../platform/index.ts";
+import { PIPE_SDDL } from "../platform/windows/pipe-acl.ts";
+import { createWindowsPods } from "../runtime/windows/create-windows-pods.ts";
 import { detectHostFacts } from "../runtime/host-facts.ts";
 import { createPods } from "../sandbox/create-pods.ts";
 import { type Store, openStore, systemClock } from "../store/index.ts";
@@ -34,7 +36,8 @@ export const storePath = (config: Config) => path.join(config.paths.root, "skiff
  * Starts skiff: host checks, state dirs, store, then the socket. Anything that fails
  * before the socket is up undoes what came before it and throws.
  */
-export async function startDaemon(config: Config, configSource: string, log: ConsolaInstance): Promise<Daemon> {
+/** `platform`: another Platform than the running OS's (`skiff serve --platform windows-fake`). */
+export async function startDaemon(config: Config, configSource: string, log: ConsolaInstance, opts: { platform?: Platform } = {}): Promise<Daemon> {
   const { errors, warnings } = await checkHost(config);
   for (const w of warnings) log.warn(w);
   if (errors.length > 0) throw new Error(`host checks failed:\n  ${errors.join("\n  ")}`);
@@ -42,7 +45,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
   await fs.mkdir(config.paths.root, { recursive: true, mode: 0o711 });
   await fs.mkdir(config.paths.state, { recursive: true, mode: 0o711 });
   const readiness = new Readiness();
-  const platform = createPlatform();
+  const platform = opts.platform ?? createPlatform();
   const host = detectHostFacts({
     cgroupDriver: config.linux.cgroupDriver,
     restrictOomScoreAdj: config.linux.restrictOomScoreAdj,
@@ -52,7 +55,8 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     config,
     store,
     platform,
-    want: platformFor(platform.os, process.arch),
+    // A Windows node runs images built for its own build (os.version).
+    want: platformFor(platform.os, process.arch, platform.windows ? { osVersion: platform.windows.osVersion() } : {}),
     log,
     unpack: createWorkerUnpacker(),
     // One layer per core, plus one: unpacking is mostly CPU (decompression, tar, many
@@ -88,10 +92,20 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       log,
     });
   try {
-    await server.listen(parseEndpoint(config.server.socket, "server.socket"), {
+    const endpoint = parseEndpoint(config.server.socket, "server.socket");
+    await server.listen(endpoint, {
       mode: config.server.socketMode,
       group: config.server.socketGroup,
     });
+    if (endpoint.kind === "npipe") {
+      try {
+        platform.windows?.restrictPipe(endpoint.path, PIPE_SDDL);
+      } catch (err) {
+        // The pipe keeps Windows' default DACL: full control for SYSTEM, Administrators and
+        // skiff's own account, read-only (no gRPC call possible) for everyone else.
+        log.warn(`could not restrict ${endpoint.path} to SYSTEM and Administrators: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     if (config.server.metricsAddress !== "") {
       metricsServer = serveMetrics(config.server.metricsAddress, metrics);
       const metricsHost = config.server.metricsAddress.replace(/:\d+$/, "");
@@ -109,7 +123,16 @@ export async function startDaemon(config: Config, configSource: string, log: Con
   } catch (err) {
     log.error(`image store recovery failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (platform.os === "linux") {
+  if (platform.windows) {
+    try {
+      const pods = await createWindowsPods({ config, store, images, host: platform.windows, clock: systemClock, log, executable: process.execPath }, metrics.observeExec);
+      context.pods = pods;
+      context.network = pods.network;
+    } catch (err) {
+      context.podsUnavailable = err instanceof Error ? err.message : String(err);
+      log.error(`pods are not available: ${context.podsUnavailable}`);
+    }
+  } else if (platform.os === "linux") {
     try {
       const pods = await createPods({ config, store, platform, images, host, clock: systemClock, log }, metrics.observeExec);
       context.pods = pods;

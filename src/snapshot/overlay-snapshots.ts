@@ -2,13 +2,16 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { digestHex } from "../image/content-store.ts";
+import type { LayerSnapshots } from "./layer-snapshots.ts";
 
 /**
  * Unpacked layers as directories an overlay mount can stack: `<dir>/<chain hex>/fs`.
  * A layer is unpacked into `<dir>/tmp-*` and renamed into place only when it is
  * complete and verified, so a crash leaves only temp dirs, removed at start.
  */
-export class OverlaySnapshots {
+export class OverlaySnapshots implements LayerSnapshots {
+  readonly layout = "overlay";
+
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
@@ -36,7 +39,7 @@ export class OverlaySnapshots {
   }
 
   /** Moves a finished temp dir into place; if another pull got there first, drops ours. */
-  async commit(tmp: string, chainId: string): Promise<string> {
+  async commit(tmp: string, chainId: string, _parents: readonly string[] = []): Promise<string> {
     const to = this.pathOf(chainId);
     try {
       await fsp.rename(tmp, to);

@@ -154,13 +154,32 @@ async function waitReady(d: Daemon, timeoutMs = 15_000): Promise<void> {
   throw new Error(`skiff did not become ready in ${timeoutMs}ms:\n${d.output()}`);
 }
 
+export type StartDaemonOptions = {
+  /** A dir of an earlier daemon, with its config.toml, to test restarts. */
+  reuseDir?: string;
+  /** More config; a function gets the daemon's dir (for paths inside it). */
+  extraConfig?: string | ((dir: string) => string);
+  /** Lines for the config's [server] table, e.g. `metrics_address = "..."`. */
+  serverConfig?: string;
+  /** Another skiff binary (an installed one) instead of the one under test. */
+  binary?: string;
+  /** A config file of the test's own (with `socket`, the socket it names); `reuseDir` then holds nothing else. */
+  configPath?: string;
+  socket?: string;
+  /** More `skiff serve` flags. */
+  args?: string[];
+  /** Runs on the dir before the daemon starts. */
+  setup?: (dir: string) => void;
+};
+
 /** Starts skiff with a fresh temp dir (or `reuseDir`, to test restarts). */
-/** `serverConfig`: lines for the config's [server] table, e.g. `metrics_address = "..."`. */
-export async function startDaemon(opts: { reuseDir?: string; extraConfig?: string; serverConfig?: string } = {}): Promise<Daemon> {
+export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Daemon> {
   const dir = opts.reuseDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "skiff-it-"));
-  const configPath = opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, opts.extraConfig, opts.serverConfig);
-  const socket = path.join(dir, "run/skiff.sock");
-  const proc = Bun.spawn([skiffBinary(), "serve", "--config", configPath], {
+  const extra = typeof opts.extraConfig === "function" ? opts.extraConfig(dir) : opts.extraConfig;
+  const configPath = opts.configPath ?? (opts.reuseDir ? path.join(dir, "config.toml") : writeConfig(dir, extra, opts.serverConfig));
+  const socket = opts.socket ?? path.join(dir, "run/skiff.sock");
+  opts.setup?.(dir);
+  const proc = Bun.spawn([opts.binary ?? skiffBinary(), "serve", "--config", configPath, ...(opts.args ?? [])], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

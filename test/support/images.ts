@@ -20,6 +20,8 @@ export type ImageOptions = {
   architecture?: string;
   os?: string;
   variant?: string;
+  /** Windows: the build the image is for (`os.version`, e.g. 10.0.20348.2340). */
+  osVersion?: string;
   env?: string[];
   cmd?: string[];
   entrypoint?: string[];
@@ -36,6 +38,7 @@ export function buildImage(layers: LayerBlob[], opts: ImageOptions = {}): BuiltI
     architecture: opts.architecture ?? "amd64",
     os: opts.os ?? "linux",
     ...(opts.variant ? { variant: opts.variant } : {}),
+    ...(opts.osVersion ? { "os.version": opts.osVersion } : {}),
     created: "2026-01-01T00:00:00Z",
     config: {
       Env: opts.env ?? ["PATH=/bin"],
@@ -83,7 +86,12 @@ export async function pushIndex(registryHost: string, repository: string, images
         mediaType: "application/vnd.oci.image.manifest.v1+json",
         digest: img.manifestDigest,
         size: img.manifest.length,
-        platform: { os: cfg.os, architecture: cfg.architecture, ...(cfg.variant ? { variant: cfg.variant } : {}) },
+        platform: {
+          os: cfg.os,
+          architecture: cfg.architecture,
+          ...(cfg.variant ? { variant: cfg.variant } : {}),
+          ...(cfg["os.version"] ? { "os.version": cfg["os.version"] } : {}),
+        },
       };
     }),
   });

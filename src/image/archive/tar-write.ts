@@ -1,5 +1,5 @@
 /**
- * A minimal ustar writer for the archives skiff produces (image export): regular files
+ * A minimal ustar writer for the archives skiff produces (image export, bundles): regular files
  * with short ASCII names only, which is all an OCI image layout needs
  * (`blobs/sha256/<64 hex>` is 77 bytes, under ustar's 100).
  */
@@ -21,6 +21,22 @@ function octal(value: number, width: number): string {
   return `${value.toString(8).padStart(width - 1, "0")}\0`;
 }
 
+/** Largest size the 12-byte octal field holds (11 digits): 8 GiB - 1. */
+const MAX_OCTAL_SIZE = 8 ** 11 - 1;
+
+/**
+ * A size field: octal up to 8 GiB - 1, GNU base-256 above (high bit set, the value
+ * big-endian in the rest), which GNU tar, Go's archive/tar and skiff's reader all take.
+ */
+function sizeField(size: number): Uint8Array {
+  if (size <= MAX_OCTAL_SIZE) return enc.encode(octal(size, 12));
+  const field = new Uint8Array(12);
+  let n = BigInt(size);
+  for (let i = 11; i > 0; i--, n >>= 8n) field[i] = Number(n & 0xffn);
+  field[0] = 0x80;
+  return field;
+}
+
 /** One ustar header block for a regular file. */
 export function fileHeader(name: string, size: number, mode = 0o644, mtime = 0): Uint8Array {
   if (!/^[\x21-\x7e]{1,100}$/.test(name)) throw new Error(`tar: name "${name}" is not a short printable ASCII path`);
@@ -30,7 +46,7 @@ export function fileHeader(name: string, size: number, mode = 0o644, mtime = 0):
   put(100, octal(mode, 8));
   put(108, octal(0, 8));
   put(116, octal(0, 8));
-  put(124, octal(size, 12));
+  h.set(sizeField(size), 124);
   put(136, octal(mtime, 12));
   put(148, "        "); // checksum is computed with this field as spaces
   put(156, "0");

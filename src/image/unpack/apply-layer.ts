@@ -8,6 +8,7 @@
  */
 import type { Platform } from "../../platform/types.ts";
 import { type ApplyStats, applyEntries } from "./apply-entries.ts";
+import { applyWindowsEntries } from "./apply-windows-entries.ts";
 import type { ByteSource } from "./byte-reader.ts";
 import { type Compression, decompressLayer, type LayerDigests } from "./decompress.ts";
 import { UnpackError } from "./errors.ts";
@@ -36,9 +37,17 @@ export interface ApplyLayerOptions {
   /** When set, the tar's sha256 must match (the config's `rootfs.diff_ids` entry). */
   expectedDiffId?: string;
   signal?: AbortSignal;
+  /**
+   * `overlay` (default): an overlay-ready directory (Linux). `windows`: the Files/ and
+   * Hives/ folder vmcompute imports, whiteouts returned as tombstones.
+   */
+  layout?: "overlay" | "windows";
 }
 
-export interface ApplyLayerResult extends ApplyStats, LayerDigests {}
+export interface ApplyLayerResult extends ApplyStats, LayerDigests {
+  /** `windows` layout: the paths the layer deletes (`Files\...`). */
+  tombstones?: string[];
+}
 
 /** Unpacks one layer blob into `opts.dest`. */
 export async function applyLayer(opts: ApplyLayerOptions): Promise<ApplyLayerResult> {
@@ -50,7 +59,10 @@ export async function applyLayer(opts: ApplyLayerOptions): Promise<ApplyLayerRes
     signal: opts.signal,
   });
   const entries = readTar(layer, { maxEntries: opts.maxEntries, maxHeaderBytes: opts.maxHeaderBytes });
-  const stats = await applyEntries(entries, { platform: opts.platform, dest: opts.dest, signal: opts.signal });
+  const stats =
+    opts.layout === "windows"
+      ? await applyWindowsEntries(entries, { dest: opts.dest, signal: opts.signal })
+      : await applyEntries(entries, { platform: opts.platform, dest: opts.dest, signal: opts.signal });
   const digests = layer.digests();
   if (opts.expectedDigest !== undefined && opts.expectedDigest !== digests.digest) {
     throw new UnpackError(`layer digest mismatch: expected ${opts.expectedDigest}, got ${digests.digest}`);

@@ -12,6 +12,7 @@ export function runUnpackJob(platform: Platform, job: UnpackJob, signal?: AbortS
     maxBytes: job.maxBytes,
     expectedDiffId: job.expectedDiffId,
     blobVerified: job.blobVerified,
+    layout: job.layout,
     signal,
   });
 }

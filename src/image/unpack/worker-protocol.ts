@@ -9,6 +9,8 @@ export type UnpackJob = {
   expectedDiffId?: string;
   /** The blob is from the content store, verified on the way in: skip hashing it. */
   blobVerified?: boolean;
+  /** See `ApplyLayerOptions.layout`. */
+  layout?: "overlay" | "windows";
 };
 
 /**

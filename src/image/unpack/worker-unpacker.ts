@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NotSupportedError } from "../../errors.ts";
+import { workerSpecifier as embeddedWorker } from "../../worker-specifier.ts";
 import type { ApplyLayerResult } from "./apply-layer.ts";
 import { UnpackError, UnpackLimitError } from "./errors.ts";
 import type { UnpackFailure, UnpackJob, UnpackReply } from "./worker-protocol.ts";
@@ -22,16 +23,9 @@ export function rebuildError(kind: UnpackFailure, message: string): Error {
   }
 }
 
-/**
- * Where the worker's code is. From source, next to this file. In a binary built by
- * scripts/build-binary.ts every module's import.meta.url is the binary itself, and the
- * worker, bundled as a second entry point, sits in Bun's embedded filesystem under the
- * entry points' common directory, `src/` (checked: bun 1.4.4, linux).
- */
+/** Where the unpack worker's code is (see worker-specifier.ts). */
 export function workerSpecifier(moduleUrl = import.meta.url): string {
-  const embedded = /^file:\/\/(?:(\/\$bunfs\/root)|\/([A-Z]:\/~BUN\/root))\//.exec(moduleUrl);
-  if (embedded) return `${embedded[1] ?? embedded[2]}/image/unpack/unpack-worker.ts`;
-  return new URL("./unpack-worker.ts", moduleUrl).href;
+  return embeddedWorker(moduleUrl, "image/unpack/unpack-worker.ts");
 }
 
 /**

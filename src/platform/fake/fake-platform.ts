@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { InvalidArgumentError, SyscallError } from "../../errors.ts";
 import { TMPFS_MAGIC } from "../constants.ts";
-import type { NamespaceKind, PinOptions, Platform, PlatformOp, StatFs } from "../types.ts";
+import type { ClockSync, NamespaceKind, PinOptions, Platform, PlatformOp, StatFs } from "../types.ts";
 
 /** What the call log holds for each op: its arguments, except for `pinNamespaces`. */
 export type FakeCallArgs = {
@@ -61,6 +61,8 @@ export class FakePlatform implements Platform {
   readonly pins = new Map<string, FakePin>();
   /** What `statfs` returns (unless overridden with `on("statfs", ...)`). */
   statfsResult: StatFs | ((path: string) => StatFs) = { ...FAKE_STATFS };
+  /** What `clockSync` returns. */
+  clockResult: ClockSync = { synchronized: true, maxErrorUs: 16_000 };
 
   readonly #writePinFiles: boolean;
   readonly #errors = new Map<PlatformOp, { source: ErrorSource; left: number }[]>();
@@ -128,6 +130,9 @@ export class FakePlatform implements Platform {
   }
   lsetxattr(path: string, name: string, value: Uint8Array, flags: number): void {
     this.#call("lsetxattr", [path, name, value, flags]);
+  }
+  clockSync(): ClockSync {
+    return this.#call("clockSync", [], () => ({ ...this.clockResult }));
   }
 
   pinNamespaces<K extends NamespaceKind>(

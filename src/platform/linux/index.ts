@@ -3,7 +3,7 @@
  * (https://bun.sh/docs/api/ffi). libc is opened inside the factory, never at import.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { NamespaceKind, Platform, PlatformFactory, StatFs } from "../types.ts";
+import type { ClockSync, NamespaceKind, Platform, PlatformFactory, StatFs } from "../types.ts";
 import { cstr, cstrOrNull, makeChecker, O_CLOEXEC, O_CREAT, O_EXCL, O_RDONLY, O_WRONLY, openLibc } from "./libc.ts";
 import { type NsSys, inNetworkNamespace, pinNamespaces, readNetDev, unpinNamespace } from "./namespaces.ts";
 import { type SocketSys, connectSeqpacket } from "./sockets.ts";
@@ -23,6 +23,14 @@ const SIOCSIFFLAGS = 0x8914;
 const IFF_UP = 0x1;
 const IFNAMSIZ = 16;
 const IFREQ_SIZE = 40;
+
+// struct timex on LP64 glibc (x86_64 and aarch64 alike, linux/include/uapi/linux/timex.h):
+// modes (u32 + pad) at 0, offset 8, freq 16, maxerror 24, esterror 32, status (i32) 40,
+// ..., 208 bytes in all. adjtimex returns the clock state; TIME_ERROR (5) and the
+// STA_UNSYNC status bit both mean no one is disciplining the clock.
+const TIMEX_SIZE = 208;
+const TIME_ERROR = 5;
+const STA_UNSYNC = 0x0040;
 
 export const createLinuxPlatform: PlatformFactory = () => {
   const libc = openLibc();
@@ -95,6 +103,12 @@ export const createLinuxPlatform: PlatformFactory = () => {
     },
     lsetxattr(path, name, value, flags) {
       check(libc.lsetxattr(cstr(path), cstr(name), value, value.byteLength, flags), "lsetxattr", path);
+    },
+    clockSync(): ClockSync {
+      const timex = Buffer.alloc(TIMEX_SIZE); // modes = 0: read, change nothing
+      const state = check(libc.adjtimex(timex), "adjtimex");
+      const status = timex.readInt32LE(40);
+      return { synchronized: state !== TIME_ERROR && (status & STA_UNSYNC) === 0, maxErrorUs: Number(timex.readBigInt64LE(24)) };
     },
     pinNamespaces: <K extends NamespaceKind>(kinds: readonly K[], pinPath: (kind: K) => string, opts = {}) =>
       pinNamespaces(sys, kinds, pinPath, opts),

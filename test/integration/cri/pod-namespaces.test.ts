@@ -77,6 +77,18 @@ describe.skipIf(!isRoot)("pods with and without an infra process", () => {
     expect(await env.exec(b, ["ps"])).toContain("sleep 1001");
   });
 
+  test("a host-PID, host-IPC pod has no infra process; its containers are in the host's PID and IPC namespaces and the pod's own network", async () => {
+    const host = { linux: { security_context: { namespace_options: { pid: "NODE", ipc: "NODE" } } } };
+    const pod = await env.runPod("host-pid-ipc", host);
+    expect(runcContainers()).not.toContain(pod);
+    const c = await env.runContainer(pod, "c", "sleep 1000", host);
+    const ns = await namespacesOf(c);
+    expect(ns.pid).toBe(String(fs.statSync("/proc/self/ns/pid").ino));
+    expect(ns.ipc).toBe(String(fs.statSync("/proc/self/ns/ipc").ino));
+    expect(ns.net).toBe(String(fs.statSync((await verboseInfo(pod)).netns.net).ino));
+    expect(ns.net).not.toBe(String(fs.statSync("/proc/self/ns/net").ino));
+  });
+
   test("a container asking to share a PID namespace in a pod that has none is refused, naming the field", async () => {
     const pod = await env.runPod("no-shared-pid");
     const s = await env.call("PodSandboxStatus", { pod_sandbox_id: pod });

@@ -235,3 +235,13 @@ describe.skipIf(!isRoot)("linux platform (root)", () => {
     });
   });
 });
+
+describe("linux platform (any user)", () => {
+  test("clockSync reads adjtimex: a max error within the kernel's 16 s limit, unsynchronised once it reaches it", () => {
+    const clock = createLinuxPlatform().clockSync();
+    // NTP_PHASE_LIMIT: the kernel caps maxerror there and sets STA_UNSYNC when it gets there.
+    expect(clock.maxErrorUs).toBeGreaterThanOrEqual(0);
+    expect(clock.maxErrorUs).toBeLessThanOrEqual(16_000_000);
+    if (clock.maxErrorUs >= 16_000_000) expect(clock.synchronized).toBe(false);
+  });
+});

@@ -21,6 +21,7 @@ describe("createWindowsPlatform", () => {
     { desc: "lsetxattr is not supported", op: "lsetxattr", call: () => p.lsetxattr("C:\\x", "user.a", new Uint8Array(), 0) },
     { desc: "pinNamespaces is not supported", op: "pinNamespaces", call: () => p.pinNamespaces(["net"], () => "C:\\x") },
     { desc: "unpinNamespace is not supported", op: "unpinNamespace", call: () => p.unpinNamespace("C:\\x") },
+    { desc: "clockSync is not supported", op: "clockSync", call: () => p.clockSync() },
   ];
   for (const tc of cases) {
     test(tc.desc, () => {

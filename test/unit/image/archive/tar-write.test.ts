@@ -3,6 +3,7 @@ import { bytesFile, fileHeader, writeTar } from "../../../../src/image/archive/t
 import { cleanArchivePath } from "../../../../src/image/archive/stage.ts";
 import { InvalidArgumentError } from "../../../../src/errors.ts";
 import { readTar } from "../../../../src/image/unpack/index.ts";
+import { parseHeader } from "../../../../src/image/unpack/tar-header.ts";
 
 async function collect(gen: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -34,6 +35,16 @@ describe("writeTar", () => {
       yield new Uint8Array(3);
     } };
     await expect(collect(writeTar([file]))).rejects.toThrow(/gave 3 bytes, declared 10/);
+  });
+
+  test("a size of 8 GiB or more is written in GNU base-256, which the reader and GNU tar take", () => {
+    for (const size of [8 ** 11 - 1, 8 ** 11, 20 * 2 ** 30]) {
+      const h = fileHeader("images.tar", size);
+      expect(parseHeader(h).size).toBe(size);
+      expect(h[124]! & 0x80).toBe(size < 8 ** 11 ? 0 : 0x80);
+      const r = Bun.spawnSync(["tar", "-tvf", "-"], { stdin: Buffer.concat([h, new Uint8Array(1024)]) });
+      expect(r.stdout.toString()).toContain(` ${size} `);
+    }
   });
 
   for (const name of ["", "a".repeat(101), "naïve", "with space"]) {

@@ -1,0 +1,109 @@
+/**
+ * A skiff daemon in the Windows test mode (`serve --platform windows-fake`): the real
+ * binary, gRPC server, CRI handlers and Windows pod code, with every HCS, layer and HNS
+ * call going to the fake host, whose call log and leak list the test reads from files.
+ * A CNI plugin script stands in for a Windows CNI plugin and records what it was given.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { FakeInjection, FakeWindowsCall } from "../../../src/platform/fake/fake-call-log.ts";
+import { pushIndex } from "../../support/images.ts";
+import type { TestRegistry } from "../../support/registry.ts";
+import { busyboxImage } from "../../support/images.ts";
+import { windowsImage } from "../../support/windows-images.ts";
+import { type Daemon, startDaemon } from "../harness.ts";
+
+/** Windows Server 2022, as the fake host reports itself. */
+export const HOST_VERSION = "10.0.20348.2340";
+
+const PLUGIN = `#!/bin/sh
+echo "$CNI_COMMAND $CNI_CONTAINERID $CNI_NETNS $CNI_IFNAME" >> "$(dirname "$0")/../cni-calls.log"
+cat > /dev/null
+if [ "$CNI_COMMAND" = "ADD" ]; then
+  printf '{"cniVersion":"1.0.0","interfaces":[{"name":"Ethernet"}],"ips":[{"address":"10.99.0.5/24","interface":0}]}'
+fi
+`;
+
+/** Pushes the test images: `win/app:1` and `win/pause:1`, each an index of a Linux, a 2019 and a 2022 image. */
+export async function pushWindowsImages(reg: TestRegistry): Promise<void> {
+  for (const [repo, cmd] of [
+    ["win/app", ["cmd", "/c", "echo app"]],
+    ["win/pause", ["C:\\pause.exe"]],
+  ] as const) {
+    await pushIndex(reg.host, repo, [busyboxImage({ salt: repo }), windowsImage({ osVersion: "10.0.17763.5458", cmd: [...cmd] }), windowsImage({ cmd: [...cmd] })], "1");
+  }
+}
+
+export type WindowsDaemon = Daemon & {
+  fakeDir: string;
+  /** The fake host's calls so far. */
+  calls(): FakeWindowsCall[];
+  /** What the fake host still holds (compute systems, handles, layers, namespaces). */
+  leaks(): string[];
+  /** Makes the next matching calls fail (each rule once). */
+  inject(rules: FakeInjection[]): void;
+  cniCalls(): string[];
+};
+
+export async function startWindowsDaemon(reg: TestRegistry, extra = ""): Promise<WindowsDaemon> {
+  const d = await startDaemon({
+    args: ["--platform", "windows-fake"],
+    setup: (dir) => {
+      const fakeDir = path.join(dir, "state", "fake-windows");
+      fs.mkdirSync(fakeDir, { recursive: true });
+      fs.writeFileSync(path.join(fakeDir, "host.json"), JSON.stringify({ osVersion: HOST_VERSION, processorCount: 4 }));
+      fs.mkdirSync(path.join(dir, "cni-bin"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "cni-bin", "win-test"), PLUGIN, { mode: 0o755 });
+      fs.mkdirSync(path.join(dir, "cni"), { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, "cni", "10-win.conflist"),
+        JSON.stringify({ cniVersion: "1.0.0", name: "winnet", plugins: [{ type: "win-test" }] }),
+      );
+    },
+    extraConfig: (dir: string) => `
+[cni]
+conf_dir = "${path.join(dir, "cni")}"
+bin_dirs = ["${path.join(dir, "cni-bin")}"]
+write_default = false
+
+[runtime]
+default_runtime = "runhcs-wcow-process"
+
+[runtimes.runhcs-wcow-process]
+runtime_type = "hcs"
+container_annotations = ["io.microsoft.container.*"]
+
+[image]
+sandbox_image = "${reg.host}/win/pause:1"
+
+[registry.hosts."${reg.host}"]
+plain_http = true
+${extra}
+`,
+  });
+  const fakeDir = path.join(d.dir, "state", "fake-windows");
+  return Object.assign(d, {
+    fakeDir,
+    calls: () =>
+      fs
+        .readFileSync(path.join(fakeDir, "calls.jsonl"), "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as FakeWindowsCall),
+    leaks: () => {
+      try {
+        return (JSON.parse(fs.readFileSync(path.join(fakeDir, "state.json"), "utf8")) as { leaks: string[] }).leaks;
+      } catch {
+        return [];
+      }
+    },
+    inject: (rules: FakeInjection[]) => fs.writeFileSync(path.join(fakeDir, "inject.json"), JSON.stringify(rules)),
+    cniCalls: () => {
+      try {
+        return fs.readFileSync(path.join(d.dir, "cni-calls.log"), "utf8").split("\n").filter(Boolean);
+      } catch {
+        return [];
+      }
+    },
+  });
+}
