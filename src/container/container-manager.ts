@@ -25,11 +25,19 @@ import { containerLogPath, containerPaths, type ContainerPaths } from "./contain
 import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
 import { writeContainerBundle } from "./container-bundle.ts";
+import { pidTarget } from "./pid-target.ts";
 import { unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
 
-/** ExecSync output is capped per stream, as the kubelet caps probe output. */
-export const EXEC_SYNC_MAX_OUTPUT = 16 * 1024 * 1024;
+/**
+ * How much of each stream ExecSync keeps: the answer carries both, and must fit in one
+ * gRPC message of at most `maxSendMessageBytes` (16 MiB by default, the kubelet's receive
+ * limit too), or the call fails with ResourceExhausted instead of answering. The kubelet
+ * keeps far less of a probe's output anyway. 4 KiB is left for the message's framing.
+ */
+export function execSyncOutputCap(maxSendMessageBytes: number): number {
+  return Math.max(0, Math.floor((maxSendMessageBytes - 4096) / 2));
+}
 
 /** The stored ContainerConfig of a record. */
 export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
@@ -85,6 +93,7 @@ export class ContainerManager {
         throw new InvalidArgumentError(`config.mounts[${i}].recursive_read_only`, `runtime handler "${handler.name}" cannot make recursive read-only mounts on this host (its runtime lacks "rro", or Linux is older than 5.12)`);
       }
     });
+    const targetPid = await pidTarget(sandbox.id, config, (idOrPrefix, field) => this.get(idOrPrefix, field));
     const mounts = resolveMountSources(config.mounts);
     const id = newId();
     const logPath = containerLogPath(sandboxConfig.logDirectory, config.logPath);
@@ -112,12 +121,12 @@ export class ContainerManager {
           sandbox,
           sandboxConfig,
           sandboxPaths: this.sandboxes.paths(sandbox.id),
+          targetPid,
           handler,
           mark: (step) => t.mark(step),
         });
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
-        const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
-        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: this.#runtimeLog(id, logPath), tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
         t.mark("runtime");
         // The process user is kept for ContainerStatus, which must not read the bundle per call.
         const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null };
@@ -305,16 +314,22 @@ export class ContainerManager {
     });
   }
 
+  /** Where conmon writes the container's log: its CRI log path, or a file in the bundle when it has none. */
+  #runtimeLog(id: string, logPath: string): string {
+    return logPath === "" ? path.join(this.paths(id).bundle, "ctr.log") : logPath;
+  }
+
   /**
    * ReopenContainerLog: conmon reopens the log path, creating a new file after the kubelet
-   * renamed the old one away. Only a running container has a log to reopen (api.proto:
-   * on error no new file may be created, so nothing is touched first).
+   * renamed the old one away; this returns once that file exists, because the kubelet
+   * reads it right after the call. Only a running container has a log to reopen
+   * (api.proto: on error no new file may be created, so nothing is touched first).
    */
   async reopenLog(idOrPrefix: string): Promise<void> {
     const rec = await this.get(idOrPrefix);
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is ${rec.state}, not running`);
     const handler = this.#requireHandler(rec);
-    handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle);
+    await handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle, this.#runtimeLog(rec.id, rec.logPath));
   }
 
   /** ExecSync: runs `cmd` in the running container, killed at the deadline. */
@@ -325,7 +340,7 @@ export class ContainerManager {
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is not running`);
     const handler = this.#requireHandler(rec);
     // The runtime takes env, cwd, user and privileges from the container's own config.json.
-    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
+    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, execSyncOutputCap(this.ctx.config.server.maxSendMessageBytes));
   }
 
   /**

@@ -1,9 +1,7 @@
-/**
- * Where the SPDY/3.1 session comes from: the `./spdy/` module, once it is in this build.
- * Until then SPDY upgrades are refused (501) and the client verbs need `--transport websocket`.
- */
+/** Where the SPDY/3.1 session comes from: the `./spdy/` module. */
 import type { CreateSpdySession } from "./spdy-session.ts";
+import { createSpdySession } from "./spdy/index.ts";
 
 export function spdySessionFactory(): CreateSpdySession | undefined {
-  return undefined;
+  return createSpdySession;
 }

@@ -18,7 +18,7 @@ import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
 import { runDetached } from "./run-detached.ts";
-import { requestLogReopen } from "./conmon-ctl.ts";
+import { reopenLogAndWait } from "./conmon-ctl.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { readPid } from "../read-or.ts";
 import type { CreateRequest, OciRuntime, OciRuntimeOptions, RuntimeStatus } from "./runtime-types.ts";
@@ -119,9 +119,9 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return { pid: msg.data, conmonPid };
     },
 
-    reopenLog(id, dir) {
+    async reopenLog(id, dir, logPath) {
       checkId(id);
-      requestLogReopen(id, dir);
+      await reopenLogAndWait(id, dir, logPath);
     },
 
     runDetached(id, dir) {

@@ -52,8 +52,11 @@ export interface OciRuntime {
   start(id: string): Promise<void>;
   /** Create and start in one call with no conmon (a pod's infra process); see run-detached.ts. */
   runDetached(id: string, dir: string): Promise<ProcessIdentity>;
-  /** Makes conmon reopen the container's log file (after the kubelet rotated it). */
-  reopenLog(id: string, dir: string): void;
+  /**
+   * Makes conmon reopen the container's log file (after the kubelet rotated it) and
+   * resolves once the new file is at `logPath`; see reopenLogAndWait.
+   */
+  reopenLog(id: string, dir: string, logPath: string): Promise<void>;
   /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   /**
