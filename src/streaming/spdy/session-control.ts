@@ -6,9 +6,9 @@
 import { MAX_WINDOW, RstStatus, SettingsId } from "./constants.ts";
 import { SpdySessionError, SpdyStreamError } from "./errors.ts";
 import type { ControlFrame, HeadersFrame, SettingsFrame, SynReplyFrame, SynStreamFrame } from "./frames.ts";
-import type { SpdySessionImpl } from "./session.ts";
+import type { SessionCore } from "./session-core.ts";
 
-export function handleControlFrame(session: SpdySessionImpl, frame: ControlFrame): void {
+export function handleControlFrame(session: SessionCore, frame: ControlFrame): void {
   switch (frame.type) {
     case "syn_stream":
       return onSynStream(session, frame);
@@ -42,7 +42,7 @@ export function handleControlFrame(session: SpdySessionImpl, frame: ControlFrame
   }
 }
 
-function onSynStream(session: SpdySessionImpl, f: SynStreamFrame): void {
+function onSynStream(session: SessionCore, f: SynStreamFrame): void {
   const peerParity = session.role === "server" ? 1 : 0;
   if (f.streamId % 2 !== peerParity) throw new SpdySessionError(`peer opened stream ${f.streamId}, an id of ours`);
   const last = session.streams.lastPeerId;
@@ -54,7 +54,7 @@ function onSynStream(session: SpdySessionImpl, f: SynStreamFrame): void {
   session.acceptStream(f.streamId, f.headers, f.fin, f.unidirectional);
 }
 
-function onSynReply(session: SpdySessionImpl, f: SynReplyFrame): void {
+function onSynReply(session: SessionCore, f: SynReplyFrame): void {
   const s = session.streams.get(f.streamId);
   if (!s) {
     if (session.streams.neverOpened(f.streamId)) throw new SpdySessionError(`SYN_REPLY for stream ${f.streamId}, which was never opened`);
@@ -67,7 +67,7 @@ function onSynReply(session: SpdySessionImpl, f: SynReplyFrame): void {
   if (f.fin) s.remoteFinish();
 }
 
-function onHeaders(session: SpdySessionImpl, f: HeadersFrame): void {
+function onHeaders(session: SessionCore, f: HeadersFrame): void {
   const s = session.streams.get(f.streamId);
   if (!s) {
     if (session.streams.neverOpened(f.streamId)) throw new SpdySessionError(`HEADERS for stream ${f.streamId}, which was never opened`);
@@ -79,7 +79,7 @@ function onHeaders(session: SpdySessionImpl, f: HeadersFrame): void {
   if (f.fin) s.remoteFinish();
 }
 
-function onSettings(session: SpdySessionImpl, f: SettingsFrame): void {
+function onSettings(session: SessionCore, f: SettingsFrame): void {
   const seen = new Set<number>();
   for (const { id, value } of f.entries) {
     if (seen.has(id)) continue; // only the first value of an id counts (2.6.4)

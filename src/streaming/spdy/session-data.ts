@@ -16,7 +16,7 @@ import type { Duplex } from "node:stream";
 import { RstStatus } from "./constants.ts";
 import { SpdySessionError } from "./errors.ts";
 import type { RecvWindow } from "./flow-window.ts";
-import type { SpdySessionImpl } from "./session.ts";
+import type { SessionCore } from "./session-core.ts";
 import type { SpdyStreamImpl } from "./stream.ts";
 
 export class InboundData {
@@ -28,7 +28,7 @@ export class InboundData {
   private paused = false;
 
   constructor(
-    private readonly session: SpdySessionImpl,
+    private readonly session: SessionCore,
     private readonly conn: Duplex,
     private readonly limit: number,
   ) {}

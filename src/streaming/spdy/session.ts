@@ -19,6 +19,7 @@ import { InboundData } from "./session-data.ts";
 import { SpdyStreamImpl, type StreamHost } from "./stream.ts";
 import { StreamTable } from "./stream-table.ts";
 import type { SpdySession, SpdySessionOptions, SpdyStream } from "./types.ts";
+import type { SessionCore } from "./session-core.ts";
 
 /** Largest DATA frame we send. */
 const MAX_DATA_FRAME = 64 * 1024;
@@ -27,7 +28,7 @@ const MAX_BACKLOG = 1024 * 1024;
 /** How long a closing connection may take to flush before it is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
 
-export class SpdySessionImpl implements SpdySession, StreamHost {
+export class SpdySessionImpl implements SpdySession, StreamHost, SessionCore {
   readonly closed: Promise<Error | undefined>;
   readonly streams: StreamTable;
   readonly pings: Pings;
