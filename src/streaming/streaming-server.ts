@@ -116,6 +116,7 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
     if (protocol === undefined) throw new HttpHeadError(`requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${supported.join(" ")}]`, 400);
     if (protocol === SPDY_TUNNEL_PORT_FORWARD && !opts.createSpdySession) throw new HttpHeadError("SPDY is not available in this build", 501);
     socket.write(acceptUpgrade(req, protocol));
+    opts.log.debug(`streaming ${stored.kind}: websocket ${JSON.stringify(protocol)}`);
     const ws = new WsConnection(socket, { role: "server", protocol, head: rest });
     await serveConnection({ kind: "websocket", ws, query: req.query }, stored, opts);
   }
@@ -124,6 +125,7 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
     const protocol = negotiateStreamProtocol(req.headers, stored.kind === "portforward" ? [PORT_FORWARD_PROTOCOL] : SPDY_REMOTE_COMMAND_PROTOCOLS);
     if (!opts.createSpdySession) throw new HttpHeadError("SPDY is not available in this build", 501);
     socket.write(responseHead(101, [["Connection", "Upgrade"], ["Upgrade", "SPDY/3.1"], [PROTOCOL_HEADER, protocol]]));
+    opts.log.debug(`streaming ${stored.kind}: SPDY/3.1 ${JSON.stringify(protocol)}`);
     const session = opts.createSpdySession(socket, "server", {}, rest);
     // Once the session is over (cleanly, or on a protocol error) the connection goes too.
     void session.closed.then((err) => {
