@@ -6,9 +6,10 @@
  * own in `X-Accepted-Stream-Protocol-Versions`. Pure.
  */
 import { type Headers, HttpHeadError, headerTokens } from "./http-head.ts";
+import { ACCEPTED_PROTOCOLS_HEADER, PROTOCOL_HEADER, negotiate } from "./spdy/index.ts";
 
-export const PROTOCOL_HEADER = "X-Stream-Protocol-Version";
-export const ACCEPTED_HEADER = "X-Accepted-Stream-Protocol-Versions";
+export { PROTOCOL_HEADER };
+export const ACCEPTED_HEADER = ACCEPTED_PROTOCOLS_HEADER;
 
 export class ProtocolMismatchError extends HttpHeadError {
   constructor(
@@ -24,7 +25,7 @@ export function negotiateStreamProtocol(h: Headers, serverProtocols: readonly st
   if (!h.has(PROTOCOL_HEADER.toLowerCase())) throw new HttpHeadError(`unable to upgrade: header ${PROTOCOL_HEADER} is missing`, 400);
   const offered = headerTokens(h, PROTOCOL_HEADER.toLowerCase());
   if (offered.length === 0) throw new HttpHeadError(`unable to upgrade: header ${PROTOCOL_HEADER} names no protocol`, 400);
-  const chosen = offered.find((p) => serverProtocols.includes(p));
+  const chosen = negotiate(offered, serverProtocols);
   if (chosen === undefined) {
     throw new ProtocolMismatchError(`unable to upgrade: unable to negotiate protocol: client supports [${offered.join(" ")}], server accepts [${serverProtocols.join(" ")}]`, serverProtocols);
   }
