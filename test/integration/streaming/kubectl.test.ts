@@ -15,24 +15,9 @@ import * as path from "node:path";
 import { parseRequestHead, readHead } from "../../../src/streaming/http-head.ts";
 import { isRoot } from "../harness.ts";
 import { type StreamEnv, startStreamEnv } from "./stream-fixtures.ts";
+import { DISCOVERY } from "../../support/kube-api-docs.ts";
 
 const KUBECTL = process.env.KUBECTL_BIN ?? Bun.which("kubectl");
-const POD = { kind: "Pod", apiVersion: "v1", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox" }] }, status: { phase: "Running" } };
-const DISCOVERY: Record<string, unknown> = {
-  "/version": { major: "1", minor: "32", gitVersion: "v1.32.0" },
-  "/api": { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }] },
-  "/apis": { kind: "APIGroupList", apiVersion: "v1", groups: [] },
-  "/api/v1": {
-    kind: "APIResourceList",
-    groupVersion: "v1",
-    resources: [
-      { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["get", "list"], shortNames: ["po"] },
-      { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
-      { name: "pods/portforward", singularName: "", namespaced: true, kind: "PodPortForwardOptions", verbs: ["create", "get"] },
-    ],
-  },
-  "/api/v1/namespaces/default/pods/p": POD,
-};
 
 let env: StreamEnv;
 let api: net.Server;
