@@ -28,7 +28,7 @@ import { startRegistry } from "../test/support/registry.ts";
 import { onCleanup, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion } from "./lib/containerd.ts";
 import { type PodBenchTarget, startSkiffForPods } from "./lib/pods-skiff.ts";
-import { type ContainerConfig, benchPodConfig } from "./lib/pods-run.ts";
+import { type ContainerConfig, benchContainerConfig, benchPodConfig } from "./lib/pods-run.ts";
 import { REPO, ensureSkiffBinary } from "./lib/skiff.ts";
 import { hostReport, resultPath, summarize, table, warnIfLoaded } from "./lib/stats.ts";
 
@@ -69,7 +69,8 @@ async function start(name: RuntimeName, registryHost: string, images: { busybox:
   fs.mkdirSync(config.logDirectory as string, { recursive: true });
   const { podSandboxId: pod } = await client.runtime.runPodSandbox({ config });
   const run = async (cmd: string[], name: string) => {
-    const c: ContainerConfig = { metadata: { name, attempt: 0 }, image: { image: images.busybox }, command: cmd, logPath: `${name}.log`, linux: {} };
+    // The kubelet-shaped container of the pod benchmark, with its own name and command.
+    const c: ContainerConfig = { ...benchContainerConfig(images.busybox), metadata: { name, attempt: 0 }, command: cmd, logPath: `${name}.log` } as ContainerConfig;
     const { containerId } = await client.runtime.createContainer({ podSandboxId: pod, config: c, sandboxConfig: config });
     await client.runtime.startContainer({ containerId });
     return containerId;
