@@ -24,6 +24,7 @@ import { checkContainerConfig, resolveMountSources } from "./container-config-ch
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
 import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
+import { memoryCgroupOf, oomKillCount } from "./cgroup-stats.ts";
 import { writeContainerBundle } from "./container-bundle.ts";
 import { pidTarget } from "./pid-target.ts";
 import { unmountAll } from "./mounts.ts";
@@ -129,7 +130,8 @@ export class ContainerManager {
         const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: this.#runtimeLog(id, logPath), tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
         t.mark("runtime");
         // The process user is kept for ContainerStatus, which must not read the bundle per call.
-        const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null };
+        // The memory cgroup, kept while the process lives to read for OOM kills after it exits.
+        const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null, memoryCgroup: memoryCgroupOf(pid) ?? null };
         this.ctx.store.containers.updateState(id, "created", { info: created, expect: ["creating"] });
         this.#emit(id, sandbox.id, "created");
         t.mark("store");
@@ -201,8 +203,20 @@ export class ContainerManager {
       // The exit file's mtime has coarser clock ticks than ours; never before the start.
       finishedAt: exit.finishedAt > cur.startedAt ? exit.finishedAt : cur.startedAt + 1n,
       exitCode: exit.exitCode,
-      reason: exitReason(exit),
+      reason: exitReason({ ...exit, oomKilled: exit.oomKilled || this.#oomKilledByCgroup(cur, exit) }),
     });
+  }
+
+  /**
+   * conmon writes its `oom` marker when it handles the cgroup's OOM event, and on cgroup v1
+   * it may handle the exit first and never write it (a SIGKILLed process's exit and the
+   * event race). The cgroup's own OOM kill count settles it: a container that died of
+   * SIGKILL in a cgroup where the OOM killer struck was OOM killed, as containerd reports.
+   */
+  #oomKilledByCgroup(rec: ContainerRecord, exit: ExitInfo): boolean {
+    if (exit.exitCode !== 137) return false;
+    const cg = (rec.info as { memoryCgroup?: { dir: string; version: "v1" | "v2" } | null }).memoryCgroup;
+    return cg ? oomKillCount(cg) > 0 : false;
   }
 
   /** Records the exit and tells the event stream. */
@@ -233,7 +247,7 @@ export class ContainerManager {
       // Taken before the start: a short-lived process can exit before `start` returns.
       const startedAt = this.ctx.clock();
       try {
-        await handler.runtime.start(rec.id);
+        await handler.runtime.start(rec.id, (cur.info as { pid?: number }).pid);
       } catch (err) {
         this.#exited(rec.id, {
           finishedAt: this.ctx.clock(),
