@@ -34,6 +34,9 @@ import { createListPodSandboxStats, createPodSandboxStats, createStreamPodSandbo
 import { createPodSandboxStatus } from "./sandbox-status.ts";
 import { createListMetricDescriptors, createListPodSandboxMetrics, createStreamPodSandboxMetrics } from "./sandbox-metrics.ts";
 import { createStopPodSandbox } from "./sandbox-stop.ts";
+import { createExec } from "./container-exec.ts";
+import { createAttach } from "./container-attach.ts";
+import { createPortForward } from "./sandbox-port-forward.ts";
 
 /**
  * The daemon's pods, looked up per call: they are built after the routes are, and may be
@@ -92,7 +95,6 @@ function podHandlers(pods: Pods) {
 
 /** What each not-yet-built RPC waits for, for the Unimplemented message. */
 function plannedFor(method: string): string {
-  if (/Exec|Attach|PortForward/.test(method)) return "planned: the streaming server (SPDY/WebSocket) for exec, attach and port-forward";
   if (/Checkpoint/.test(method)) return "planned: checkpoint with CRIU";
   return "planned";
 }
@@ -109,6 +111,9 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
         runtimeConfig: createRuntimeConfig(ctx),
         updateRuntimeConfig: createUpdateRuntimeConfig(ctx),
         ...podHandlers(lazyPods(ctx)),
+        exec: createExec(ctx, lazyPods(ctx)),
+        attach: createAttach(ctx, lazyPods(ctx)),
+        portForward: createPortForward(ctx, lazyPods(ctx)),
       },
       plannedFor,
     ),

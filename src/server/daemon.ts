@@ -20,6 +20,8 @@ import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterc
 import { Metrics, createMetricsInterceptor, serveMetrics } from "./metrics.ts";
 import { Readiness } from "./readiness.ts";
 import { startMemoryTrimmer } from "./memory-trim.ts";
+import { startStreaming } from "./streaming.ts";
+import type { StreamingServer } from "../streaming/streaming-server.ts";
 
 /** A running skiff: what `skiff serve` holds until a signal stops it. */
 export type Daemon = {
@@ -143,6 +145,14 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       log.error(`pods are not available: ${context.podsUnavailable}`);
     }
   }
+  let streaming: StreamingServer | undefined;
+  try {
+    streaming = await startStreaming(config, context, log);
+    context.streaming = streaming;
+  } catch (err) {
+    // CRI keeps serving; Exec, Attach and PortForward answer Unimplemented and say why.
+    log.error(`streaming server not started: ${err instanceof Error ? err.message : String(err)}`);
+  }
   readiness.ready();
   // Gives back what bursts of calls leave behind (see memory-trim.ts for the figures).
   const trimmer = startMemoryTrimmer({
@@ -163,6 +173,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
         readiness.stopping();
         trimmer.stop();
         await server.close(config.server.shutdownTimeoutMs);
+        await streaming?.stop();
         metricsServer?.stop();
         store.close();
         log.info("skiff stopped");

@@ -243,13 +243,3 @@ export async function runCli(args: string[], env: Record<string, string> = {}) {
 }
 
 export const isRoot = process.getuid?.() === 0;
-
-/** The gRPC error a call failed with; fails the test when the call succeeds. */
-export async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; details: string };
-  }
-  throw new Error("the call succeeded");
-}

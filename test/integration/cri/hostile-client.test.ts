@@ -13,8 +13,8 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { FLAG, FRAME, frame, grpcHeaders, grpcMessage, type H2Answer, h2Call, rawH2 } from "../../support/raw-h2.ts";
 import { pushPodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { codeOf, type Daemon, grpcClient, type GrpcClient, isRoot, skiffBinary, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, waitFor } from "./pod-fixtures.ts";
+import { type Daemon, grpcClient, type GrpcClient, isRoot, skiffBinary, startDaemon } from "../harness.ts";
+import { codeOf, containerConfig, mountsUnder, podConfig, waitFor } from "./pod-fixtures.ts";
 
 const MAX_RECV = 1024 * 1024;
 /** A group the socket is given (Debian's "daemon", gid 1). */

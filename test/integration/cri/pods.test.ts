@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { codeOf, type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, SHARED_PID, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
+import { type Daemon, isRoot, startDaemon } from "../harness.ts";
+import { codeOf, containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, SHARED_PID, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
