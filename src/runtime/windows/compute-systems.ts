@@ -13,6 +13,8 @@ import { isAlreadyStopped, isNotFound } from "../../platform/windows/hresult.ts"
 import { LogFile } from "./cri-log-writer.ts";
 import { createHcsContainer, type HcsCreateDeps, type HcsCreateOptions, type HcsResources, releaseResources } from "./hcs-create.ts";
 import { type ExecOutput, execInSystem, type Init, startInit, TERMINATED_EXIT_CODE } from "./hcs-process.ts";
+import type { UtilityVm } from "./utility-vm.ts";
+import { createXenonContainer } from "./xenon-create.ts";
 
 type Live = { system: HcsSystem; spec: Spec; resources: HcsResources; init?: Init; log?: LogFile; stopped?: boolean };
 
@@ -46,10 +48,13 @@ export class ComputeSystems {
     return this.#live.has(id);
   }
 
-  /** createHcsContainer; the spec and the HCS document go to `bundle` (ContainerStatus shows them). */
-  async create(opts: HcsCreateOptions & { id: string }, bundle: string): Promise<void> {
+  /**
+   * createHcsContainer, or createXenonContainer in the pod's utility VM `vm`; the spec and
+   * the HCS document go to `bundle` (ContainerStatus shows them).
+   */
+  async create(opts: HcsCreateOptions & { id: string }, bundle: string, vm?: UtilityVm): Promise<void> {
     fs.mkdirSync(bundle, { recursive: true });
-    const created = await createHcsContainer(this.deps, opts);
+    const created = vm ? await createXenonContainer(this.deps, vm, opts) : await createHcsContainer(this.deps, opts);
     this.#live.set(opts.id, { system: created.system, spec: opts.spec, resources: created.resources });
     fs.writeFileSync(path.join(bundle, "config.json"), JSON.stringify(opts.spec, null, 2));
     fs.writeFileSync(path.join(bundle, "hcs.json"), created.document);

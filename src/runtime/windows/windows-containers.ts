@@ -26,6 +26,7 @@ import type { ContainerRecord, JsonObject } from "../../store/index.ts";
 import type { ExecResult } from "../linux/oci-runtime.ts";
 import { KeyedLock } from "../keyed-lock.ts";
 import { readStatistics } from "./hcs-statistics.ts";
+import { withIsolation } from "./windows-handlers.ts";
 import type { WindowsSandboxes } from "./windows-sandboxes.ts";
 import { emitEvent, type WindowsPaths, type WindowsPodContext, windowsPaths } from "./windows-pod-context.ts";
 
@@ -74,9 +75,12 @@ export class WindowsContainers implements ContainerService {
     const handler = this.ctx.handlers.resolve(sandbox.runtimeHandler);
     const ns = sandbox.netns.net ?? "";
     const mounts = resolveMountSources(config.mounts);
-    const spec = buildSpec(
-      handler.baseSpec,
-      windowsContainerSpecOpts({ sandboxId: sandbox.id, config: { ...config, mounts }, sandboxConfig, image: { name: config.image!.image, spec: imageConfigOf(image) }, handler: handler.config, networkNamespace: ns }),
+    const spec = withIsolation(
+      buildSpec(
+        handler.baseSpec,
+        windowsContainerSpecOpts({ sandboxId: sandbox.id, config: { ...config, mounts }, sandboxConfig, image: { name: config.image!.image, spec: imageConfigOf(image) }, handler: handler.config, networkNamespace: ns }),
+      ),
+      handler,
     );
     if (spec.annotations?.["microsoft.com/hostprocess-container"] === "true") {
       throw new NotSupportedError("HostProcess containers run as job objects on the host (hcsshim's job containers), which skiff does not build yet");
@@ -108,6 +112,7 @@ export class WindowsContainers implements ContainerService {
             keepResourcesOnFailure: handler.config.hcsKeepResourcesOnFailure,
           },
           p.bundle,
+          this.ctx.vms.get(sandbox.id),
         );
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
         this.ctx.store.containers.updateState(id, "created", { expect: ["creating"] });

@@ -1,8 +1,8 @@
 /**
  * The Windows paths beside the common one, through the CRI socket in the Windows test
  * mode: HCS schema 1.0 (no namespaces, the schema 1 document), what is refused and why
- * (HostProcess, Hyper-V isolation, gMSA when disabled or without Container Credential
- * Guard), and a restart (HCS ends containers with skiff's handles; skiff says so).
+ * (HostProcess, gMSA when disabled or without Container Credential Guard), and a restart
+ * (HCS ends containers with skiff's handles; skiff says so).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
@@ -19,10 +19,6 @@ const HANDLERS = `
 [runtimes.wcow-v1]
 runtime_type = "hcs"
 hcs_schema_version = "1.0"
-
-[runtimes.wcow-hyperv]
-runtime_type = "hcs"
-sandbox_isolation = "hyperv"
 `;
 
 beforeAll(async () => {
@@ -110,11 +106,6 @@ describe("what is refused, with the reason", () => {
     const config = { ...podConfig(d.dir, "hpc-pod"), windows: { security_context: { host_process: true } } };
     const err = await d.runtime.call("RunPodSandbox", { config }).catch((e) => e);
     expect([err?.code, err?.details]).toEqual([GrpcStatus.UNIMPLEMENTED, expect.stringContaining("HostProcess")]);
-  });
-
-  test("a Hyper-V isolated handler is Unimplemented, and says so", async () => {
-    const err = await d.runtime.call("RunPodSandbox", { config: podConfig(d.dir, "xenon"), runtime_handler: "wcow-hyperv" }).catch((e) => e);
-    expect([err?.code, err?.details]).toEqual([GrpcStatus.UNIMPLEMENTED, expect.stringContaining("Hyper-V isolation")]);
   });
 });
 

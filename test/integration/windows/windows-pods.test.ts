@@ -77,9 +77,10 @@ describe("a Windows pod over the fake HCS", () => {
     expect(status.info.info).not.toContain("10.0.17763");
     expect(res.image_ref).toContain("sha256:");
     const calls = next();
-    expect(calls.map((c) => c[0])).toEqual(["ProcessBaseImage", "ImportLayer"]);
-    const [base, top] = [calls[0]![1] as string, calls[1]![1] as string];
-    expect(calls[1]).toEqual(["ImportLayer", top, "<staged>", [base]]);
+    expect(calls.map((c) => c[0])).toEqual(["ProcessBaseImage", "ProcessUtilityImage", "ImportLayer"]);
+    const [base, top] = [calls[0]![1] as string, calls[2]![1] as string];
+    expect(calls[1]).toEqual(["ProcessUtilityImage", `${base}/UtilityVM`]);
+    expect(calls[2]).toEqual(["ImportLayer", top, "<staged>", [base]]);
     layers = [top, base];
     imageLayers = layers;
     await d.image.call("PullImage", { image: { image: pause } });
