@@ -22,7 +22,7 @@ export interface SandboxService {
   list(): SandboxRecord[];
   /** Where the sandbox's runtime spec (`config.json`) is kept. */
   paths(id: string): { bundle: string };
-  usage(rec: SandboxRecord): PodUsage;
+  usage(rec: SandboxRecord): PodUsage | Promise<PodUsage>;
   updateResources(idOrPrefix: string, overhead: LinuxContainerResources | undefined, resources: LinuxContainerResources | undefined): Promise<void>;
 }
 

@@ -13,13 +13,11 @@ import { isAlreadyStopped, isNotFound } from "../../platform/windows/hresult.ts"
 import { LogFile } from "./cri-log-writer.ts";
 import { createHcsContainer, type HcsCreateDeps, type HcsCreateOptions, type HcsResources, releaseResources } from "./hcs-create.ts";
 import { type ExecOutput, execInSystem, type Init, startInit, TERMINATED_EXIT_CODE } from "./hcs-process.ts";
+import { STATISTICS_QUERY } from "./hcs-statistics.ts";
 import type { UtilityVm } from "./utility-vm.ts";
 import { createXenonContainer } from "./xenon-create.ts";
 
 type Live = { system: HcsSystem; spec: Spec; resources: HcsResources; init?: Init; log?: LogFile; stopped?: boolean };
-
-/** The property query for CPU and memory figures. */
-export const STATISTICS_QUERY = JSON.stringify({ PropertyTypes: ["Statistics"] });
 
 /** `{"Signal":"CtrlShutdown"}`: what SIGTERM means to a Windows process (hcsshim's signal map). */
 export const CTRL_SHUTDOWN = JSON.stringify({ Signal: "CtrlShutdown" });
@@ -81,7 +79,7 @@ export class ComputeSystems {
     this.#live.get(id)?.log?.reopen();
   }
 
-  /** HcsGetComputeSystemProperties for `Statistics`: the properties document. */
+  /** HcsGetComputeSystemProperties for `Statistics` and `ProcessList`: the properties document. */
   async statistics(id: string): Promise<string> {
     return this.deps.host.hcs.getComputeSystemProperties(this.#need(id).system, STATISTICS_QUERY);
   }

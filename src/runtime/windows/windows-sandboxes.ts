@@ -23,7 +23,9 @@ import type { PodUsage } from "../../sandbox/pod-usage.ts";
 import type { ImageRecord, JsonObject, SandboxRecord } from "../../store/index.ts";
 import { KeyedLock } from "../keyed-lock.ts";
 import type { SandboxService } from "../../cri/pods.ts";
+import { endpointUsage } from "./endpoint-stats.ts";
 import { isV21 } from "./hcs-document.ts";
+import { readStatistics } from "./hcs-statistics.ts";
 import { createNamespace, removeNamespace } from "./hns-namespace.ts";
 import { chooseSchemaVersion } from "./schema-version.ts";
 import { type WindowsHandler, withIsolation } from "./windows-handlers.ts";
@@ -216,9 +218,24 @@ export class WindowsSandboxes implements SandboxService {
     return this.ctx.store.sandboxes.list().filter((s) => s.state !== "creating");
   }
 
-  /** The pause container uses next to nothing; a pod's figures are its containers' (summed by the caller). */
-  usage(_rec: SandboxRecord): PodUsage {
-    return { timestamp: this.ctx.clock() };
+  /**
+   * What the pod itself uses, for the `windows` part of its stats (the caller adds its running
+   * containers'): the pause container's HCS statistics (a Hyper-V pod has none: containerd's
+   * sandbox task there reports the VM, not a container), and its endpoints' traffic.
+   */
+  async usage(rec: SandboxRecord): Promise<PodUsage> {
+    const timestamp = this.ctx.clock();
+    if (rec.state !== "ready") return { timestamp, windows: {} };
+    const infra = this.ctx.systems.has(rec.id) ? await this.ctx.systems.statistics(rec.id).then(readStatistics, () => undefined) : undefined;
+    const ns = rec.netns.net ?? "";
+    const endpoints =
+      ns === ""
+        ? undefined
+        : await endpointUsage(this.ctx.host, ns).catch((err) => {
+            this.ctx.log.debug(`network stats of sandbox "${rec.id}": ${String(err)}`);
+            return undefined;
+          });
+    return { timestamp, infra, windows: { endpoints } };
   }
 
   async updateResources(idOrPrefix: string, _overhead: LinuxContainerResources | undefined, _resources: LinuxContainerResources | undefined): Promise<void> {

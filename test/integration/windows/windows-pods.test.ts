@@ -55,6 +55,21 @@ function computeSystem(id: string, container: object) {
 }
 let imageLayers: string[] = [];
 
+const STATS_QUERY = '{"PropertyTypes":["Statistics","ProcessList"]}';
+type Value = { value: string };
+type WindowsPodStats = {
+  cpu: { usage_core_nano_seconds: Value; usage_nano_cores: Value };
+  memory: { working_set_bytes: Value; commit_memory_bytes: Value };
+  process: { process_count: Value };
+  network: { default_interface: unknown; interfaces: unknown[] };
+  containers: {
+    attributes: { id: string };
+    cpu: { usage_core_nano_seconds: Value };
+    memory: { working_set_bytes: Value; commit_memory_bytes: Value };
+    writable_layer: { fs_id: { mountpoint: string } };
+  }[];
+};
+
 describe("a Windows pod over the fake HCS", () => {
   let pod = "";
   let ctr = "";
@@ -203,7 +218,40 @@ describe("a Windows pod over the fake HCS", () => {
     });
     // The fake reports 1 s of CPU and a 48 MiB working set per live process.
     expect([res.stats.cpu.usage_core_nano_seconds.value, res.stats.memory.working_set_bytes.value]).toEqual(["1000000000", String(48 * 2 ** 20)]);
-    expect(next()).toEqual([["HcsGetComputeSystemProperties", "<ctr>", '{"PropertyTypes":["Statistics"]}']]);
+    expect(next()).toEqual([["HcsGetComputeSystemProperties", "<ctr>", STATS_QUERY]]);
+  });
+
+  test("PodSandboxStats: the windows part, as a Windows kubelet reads it: the pause and running containers summed, processes, the endpoint's traffic", async () => {
+    const [endpoint] = d.endpointsOf(ns);
+    const res = await d.runtime.call<{ stats: { linux: unknown; windows: WindowsPodStats } }>("PodSandboxStats", { pod_sandbox_id: pod });
+    expect(res.stats.linux).toBeNull();
+    const w = res.stats.windows;
+    const MiB = 2 ** 20;
+    // The fake: 1 s of CPU, a 48 MiB working set and 64 MiB committed per live process; one in the pause container, one in ours.
+    expect([w.cpu.usage_core_nano_seconds.value, w.memory.working_set_bytes.value, w.memory.commit_memory_bytes.value, w.process.process_count.value]).toEqual([
+      "2000000000",
+      String(96 * MiB),
+      String(128 * MiB),
+      "2",
+    ]);
+    // The first sample of a pod or container has no rate yet (containerd gives 0 too).
+    expect(w.cpu.usage_nano_cores.value).toBe("0");
+    expect(w.containers.map((c) => [c.attributes.id, c.cpu.usage_core_nano_seconds.value, c.memory.working_set_bytes.value, c.memory.commit_memory_bytes.value])).toEqual([
+      [ctr, "1000000000", String(48 * MiB), String(64 * MiB)],
+    ]);
+    expect(w.containers[0]!.writable_layer.fs_id.mountpoint).toBe(path.join(d.root));
+    // The fake's made-up counters for the endpoint the CNI plugin attached.
+    const traffic = { name: endpoint, rx_bytes: { value: "4096" }, rx_packets_dropped: { value: "1" }, tx_bytes: { value: "2048" }, tx_packets_dropped: { value: "2" } };
+    expect([w.network.default_interface, w.network.interfaces]).toEqual([traffic, [traffic]]);
+    expect(next()).toEqual([
+      ["HcsGetComputeSystemProperties", "<pod>", STATS_QUERY],
+      ["HcnQueryNamespaceProperties", ns],
+      ["HNSCall", "GET", `/endpointstats/${endpoint}`, ""],
+      ["HcsGetComputeSystemProperties", "<ctr>", STATS_QUERY],
+    ]);
+    const list = await d.runtime.call<{ stats: { attributes: { id: string }; windows: WindowsPodStats }[] }>("ListPodSandboxStats", {});
+    expect(list.stats.map((s) => [s.attributes.id, s.windows.containers.length])).toEqual([[pod, 1]]);
+    next();
   });
 
   test("ExecSync: a process in the container, its output and exit code", async () => {

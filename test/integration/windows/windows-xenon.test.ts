@@ -179,6 +179,26 @@ describe("a Hyper-V isolated pod on schema 2.1", () => {
     next();
   });
 
+  test("PodSandboxStats: the windows part has its containers' figures only (the VM is no container) and the endpoint's traffic", async () => {
+    type V = { value: string };
+    const res = await d.runtime.call<{ stats: { windows: { cpu: { usage_core_nano_seconds: V }; process: { process_count: V }; network: { interfaces: { name: string }[] }; containers: unknown[] } } }>(
+      "PodSandboxStats",
+      { pod_sandbox_id: pod },
+    );
+    const w = res.stats.windows;
+    expect([w.cpu.usage_core_nano_seconds.value, w.process.process_count.value, w.containers.length, w.network.interfaces.map((i) => i.name)]).toEqual([
+      "1000000000",
+      "1",
+      1,
+      [endpoint],
+    ]);
+    expect(next().map((c) => [c[0], c[1]])).toEqual([
+      ["HcnQueryNamespaceProperties", ns],
+      ["HNSCall", "GET"],
+      ["HcsGetComputeSystemProperties", "<ctr>"],
+    ]);
+  });
+
   test("a second container reuses the layer shares and takes the next LUN and mount; removing it gives them back, its shares stay", async () => {
     const { container_id: second } = await d.runtime.call<{ container_id: string }>("CreateContainer", {
       pod_sandbox_id: pod,
