@@ -74,6 +74,17 @@ export class ComputeSystems {
     return { pid: live.init.process.pid, exit: live.init.exit };
   }
 
+  /** HcsModifyComputeSystem on a live system (a ModifySettingRequest document). */
+  async modify(id: string, request: string): Promise<void> {
+    await this.deps.host.hcs.modifyComputeSystem(this.#need(id).system, request);
+  }
+
+  /** Replaces the spec a live system runs processes with (after an update of its resources). */
+  setSpec(id: string, spec: Spec): void {
+    const live = this.#live.get(id);
+    if (live) live.spec = spec;
+  }
+
   /** Starts a new log file at the log path (the kubelet rotated the old one away). */
   reopenLog(id: string): void {
     this.#live.get(id)?.log?.reopen();

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { toJson } from "@bufbuild/protobuf";
-import type { ContainerConfig, LinuxContainerResources, Mount } from "../../gen/runtime/v1/api_pb.ts";
+import type { ContainerConfig, LinuxContainerResources, Mount, WindowsContainerResources } from "../../gen/runtime/v1/api_pb.ts";
 import { ContainerConfigSchema, Signal } from "../../gen/runtime/v1/api_pb.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from "../../errors.ts";
 import { checkContainerConfig } from "../../container/container-config-check.ts";
@@ -18,6 +18,7 @@ import type { ContainerUsage } from "../../container/container-usage.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
 import type { ContainerService } from "../../cri/pods.ts";
 import { buildSpec } from "../../oci/build.ts";
+import type { Spec } from "../../oci/spec.ts";
 import { isNamedPipe } from "../../oci/opts/windows.ts";
 import { requestedScratchBytes, windowsContainerSpecOpts, windowsSnapshotLabels } from "../../oci/windows.ts";
 import { sandboxConfigOf } from "../../sandbox/sandbox-manager.ts";
@@ -25,6 +26,7 @@ import { newId } from "../../sandbox/new-id.ts";
 import type { ContainerRecord, JsonObject } from "../../store/index.ts";
 import type { ExecResult } from "../linux/oci-runtime.ts";
 import { KeyedLock } from "../keyed-lock.ts";
+import { planWindowsUpdate, updatedConfig } from "./container-update.ts";
 import { readStatistics } from "./hcs-statistics.ts";
 import { withIsolation } from "./windows-handlers.ts";
 import type { WindowsSandboxes } from "./windows-sandboxes.ts";
@@ -235,9 +237,24 @@ export class WindowsContainers implements ContainerService {
     return this.ctx.systems.exec(rec.id, cmd, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
   }
 
-  async updateResources(idOrPrefix: string, _linux: LinuxContainerResources | undefined): Promise<void> {
-    await this.get(idOrPrefix);
-    throw new NotSupportedError("UpdateContainerResources is not built for Windows containers yet");
+  /** UpdateContainerResources: the spec merged, the running system modified (container-update.ts), the status's figures kept. */
+  async updateResources(idOrPrefix: string, _linux: LinuxContainerResources | undefined, windows?: WindowsContainerResources): Promise<void> {
+    const rec = await this.get(idOrPrefix);
+    await this.#lock.run(rec.id, async () => {
+      const cur = this.ctx.store.containers.get(rec.id);
+      const file = path.join(this.paths(rec.id).bundle, "config.json");
+      const plan = planWindowsUpdate(JSON.parse(fs.readFileSync(file, "utf8")) as Spec, windows, {
+        id: rec.id,
+        state: cur.state,
+        processors: this.ctx.vms.get(cur.sandboxId)?.processorCount ?? this.ctx.host.processorCount(),
+        build: this.ctx.hostBuild,
+      });
+      for (const r of plan.requests) await this.ctx.systems.modify(rec.id, JSON.stringify(r));
+      fs.writeFileSync(file, JSON.stringify(plan.spec, null, 2));
+      this.ctx.systems.setSpec(rec.id, plan.spec);
+      const config = updatedConfig(containerConfigOf(cur), windows!);
+      this.ctx.store.containers.update(rec.id, { config: toJson(ContainerConfigSchema, config) as JsonObject });
+    });
   }
 
   async reopenLog(idOrPrefix: string): Promise<void> {

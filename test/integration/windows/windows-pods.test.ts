@@ -254,6 +254,27 @@ describe("a Windows pod over the fake HCS", () => {
     next();
   });
 
+  test("UpdateContainerResources: the running system modified (memory, then its CPU control), the status shows the new figures", async () => {
+    await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { cpu_count: 8, memory_limit_in_bytes: 536870912 } });
+    expect(next()).toEqual([
+      ["HcsModifyComputeSystem", "<ctr>", '{"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":512}'],
+      // 8 is more than the host's 4 processors.
+      ["HcsModifyComputeSystem", "<ctr>", '{"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Count":4}}'],
+    ]);
+    type Res = { windows: { cpu_count: string; memory_limit_in_bytes: string; rootfs_size_in_bytes: string } };
+    const st = await d.runtime.call<{ status: { resources: Res } }>("ContainerStatus", { container_id: ctr });
+    expect(st.status.resources.windows).toMatchObject({ cpu_count: "8", memory_limit_in_bytes: "536870912", rootfs_size_in_bytes: "42949672960" });
+    // A maximum on top of the count is refused before HCS hears of it; a failed HCS call leaves the figures as they were.
+    const both = await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { cpu_maximum: 5000 } }).catch((e) => e);
+    expect([both.code, both.details]).toEqual([3, expect.stringContaining("mutually exclusive")]);
+    d.inject([{ call: "HcsModifyComputeSystem" }]);
+    const failed = await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { memory_limit_in_bytes: 1073741824 } }).catch((e) => e);
+    expect(failed.details).toContain("HcsModifyComputeSystem");
+    const after = await d.runtime.call<{ status: { resources: Res } }>("ContainerStatus", { container_id: ctr });
+    expect(after.status.resources.windows.memory_limit_in_bytes).toBe("536870912");
+    next();
+  });
+
   test("ExecSync: a process in the container, its output and exit code", async () => {
     const res = await d.runtime.call<{ stdout: Buffer; stderr: Buffer; exit_code: number }>("ExecSync", {
       container_id: ctr,

@@ -199,6 +199,16 @@ describe("a Hyper-V isolated pod on schema 2.1", () => {
     ]);
   });
 
+  test("UpdateContainerResources: the hosted system modified, the count lowered to the VM's processors", async () => {
+    const before = d.calls().length;
+    await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { cpu_count: 4 } });
+    expect(d.calls().slice(before).map((c) => [c.call, ...c.args])).toEqual([
+      ["HcsModifyComputeSystem", ctr, '{"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":256}'],
+      ["HcsModifyComputeSystem", ctr, '{"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Count":2}}'],
+    ]);
+    next();
+  });
+
   test("a second container reuses the layer shares and takes the next LUN and mount; removing it gives them back, its shares stay", async () => {
     const { container_id: second } = await d.runtime.call<{ container_id: string }>("CreateContainer", {
       pod_sandbox_id: pod,
