@@ -97,6 +97,33 @@ function v1Dir(roots: CgroupRoots, v1: Map<string, string>, controller: string):
   return undefined;
 }
 
+/** The v2 dir of a process's cgroup, on a host whose cgroup root is the unified hierarchy. */
+function v2DirOf(roots: CgroupRoots, unified: string | undefined): string | undefined {
+  // On a pure v2 host the root itself is the unified hierarchy; on a hybrid one it sits in "unified".
+  const v2Root = readOr(path.join(roots.cgroup, "cgroup.controllers"), undefined) !== undefined ? roots.cgroup : undefined;
+  return unified !== undefined && v2Root ? path.join(v2Root, unified) : undefined;
+}
+
+/** The memory cgroup of process `pid`: a v1 memory hierarchy dir or a v2 dir; undefined when the process is gone. */
+export function memoryCgroupOf(pid: number, roots: CgroupRoots = HOST_ROOTS): { dir: string; version: "v1" | "v2" } | undefined {
+  const self = readOr(path.join(roots.proc, String(pid), "cgroup"), undefined);
+  if (self === undefined) return undefined;
+  const { unified, v1 } = parseProcCgroup(self);
+  const memV1 = v1Dir(roots, v1, "memory");
+  if (memV1) return { dir: memV1, version: "v1" };
+  const v2 = v2DirOf(roots, unified);
+  return v2 ? { dir: v2, version: "v2" } : undefined;
+}
+
+/**
+ * How many processes the OOM killer has killed in a memory cgroup: `oom_kill` of v1's
+ * memory.oom_control (Linux 4.13 and newer) or of v2's memory.events; 0 when unknown.
+ */
+export function oomKillCount(cg: { dir: string; version: "v1" | "v2" }): number {
+  const text = readOr(path.join(cg.dir, cg.version === "v1" ? "memory.oom_control" : "memory.events"), "");
+  return Number(parseFlatKeyed(text).get("oom_kill") ?? 0n);
+}
+
 /**
  * The stats of the cgroup process `pid` is in; undefined when the process is gone.
  * A controller the host does not have leaves its part out.
@@ -108,9 +135,7 @@ export function readCgroupStats(pid: number, roots: CgroupRoots = HOST_ROOTS): C
   const out: CgroupStats = {};
   const memV1 = v1Dir(roots, v1, "memory");
   const cpuV1 = v1Dir(roots, v1, "cpuacct");
-  // On a pure v2 host the root itself is the unified hierarchy; on a hybrid one it sits in "unified".
-  const v2Root = readOr(path.join(roots.cgroup, "cgroup.controllers"), undefined) !== undefined ? roots.cgroup : undefined;
-  const v2Dir = unified !== undefined && v2Root ? path.join(v2Root, unified) : undefined;
+  const v2Dir = v2DirOf(roots, unified);
   const procsDir = memV1 ?? v2Dir;
   const procs = procsDir === undefined ? undefined : readOr(path.join(procsDir, "cgroup.procs"), undefined);
   if (procs !== undefined) out.processes = procs.split("\n").filter((l) => l.trim() !== "").length;

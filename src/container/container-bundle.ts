@@ -35,6 +35,8 @@ export type BundleRequest = {
   sandbox: SandboxRecord;
   sandboxConfig: PodSandboxConfig;
   sandboxPaths: SandboxPaths;
+  /** The pid of the container whose PID namespace a TARGET PID mode joins. */
+  targetPid?: number;
   handler: RuntimeHandler;
   /** Told when each step is done, for the debug timing line. */
   mark?: (step: string) => void;
@@ -56,6 +58,7 @@ export function writeContainerBundle(ctx: Pick<PodContext, "platform" | "store" 
   const sp = r.sandboxPaths;
   const ns = sandbox.netns as Record<string, string>;
   const info = sandbox.info as { pid?: number };
+  const pidOf = r.targetPid ?? info.pid;
   const withSources = clone(ContainerConfigSchema, config);
   withSources.mounts = r.mounts;
   const opts = containerSpecOpts({
@@ -68,7 +71,7 @@ export function writeContainerBundle(ctx: Pick<PodContext, "platform" | "store" 
     host: specHostFor(ctx.specHost, config, handler.config.privilegedWithoutHostDevices),
     hostname: fs.readFileSync(sp.hostname, "utf8").trim(),
     sandboxPaths: { hostname: sp.hostname, hosts: sp.hosts, resolvConf: sp.resolvConf, shm: ns.ipc ? sp.shm : "/dev/shm" },
-    namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc, pid: info.pid ? `/proc/${info.pid}/ns/pid` : undefined },
+    namespacePaths: { net: ns.net, uts: ns.uts, ipc: ns.ipc, pid: pidOf ? `/proc/${pidOf}/ns/pid` : undefined },
     cgroupParent: r.sandboxConfig.linux?.cgroupParent ?? "",
     user,
     seccompLocalhost: readSeccompLocalhost(config.linux?.securityContext, "config.linux.security_context"),

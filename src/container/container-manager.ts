@@ -24,12 +24,21 @@ import { checkContainerConfig, resolveMountSources } from "./container-config-ch
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
 import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
+import { memoryCgroupOf, oomKillCount } from "./cgroup-stats.ts";
 import { writeContainerBundle } from "./container-bundle.ts";
+import { pidTarget } from "./pid-target.ts";
 import { unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
 
-/** ExecSync output is capped per stream, as the kubelet caps probe output. */
-export const EXEC_SYNC_MAX_OUTPUT = 16 * 1024 * 1024;
+/**
+ * How much of each stream ExecSync keeps: the answer carries both, and must fit in one
+ * gRPC message of at most `maxSendMessageBytes` (16 MiB by default, the kubelet's receive
+ * limit too), or the call fails with ResourceExhausted instead of answering. The kubelet
+ * keeps far less of a probe's output anyway. 4 KiB is left for the message's framing.
+ */
+export function execSyncOutputCap(maxSendMessageBytes: number): number {
+  return Math.max(0, Math.floor((maxSendMessageBytes - 4096) / 2));
+}
 
 /** The stored ContainerConfig of a record. */
 export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
@@ -85,6 +94,7 @@ export class ContainerManager {
         throw new InvalidArgumentError(`config.mounts[${i}].recursive_read_only`, `runtime handler "${handler.name}" cannot make recursive read-only mounts on this host (its runtime lacks "rro", or Linux is older than 5.12)`);
       }
     });
+    const targetPid = await pidTarget(sandbox.id, config, (idOrPrefix, field) => this.get(idOrPrefix, field));
     const mounts = resolveMountSources(config.mounts);
     const id = newId();
     const logPath = containerLogPath(sandboxConfig.logDirectory, config.logPath);
@@ -112,15 +122,16 @@ export class ContainerManager {
           sandbox,
           sandboxConfig,
           sandboxPaths: this.sandboxes.paths(sandbox.id),
+          targetPid,
           handler,
           mark: (step) => t.mark(step),
         });
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
-        const runtimeLog = logPath === "" ? path.join(p.bundle, "ctr.log") : logPath;
-        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: runtimeLog, tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
+        const { pid, conmonPid } = await handler.runtime.create({ id, dir: p.bundle, logPath: this.#runtimeLog(id, logPath), tty: config.tty, stdin: config.stdin, stdinOnce: config.stdinOnce });
         t.mark("runtime");
         // The process user is kept for ContainerStatus, which must not read the bundle per call.
-        const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null };
+        // The memory cgroup, kept while the process lives to read for OOM kills after it exits.
+        const created = { pid, conmonPid, chainId: image.chainId, user: spec.process?.user ?? null, memoryCgroup: memoryCgroupOf(pid) ?? null };
         this.ctx.store.containers.updateState(id, "created", { info: created, expect: ["creating"] });
         this.#emit(id, sandbox.id, "created");
         t.mark("store");
@@ -192,8 +203,20 @@ export class ContainerManager {
       // The exit file's mtime has coarser clock ticks than ours; never before the start.
       finishedAt: exit.finishedAt > cur.startedAt ? exit.finishedAt : cur.startedAt + 1n,
       exitCode: exit.exitCode,
-      reason: exitReason(exit),
+      reason: exitReason({ ...exit, oomKilled: exit.oomKilled || this.#oomKilledByCgroup(cur, exit) }),
     });
+  }
+
+  /**
+   * conmon writes its `oom` marker when it handles the cgroup's OOM event, and on cgroup v1
+   * it may handle the exit first and never write it (a SIGKILLed process's exit and the
+   * event race). The cgroup's own OOM kill count settles it: a container that died of
+   * SIGKILL in a cgroup where the OOM killer struck was OOM killed, as containerd reports.
+   */
+  #oomKilledByCgroup(rec: ContainerRecord, exit: ExitInfo): boolean {
+    if (exit.exitCode !== 137) return false;
+    const cg = (rec.info as { memoryCgroup?: { dir: string; version: "v1" | "v2" } | null }).memoryCgroup;
+    return cg ? oomKillCount(cg) > 0 : false;
   }
 
   /** Records the exit and tells the event stream. */
@@ -224,7 +247,7 @@ export class ContainerManager {
       // Taken before the start: a short-lived process can exit before `start` returns.
       const startedAt = this.ctx.clock();
       try {
-        await handler.runtime.start(rec.id);
+        await handler.runtime.start(rec.id, (cur.info as { pid?: number }).pid);
       } catch (err) {
         this.#exited(rec.id, {
           finishedAt: this.ctx.clock(),
@@ -305,16 +328,22 @@ export class ContainerManager {
     });
   }
 
+  /** Where conmon writes the container's log: its CRI log path, or a file in the bundle when it has none. */
+  #runtimeLog(id: string, logPath: string): string {
+    return logPath === "" ? path.join(this.paths(id).bundle, "ctr.log") : logPath;
+  }
+
   /**
    * ReopenContainerLog: conmon reopens the log path, creating a new file after the kubelet
-   * renamed the old one away. Only a running container has a log to reopen (api.proto:
-   * on error no new file may be created, so nothing is touched first).
+   * renamed the old one away; this returns once that file exists, because the kubelet
+   * reads it right after the call. Only a running container has a log to reopen
+   * (api.proto: on error no new file may be created, so nothing is touched first).
    */
   async reopenLog(idOrPrefix: string): Promise<void> {
     const rec = await this.get(idOrPrefix);
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is ${rec.state}, not running`);
     const handler = this.#requireHandler(rec);
-    handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle);
+    await handler.runtime.reopenLog(rec.id, this.paths(rec.id).bundle, this.#runtimeLog(rec.id, rec.logPath));
   }
 
   /** ExecSync: runs `cmd` in the running container, killed at the deadline. */
@@ -325,7 +354,7 @@ export class ContainerManager {
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is not running`);
     const handler = this.#requireHandler(rec);
     // The runtime takes env, cwd, user and privileges from the container's own config.json.
-    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
+    return handler.runtime.execSync(rec.id, this.paths(rec.id).bundle, { args: cmd }, timeoutSec * 1000, execSyncOutputCap(this.ctx.config.server.maxSendMessageBytes));
   }
 
   /**

@@ -6,7 +6,7 @@
 import type { ContainerConfig, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
 import type { RuntimeHandlerConfig } from "../config/schema.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { ImageConfig } from "../image/manifest.ts";
 import { ANNOTATION, CONTAINER_TYPE_CONTAINER, passthroughAnnotations } from "./annotations.ts";
 import { cgroupsPath } from "./build.ts";
@@ -128,24 +128,34 @@ function containerMounts(input: ContainerSpecInput): Mount[] {
   return [...podFiles, ...volumes.filter((v) => !seen.has(v.destination)), ...cri];
 }
 
+/**
+ * Network, UTS and IPC are always the pod's: the host's when the pod uses the host's,
+ * else the pod's pinned ones, whatever the container's own NamespaceOption says (the
+ * kubelet copies the pod's modes there; containerd joins the pod's namespaces the same
+ * way). PID is the container's choice: its own (CONTAINER), the pod's (POD, the CRI
+ * default: refused in a pod of PID mode CONTAINER, which shares none), the host's
+ * (NODE), or a running container's of the same pod (TARGET, whose pid ns the caller
+ * resolved into `namespacePaths.pid`).
+ */
 function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
+  const pod = input.sandboxConfig.linux?.securityContext?.namespaceOptions;
   const mode = input.config.linux?.securityContext?.namespaceOptions;
   const paths = input.namespacePaths;
   const field = "config.linux.security_context.namespace_options";
-  const need = (path: string | undefined, what: string): string => {
-    if (!path) throw new InvalidArgumentError(`${field}.${what}`, "the pod has no such namespace to join");
+  const podNs = (path: string | undefined, what: string): string => {
+    if (!path) throw new FailedPreconditionError(`sandbox "${input.sandboxId}" has no ${what} namespace to join`);
     return path;
   };
   const out: NamedOpt[] = [];
-  if (mode?.network === NamespaceMode.NODE) {
+  if (pod?.network === NamespaceMode.NODE) {
     out.push(["withoutNamespace(network)", withoutNamespace("network")]);
     out.push(["withoutNamespace(uts)", withoutNamespace("uts")]);
   } else {
-    out.push(["withNamespace(network)", withNamespace("network", need(paths.net, "network"))]);
-    out.push(["withNamespace(uts)", withNamespace("uts", need(paths.uts, "network"))]);
+    out.push(["withNamespace(network)", withNamespace("network", podNs(paths.net, "network"))]);
+    out.push(["withNamespace(uts)", withNamespace("uts", podNs(paths.uts, "UTS"))]);
   }
-  if (mode?.ipc === NamespaceMode.NODE) out.push(["withoutNamespace(ipc)", withoutNamespace("ipc")]);
-  else out.push(["withNamespace(ipc)", withNamespace("ipc", need(paths.ipc, "ipc"))]);
+  if (pod?.ipc === NamespaceMode.NODE) out.push(["withoutNamespace(ipc)", withoutNamespace("ipc")]);
+  else out.push(["withNamespace(ipc)", withNamespace("ipc", podNs(paths.ipc, "IPC"))]);
   switch (mode?.pid ?? NamespaceMode.POD) {
     case NamespaceMode.NODE:
       out.push(["withoutNamespace(pid)", withoutNamespace("pid")]);
@@ -154,12 +164,17 @@ function namespaceOpts(input: ContainerSpecInput): NamedOpt[] {
       out.push(["withNamespace(pid)", withNamespace("pid")]);
       break;
     case NamespaceMode.TARGET:
-      // The caller resolves target_id to that container's pid ns and passes it as paths.pid.
       if (!mode?.targetId) throw new InvalidArgumentError(`${field}.target_id`, "is empty for pid mode TARGET");
-      out.push(["withNamespace(pid)", withNamespace("pid", need(paths.pid, "target_id"))]);
+      if (!paths.pid) throw new FailedPreconditionError(`target container "${mode.targetId}" has no pid namespace to join`);
+      out.push(["withNamespace(pid)", withNamespace("pid", paths.pid)]);
       break;
     default:
-      out.push(["withNamespace(pid)", withNamespace("pid", need(paths.pid, "pid"))]);
+      // POD: the pod's PID namespace. A host-PID pod's is the host's; a pod of PID mode
+      // CONTAINER has none (no process holds one), so asking for it is the caller's error.
+      if (paths.pid) out.push(["withNamespace(pid)", withNamespace("pid", paths.pid)]);
+      else if (pod?.pid === NamespaceMode.NODE) out.push(["withoutNamespace(pid)", withoutNamespace("pid")]);
+      else if (pod?.pid === NamespaceMode.CONTAINER) throw new InvalidArgumentError(`${field}.pid`, "is POD, but the pod shares no PID namespace (its PID mode is CONTAINER)");
+      else out.push(["withNamespace(pid)", withNamespace("pid", podNs(paths.pid, "PID"))]);
   }
   return out;
 }
@@ -177,7 +192,7 @@ function securityOpts(input: ContainerSpecInput): NamedOpt[] {
     const caps = sc?.capabilities;
     if (caps) {
       const change = { add: caps.addCapabilities, drop: caps.dropCapabilities, ambient: caps.addAmbientCapabilities };
-      out.push(["withCapabilities", withCapabilities(change)]);
+      out.push(["withCapabilities", withCapabilities(change, input.host.capabilities)]);
     }
     if (sc && sc.maskedPaths.length > 0) out.push(["withMaskedPaths", withMaskedPaths(sc.maskedPaths)]);
     if (sc && sc.readonlyPaths.length > 0) out.push(["withReadonlyPaths", withReadonlyPaths(sc.readonlyPaths)]);

@@ -21,6 +21,11 @@ function id(v: bigint, field: string): number {
  * `run_as_group` applies over any of them. `supplemental_groups` are added to the groups
  * `resolved` carries from the image's /etc/group (policy Merge, the default); with policy
  * Strict the image's groups are dropped and only the requested ones are used.
+ *
+ * `additionalGids` always holds the primary gid too, as containerd's spec does: the
+ * process then has it among its supplementary groups (`id -G`), and ContainerStatus,
+ * which reports this list, describes the process as the kernel sees it. Sorted, as the
+ * kernel keeps a process's groups.
  */
 export function containerUser(
   sc: LinuxContainerSecurityContext | undefined,
@@ -39,9 +44,8 @@ export function containerUser(
   const gidOverride = sc?.runAsGroup ? id(sc.runAsGroup.value, `${field}.run_as_group`) : undefined;
   const finish = (u: User): User => {
     const base = gidOverride === undefined ? u : { ...u, gid: gidOverride };
-    const all = [...(strict ? [] : (base.additionalGids ?? [])), ...groups];
-    const { additionalGids: _drop, ...rest } = base;
-    return all.length > 0 ? { ...rest, additionalGids: [...new Set(all)] } : rest;
+    const all = new Set([base.gid, ...(strict ? [] : (base.additionalGids ?? [])), ...groups]);
+    return { ...base, additionalGids: [...all].sort((a, b) => a - b) };
   };
   if (resolved) return finish(resolved);
   if (sc?.runAsUser) return finish({ uid: id(sc.runAsUser.value, `${field}.run_as_user`), gid: 0 });

@@ -56,6 +56,8 @@ export class RuntimeHandlers {
         exitDir,
         // conmon's attach sockets: keep this short, unix socket paths stop at 108 bytes.
         socketDir: path.join(config.paths.state, "sock"),
+        // runc's own state layout; other runtimes are started with `<runtime> start`.
+        execFifoStart: path.basename(h.runtimePath) === "runc",
         log,
         observe: observe && ((verb, seconds) => observe(name, verb, seconds)),
       });

@@ -66,10 +66,16 @@ export type CapabilityChange = { add: readonly string[]; drop: readonly string[]
 
 /**
  * Applies CRI add/drop to the bounding, effective and permitted sets. `ALL` in add grants
- * every capability, `ALL` in drop clears the sets; then the named adds, then the named
- * drops are applied, so a capability both added and dropped ends up dropped.
+ * every capability the host can grant (`hostCapabilities`, skiff's own bounding set, as
+ * for privileged containers: asking the runtime for one the host lacks fails the start;
+ * every known one when not given), `ALL` in drop clears the sets; then the named adds,
+ * then the named drops are applied, so a capability both added and dropped ends up dropped.
  */
-export function withCapabilities(change: CapabilityChange, field = "config.linux.security_context.capabilities"): SpecOpt {
+export function withCapabilities(
+  change: CapabilityChange,
+  hostCapabilities?: readonly string[],
+  field = "config.linux.security_context.capabilities",
+): SpecOpt {
   const isAll = (c: string) => c.toUpperCase() === "ALL";
   const addAll = change.add.some(isAll);
   const dropAll = change.drop.some(isAll);
@@ -80,7 +86,7 @@ export function withCapabilities(change: CapabilityChange, field = "config.linux
     const caps = (processOf(s).capabilities ??= {});
     for (const set of ["bounding", "effective", "permitted"] as const) {
       let cur = caps[set] ?? [];
-      if (addAll) cur = [...ALL_CAPABILITIES];
+      if (addAll) cur = [...(hostCapabilities ?? ALL_CAPABILITIES)];
       if (dropAll) cur = [];
       for (const c of add) if (!cur.includes(c)) cur = [...cur, c];
       cur = cur.filter((c) => !drop.includes(c));

@@ -15,9 +15,11 @@ import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
 import { runDetached } from "./run-detached.ts";
-import { requestLogReopen } from "./conmon-ctl.ts";
+import { reopenLogAndWait } from "./conmon-ctl.ts";
 import { spawnConmon } from "./spawn-conmon.ts";
 import { readPid } from "../read-or.ts";
+import { startThroughExecFifo } from "./exec-fifo.ts";
+import { processIdentity } from "./process-identity.ts";
 import type { CreateRequest, OciRuntime, OciRuntimeOptions, RuntimeStatus } from "./runtime-types.ts";
 
 export type { CreateRequest, ExecResult, ExitInfo, OciRuntime, OciRuntimeOptions, RuntimeStatus } from "./runtime-types.ts";
@@ -116,9 +118,9 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return { pid: msg.data, conmonPid };
     },
 
-    reopenLog(id, dir) {
+    async reopenLog(id, dir, logPath) {
       checkId(id);
-      requestLogReopen(id, dir);
+      await reopenLogAndWait(id, dir, logPath);
     },
 
     runDetached(id, dir) {
@@ -126,7 +128,16 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
       return runDetached(opts, id, dir);
     },
 
-    async start(id) {
+    async start(id, pid) {
+      if (opts.execFifoStart && pid !== undefined) {
+        checkId(id);
+        const started = performance.now();
+        const how = await startThroughExecFifo(path.join(opts.runtimeRoot, id), pid, (p) => processIdentity(p) !== undefined);
+        if (how === "started") {
+          opts.observe?.("start", (performance.now() - started) / 1000);
+          return;
+        }
+      }
       const r = await runRuntime(opts, ["start", id]);
       if (r.exitCode === 0) return;
       if (isNotExistMessage(r.stderr)) throw new NotFoundError(`container "${id}" not found`);

@@ -24,6 +24,11 @@ export type OciRuntimeOptions = {
   /** conmon `--log-level`; default "info". */
   conmonLogLevel?: string;
   log?: { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
+  /**
+   * Start a created container by its exec fifo, as `runc start` does, without running the
+   * runtime (runc's state layout only; see exec-fifo.ts). Falls back to `<runtime> start`.
+   */
+  execFifoStart?: boolean;
   /** Told how long each runtime call took (`create` counts conmon's part too), for metrics. */
   observe?: (verb: string, seconds: number) => void;
 };
@@ -48,11 +53,15 @@ export type RuntimeStatus = "created" | "running" | "stopped" | "paused";
 export interface OciRuntime {
   /** conmon + `runtime create`; resolves with the container's init pid and conmon's pid once created; on failure removes everything it made (runtime delete --force) and throws an Error carrying runtime/conmon stderr. */
   create(req: CreateRequest): Promise<{ pid: number; conmonPid: number }>;
-  start(id: string): Promise<void>;
+  /** Starts a created container; `pid` (its init) lets runc's exec fifo be used instead of `runc start`. */
+  start(id: string, pid?: number): Promise<void>;
   /** Create and start in one call with no conmon (a pod's infra process); see run-detached.ts. */
   runDetached(id: string, dir: string): Promise<ProcessIdentity>;
-  /** Makes conmon reopen the container's log file (after the kubelet rotated it). */
-  reopenLog(id: string, dir: string): void;
+  /**
+   * Makes conmon reopen the container's log file (after the kubelet rotated it) and
+   * resolves once the new file is at `logPath`; see reopenLogAndWait.
+   */
+  reopenLog(id: string, dir: string, logPath: string): Promise<void>;
   /** "process not found"/"container not running" are not errors; an unknown container is NotFoundError. */
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   /**

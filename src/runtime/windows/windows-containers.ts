@@ -12,7 +12,7 @@ import type { ContainerConfig, LinuxContainerResources, Mount, WindowsContainerR
 import { ContainerConfigSchema, Signal } from "../../gen/runtime/v1/api_pb.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from "../../errors.ts";
 import { checkContainerConfig } from "../../container/container-config-check.ts";
-import { containerConfigOf, EXEC_SYNC_MAX_OUTPUT } from "../../container/container-manager.ts";
+import { containerConfigOf, execSyncOutputCap } from "../../container/container-manager.ts";
 import { containerLogPath } from "../../container/container-paths.ts";
 import type { ContainerUsage } from "../../container/container-usage.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
@@ -234,7 +234,7 @@ export class WindowsContainers implements ContainerService {
     if (timeoutSec < 0) throw new InvalidArgumentError("timeout", `${timeoutSec} is negative`);
     const rec = await this.get(idOrPrefix);
     if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is not running`);
-    return this.ctx.systems.exec(rec.id, cmd, timeoutSec * 1000, EXEC_SYNC_MAX_OUTPUT);
+    return this.ctx.systems.exec(rec.id, cmd, timeoutSec * 1000, execSyncOutputCap(this.ctx.config.server.maxSendMessageBytes));
   }
 
   /** UpdateContainerResources: the spec merged, the running system modified (container-update.ts), the status's figures kept. */

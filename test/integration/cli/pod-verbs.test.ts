@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loopbackConf, pickPodNetwork, removePodNetwork, isolatePodNetwork, writePodConflist } from "../../../bench/lib/pods-network.ts";
 import { startContainerdForPods } from "../../support/containerd-pods.ts";
+import { startSkiffForPods } from "../../support/skiff-pods.ts";
 import { type PodImages, pushPodImages } from "../../support/pod-images.ts";
 import { type TestRegistry, startRegistry } from "../../support/registry.ts";
-import { isRoot, runCli, startDaemon } from "../harness.ts";
+import { isRoot, runCli } from "../harness.ts";
 
 type Running = { endpoint: string; subnet: string; stop(): Promise<void> };
 type Target = {
@@ -35,34 +35,8 @@ const TARGETS: Target[] = [
   {
     name: "skiff",
     async start(reg) {
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-pods-net-"));
-      const net = pickPodNetwork("skiff", path.join(work, "ipam"));
-      const confDir = path.join(work, "net.d");
-      writePodConflist(confDir, net);
-      fs.writeFileSync(path.join(confDir, "99-loopback.conf"), loopbackConf());
-      isolatePodNetwork(net);
-      const d = await startDaemon({
-        extraConfig:
-          `\n[linux]\nrestrict_oom_score_adj = true\n` +
-          `\n[cni]\nconf_dir = "${confDir}"\nbin_dirs = ["/usr/lib/cni"]\nwrite_default = false\n` +
-          `\n[registry.hosts."${reg.host}"]\nplain_http = true\n`,
-      }).catch((err) => {
-        removePodNetwork(net);
-        throw err;
-      });
-      return {
-        endpoint: `unix://${d.socket}`,
-        subnet: net.subnet,
-        async stop() {
-          // Pods first, while the daemon can still tear down their networks.
-          const cli = (...a: string[]) => runCli([...a, "--endpoint", `unix://${d.socket}`]);
-          for (const id of (await cli("pods", "-q")).stdout.split("\n").filter(Boolean)) await cli("rmp", "-f", id);
-          await d.stop();
-          removePodNetwork(net);
-          fs.rmSync(d.dir, { recursive: true, force: true });
-          fs.rmSync(work, { recursive: true, force: true });
-        },
-      };
+      const s = await startSkiffForPods({ registryHost: reg.host });
+      return { endpoint: `unix://${s.daemon.socket}`, subnet: s.network.subnet, stop: s.stop };
     },
   },
 ];

@@ -22,7 +22,9 @@ describe("base spec", () => {
     expect(a.linux?.resources?.memory?.limit).toBe(4096);
     expect(b.linux?.resources?.memory?.limit).toBe(100);
     expect(b.process?.args).toEqual(["/other"]);
-    expect(a.process?.user.additionalGids).toEqual([9999]);
+    // the container's groups (its primary gid at least) replace the base's, as containerd's do
+    expect(a.process?.user.additionalGids).toEqual([0]);
+    expect(base.process?.user.additionalGids).toEqual([9999]);
     expect(a.mounts).not.toBe(b.mounts);
     expect(b.linux?.cgroupsPath).toBe("/kubepods/pod-uid-1/c2");
   });

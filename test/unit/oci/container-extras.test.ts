@@ -96,9 +96,9 @@ describe("pid namespace TARGET", () => {
 describe("users and groups", () => {
   const resolved = { uid: 101, gid: 101, additionalGids: [4, 27] };
   const cases = [
-    { desc: "run_as_username uses the caller's lookup with the image's groups and the requested ones (Merge)", sc: { runAsUsername: "app", supplementalGroups: [500n] }, want: { uid: 101, gid: 101, additionalGids: [4, 27, 500] } },
-    { desc: "policy Strict drops the image's groups", sc: { runAsUsername: "app", supplementalGroups: [500n], supplementalGroupsPolicy: SupplementalGroupsPolicy.Strict }, want: { uid: 101, gid: 101, additionalGids: [500] } },
-    { desc: "run_as_group applies over the looked-up user's group", sc: { runAsUsername: "app", runAsGroup: { value: 9n } }, want: { uid: 101, gid: 9, additionalGids: [4, 27] } },
+    { desc: "run_as_username uses the caller's lookup with the image's groups and the requested ones (Merge)", sc: { runAsUsername: "app", supplementalGroups: [500n] }, want: { uid: 101, gid: 101, additionalGids: [4, 27, 101, 500] } },
+    { desc: "policy Strict drops the image's groups", sc: { runAsUsername: "app", supplementalGroups: [500n], supplementalGroupsPolicy: SupplementalGroupsPolicy.Strict }, want: { uid: 101, gid: 101, additionalGids: [101, 500] } },
+    { desc: "run_as_group applies over the looked-up user's group", sc: { runAsUsername: "app", runAsGroup: { value: 9n } }, want: { uid: 101, gid: 9, additionalGids: [4, 9, 27] } },
   ];
   for (const tc of cases) {
     test(tc.desc, () => expect(build({ linux: { securityContext: tc.sc } }, { user: resolved }).process?.user).toEqual(tc.want));

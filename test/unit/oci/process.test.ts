@@ -87,9 +87,9 @@ describe("cwd and terminal", () => {
 
 describe("user", () => {
   const cases = [
-    { desc: "run_as_user and run_as_group set the ids", sc: { runAsUser: { value: 1000n }, runAsGroup: { value: 2000n } }, imageUser: "5", want: { uid: 1000, gid: 2000 } },
-    { desc: "a numeric image user with group is used when the config has none", sc: {}, imageUser: "7:8", want: { uid: 7, gid: 8 } },
-    { desc: "supplemental groups become additional gids", sc: { runAsUser: { value: 1n }, supplementalGroups: [10n, 11n] }, imageUser: undefined, want: { uid: 1, gid: 0, additionalGids: [10, 11] } },
+    { desc: "run_as_user and run_as_group set the ids", sc: { runAsUser: { value: 1000n }, runAsGroup: { value: 2000n } }, imageUser: "5", want: { uid: 1000, gid: 2000, additionalGids: [2000] } },
+    { desc: "a numeric image user with group is used when the config has none", sc: {}, imageUser: "7:8", want: { uid: 7, gid: 8, additionalGids: [8] } },
+    { desc: "supplemental groups become additional gids, after the primary gid", sc: { runAsUser: { value: 1n }, supplementalGroups: [11n, 10n] }, imageUser: undefined, want: { uid: 1, gid: 0, additionalGids: [0, 10, 11] } },
   ];
   for (const tc of cases) {
     test(tc.desc, () => {
@@ -105,6 +105,6 @@ describe("user", () => {
     const input = containerInput({}, { image: { name: "x", spec: imageConfig({ cmd: ["sh"], user: "nobody" }) } });
     expect(() => containerSpecOpts(input)).toThrow("image.config.user");
     const resolved = containerInput({}, { image: input.image, user: { uid: 65534, gid: 65534 } });
-    expect(buildSpec(defaultLinuxSpec(), containerSpecOpts(resolved)).process?.user).toEqual({ uid: 65534, gid: 65534 });
+    expect(buildSpec(defaultLinuxSpec(), containerSpecOpts(resolved)).process?.user).toEqual({ uid: 65534, gid: 65534, additionalGids: [65534] });
   });
 });

@@ -1,11 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { NamespaceMode } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { FailedPreconditionError } from "../../../src/errors.ts";
 import { defaultLinuxSpec } from "../../../src/oci/base-spec.ts";
 import { buildSpec } from "../../../src/oci/build.ts";
 import { containerSpecOpts } from "../../../src/oci/container.ts";
 import { clampOomScoreAdj } from "../../../src/oci/opts/resources.ts";
 import type { Namespace } from "../../../src/oci/spec.ts";
-import { containerInput } from "./fixtures.ts";
+import { containerInput, sandboxConfig } from "./fixtures.ts";
 import type { ContainerInit } from "./fixtures.ts";
 
 const build = (init: ContainerInit, over = {}) => buildSpec(defaultLinuxSpec(), containerSpecOpts(containerInput(init, over)));
@@ -82,14 +83,39 @@ describe("container namespaces", () => {
   const cases: Array<{ desc: string; mode: Parameters<typeof ns>[0]; type: string; want: Namespace | undefined }> = [
     { desc: "pid CONTAINER gives a new pid namespace", mode: { pid: NamespaceMode.CONTAINER }, type: "pid", want: { type: "pid" } },
     { desc: "pid NODE leaves the container in the host's pid namespace", mode: { pid: NamespaceMode.NODE }, type: "pid", want: undefined },
-    { desc: "network NODE shares the host's network", mode: { network: NamespaceMode.NODE }, type: "network", want: undefined },
-    { desc: "network NODE shares the host's uts too", mode: { network: NamespaceMode.NODE }, type: "uts", want: undefined },
-    { desc: "ipc NODE shares the host's ipc", mode: { ipc: NamespaceMode.NODE }, type: "ipc", want: undefined },
   ];
   for (const tc of cases) test(tc.desc, () => expect(ns(tc.mode)?.find((n) => n.type === tc.type)).toEqual(tc.want));
 
-  test("pid POD without the pod's pid path is refused", () => {
+  /** The namespaces of a container whose pod has `podMode` and which asks for `mode` itself. */
+  const inPod = (podMode: Parameters<typeof ns>[0], mode: Parameters<typeof ns>[0]) => {
+    const sandbox = sandboxConfig({ linux: { securityContext: { namespaceOptions: podMode } } });
+    const input = containerInput({ linux: { securityContext: { namespaceOptions: mode } } }, { sandboxConfig: sandbox });
+    return buildSpec(defaultLinuxSpec(), containerSpecOpts(input)).linux?.namespaces?.map((n): string => n.type).sort();
+  };
+  const podCases = [
+    { desc: "a host-network pod's container uses the host's network and uts, whatever it asks for", pod: { network: NamespaceMode.NODE }, mode: {}, want: ["ipc", "mount", "pid"] },
+    { desc: "asking for the pod's network in a host-network pod still gets the host's", pod: { network: NamespaceMode.NODE }, mode: { network: NamespaceMode.POD }, want: ["ipc", "mount", "pid"] },
+    { desc: "asking for the host's network in an ordinary pod gets the pod's", pod: {}, mode: { network: NamespaceMode.NODE }, want: ["ipc", "mount", "network", "pid", "uts"] },
+    { desc: "a host-IPC pod's container uses the host's ipc", pod: { ipc: NamespaceMode.NODE }, mode: {}, want: ["mount", "network", "pid", "uts"] },
+    { desc: "asking for the host's ipc in an ordinary pod gets the pod's", pod: {}, mode: { ipc: NamespaceMode.NODE }, want: ["ipc", "mount", "network", "pid", "uts"] },
+  ];
+  for (const tc of podCases) test(tc.desc, () => expect(inPod(tc.pod, tc.mode)).toEqual(tc.want));
+
+  /** A container asking for PID mode POD in a pod of `mode` that has no process holding a PID namespace. */
+  const podPidIn = (mode: NamespaceMode) => {
+    const sandbox = sandboxConfig({ linux: { securityContext: { namespaceOptions: { pid: mode } } } });
+    return containerInput({}, { sandboxConfig: sandbox, namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
+  };
+  test("pid POD in a host-PID pod without a process of its own is the host's", () => {
+    expect(buildSpec(defaultLinuxSpec(), containerSpecOpts(podPidIn(NamespaceMode.NODE))).linux?.namespaces?.find((n) => n.type === "pid")).toBeUndefined();
+  });
+  test("pid POD in a pod of PID mode CONTAINER, which shares none, is refused naming the field", () => {
+    expect(() => containerSpecOpts(podPidIn(NamespaceMode.CONTAINER))).toThrow("config.linux.security_context.namespace_options.pid");
+  });
+
+  test("a pod namespace that is missing though the pod does not use the host's is a failed precondition, not the caller's fault", () => {
     const input = containerInput({}, { namespacePaths: { net: "/n", ipc: "/i", uts: "/u" } });
-    expect(() => containerSpecOpts(input)).toThrow("namespace_options.pid");
+    expect(() => containerSpecOpts(input)).toThrow(FailedPreconditionError);
+    expect(() => containerSpecOpts(input)).toThrow('sandbox "s1" has no PID namespace to join');
   });
 });

@@ -65,6 +65,15 @@ describe("privileged and paths", () => {
     for (const set of [caps?.bounding, caps?.effective, caps?.permitted]) expect(set).toEqual(hostCaps);
   });
 
+  test("add_capabilities ALL grants the host's bounding set when it is known, not more; a drop still applies", () => {
+    const hostCaps = ALL_CAPABILITIES.filter((c) => c !== "CAP_SYS_RESOURCE");
+    const host = { cgroupDriver: "cgroupfs" as const, canLowerOomScoreAdj: false, ownOomScoreAdj: 0, capabilities: hostCaps };
+    const all = build({ linux: { securityContext: { capabilities: { addCapabilities: ["ALL"] } } } }, { host }).process?.capabilities;
+    for (const set of [all?.bounding, all?.effective, all?.permitted]) expect(set).toEqual(hostCaps);
+    const allButChown = build({ linux: { securityContext: { capabilities: { addCapabilities: ["ALL"], dropCapabilities: ["CHOWN"] } } } }, { host });
+    expect(allButChown.process?.capabilities?.bounding).toEqual(hostCaps.filter((c) => c !== "CAP_CHOWN"));
+  });
+
   test("a privileged container in an unprivileged pod is refused", () => {
     expect(() => build({ linux: { securityContext: { privileged: true } } })).toThrow("config.linux.security_context.privileged");
   });

@@ -5981,8 +5981,10 @@ export const ImageService: GenService<{
     output: typeof PullImageResponseSchema;
   },
   /**
-   * Removes an image and every tag that points at the same image.
-   * Idempotent; disk space may be reclaimed later.
+   * Removes an image. Named by id or digest, the whole image goes; named by
+   * a tag, that tag goes, and the image with its last tag (containerd
+   * removes every tag; the kubelet removes by id). Idempotent; disk space
+   * may be reclaimed later.
    *
    * @generated from rpc runtime.v1.ImageService.RemoveImage
    */
