@@ -24,6 +24,7 @@ import { requestedScratchBytes, windowsContainerSpecOpts, windowsSnapshotLabels 
 import { sandboxConfigOf } from "../../sandbox/sandbox-manager.ts";
 import { newId } from "../../sandbox/new-id.ts";
 import type { ContainerRecord, JsonObject } from "../../store/index.ts";
+import { liveRecord, podContainersOf, unlessNotFound } from "../../store/live-records.ts";
 import type { ExecResult } from "../linux/oci-runtime.ts";
 import { KeyedLock } from "../keyed-lock.ts";
 import { planWindowsUpdate, updatedConfig } from "./container-update.ts";
@@ -52,14 +53,7 @@ export class WindowsContainers implements ContainerService {
     private readonly ctx: WindowsPodContext,
     private readonly sandboxes: WindowsSandboxes,
   ) {
-    sandboxes.attachContainers({
-      stopAll: async (sid) => {
-        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.stop(c.id, 0);
-      },
-      removeAll: async (sid) => {
-        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.remove(c.id);
-      },
-    });
+    sandboxes.attachContainers(podContainersOf(ctx.store.containers, this));
   }
 
   paths(id: string): WindowsPaths {
@@ -141,19 +135,7 @@ export class WindowsContainers implements ContainerService {
   }
 
   async get(idOrPrefix: string, field = "container_id"): Promise<ContainerRecord> {
-    const id = this.ctx.store.containers.resolveId(idOrPrefix, field);
-    const rec = this.ctx.store.containers.find(id);
-    if (!rec || rec.state === "creating") throw new NotFoundError(`container "${idOrPrefix}" not found`);
-    return rec;
-  }
-
-  async #find(idOrPrefix: string): Promise<ContainerRecord | undefined> {
-    try {
-      return await this.get(idOrPrefix);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
+    return liveRecord(this.ctx.store.containers, idOrPrefix, field, "container");
   }
 
   /** Records the exit once, then shuts the compute system down (it has nothing left to run). */
@@ -203,7 +185,7 @@ export class WindowsContainers implements ContainerService {
   }
 
   async stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
-    const rec = await this.#find(idOrPrefix);
+    const rec = await unlessNotFound(() => this.get(idOrPrefix));
     if (!rec) return;
     const code = await this.#lock.run(rec.id, async () => {
       const cur = this.ctx.store.containers.find(rec.id);
@@ -218,7 +200,7 @@ export class WindowsContainers implements ContainerService {
   }
 
   async remove(idOrPrefix: string): Promise<void> {
-    const rec = await this.#find(idOrPrefix);
+    const rec = await unlessNotFound(() => this.get(idOrPrefix));
     if (!rec) return;
     if (rec.state === "running" || rec.state === "created") await this.stop(rec.id, 0);
     await this.#lock.run(rec.id, async () => {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { toJson } from "@bufbuild/protobuf";
 import type { LinuxContainerResources, PodSandboxConfig } from "../../gen/runtime/v1/api_pb.ts";
 import { NamespaceMode, PodSandboxConfigSchema } from "../../gen/runtime/v1/api_pb.ts";
-import { FailedPreconditionError, NotFoundError, NotSupportedError } from "../../errors.ts";
+import { FailedPreconditionError, NotSupportedError } from "../../errors.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
 import { buildSpec } from "../../oci/build.ts";
 import { windowsSandboxSpecOpts } from "../../oci/windows.ts";
@@ -21,6 +21,7 @@ import { newId } from "../../sandbox/new-id.ts";
 import { podNetworkRequest } from "../../sandbox/pod-network-request.ts";
 import type { PodUsage } from "../../sandbox/pod-usage.ts";
 import type { ImageRecord, JsonObject, SandboxRecord } from "../../store/index.ts";
+import { liveRecord } from "../../store/live-records.ts";
 import { KeyedLock } from "../keyed-lock.ts";
 import type { SandboxService } from "../../cri/pods.ts";
 import { endpointUsage } from "./endpoint-stats.ts";
@@ -208,10 +209,7 @@ export class WindowsSandboxes implements SandboxService {
   }
 
   get(idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
-    const id = this.ctx.store.sandboxes.resolveId(idOrPrefix, field);
-    const rec = this.ctx.store.sandboxes.find(id);
-    if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
-    return rec;
+    return liveRecord(this.ctx.store.sandboxes, idOrPrefix, field, "sandbox");
   }
 
   list(): SandboxRecord[] {

@@ -11,6 +11,7 @@ import { pushIndex } from "../../support/images.ts";
 import type { TestRegistry } from "../../support/registry.ts";
 import { busyboxImage } from "../../support/images.ts";
 import { windowsImage } from "../../support/windows-images.ts";
+import { startRegistry } from "../../support/registry.ts";
 import { type Daemon, startDaemon } from "../harness.ts";
 
 /** Windows Server 2022, as the fake host reports itself. */
@@ -132,4 +133,22 @@ ${extra}
       }
     },
   });
+}
+
+/** A registry with the test images and a daemon in the Windows test mode, `win/app:1` (and the pause image) pulled. */
+export async function startWindowsSuite(extra = ""): Promise<{ reg: TestRegistry; d: WindowsDaemon; app: string }> {
+  const reg = await startRegistry();
+  await pushWindowsImages(reg);
+  const app = `${reg.host}/win/app:1`;
+  const d = await startWindowsDaemon(reg, extra);
+  await d.image.call("PullImage", { image: { image: app } });
+  await d.image.call("PullImage", { image: { image: `${reg.host}/win/pause:1` } });
+  return { reg, d, app };
+}
+
+/** The same daemon killed (kill -9) and started again on its state, with the same view of the fake. */
+export async function restartWindowsDaemon(d: WindowsDaemon): Promise<WindowsDaemon> {
+  await d.kill();
+  const again = await startDaemon({ reuseDir: d.dir, args: ["--platform", "windows-fake"] });
+  return Object.assign(again, { fakeDir: d.fakeDir, calls: d.calls, leaks: d.leaks, inject: d.inject, cniCalls: d.cniCalls, endpointsOf: d.endpointsOf });
 }

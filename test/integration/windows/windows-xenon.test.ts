@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeLayerGuid } from "../../../src/platform/fake/fake-layers.ts";
-import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { skiffBinary, startDaemon } from "../harness.ts";
+import type { TestRegistry } from "../../support/registry.ts";
+import { skiffBinary } from "../harness.ts";
 import { type Call, podConfig, shape } from "./windows-calls.ts";
-import { pushWindowsImages, startWindowsDaemon, type WindowsDaemon } from "./windows-fixture.ts";
+import { checkRestart } from "./failure-steps.ts";
+import { startWindowsSuite, type WindowsDaemon } from "./windows-fixture.ts";
 import { describeModify, VSMB, XENON_HANDLERS } from "./xenon-fixture.ts";
 
 let reg: TestRegistry;
@@ -23,12 +24,7 @@ let app: string;
 let layers: string[] = [];
 
 beforeAll(async () => {
-  reg = await startRegistry();
-  await pushWindowsImages(reg);
-  app = `${reg.host}/win/app:1`;
-  d = await startWindowsDaemon(reg, XENON_HANDLERS);
-  await d.image.call("PullImage", { image: { image: app } });
-  await d.image.call("PullImage", { image: { image: `${reg.host}/win/pause:1` } });
+  ({ reg, d, app } = await startWindowsSuite(XENON_HANDLERS));
   // The image's layers, nearest first, as the pull imported them.
   const imported = d.calls().filter((c) => c.call === "ProcessBaseImage" || c.call === "ImportLayer");
   layers = imported.map((c) => c.args[0] as string).reverse();
@@ -291,28 +287,6 @@ describe("the Hyper-V handler on HCS schema 1.0 (Windows Server 2016 to 1803)", 
 
 describe("a restart", () => {
   test("finds the VM gone with skiff's handle: the pod not ready, its container exited, both removable, nothing held", async () => {
-    const { pod_sandbox_id: pod } = await d.runtime.call<{ pod_sandbox_id: string }>("RunPodSandbox", xenonPod("survivor"), 30_000);
-    const { container_id: id } = await d.runtime.call<{ container_id: string }>("CreateContainer", {
-      pod_sandbox_id: pod,
-      config: { metadata: { name: "long" }, image: { image: app }, command: ["cmd", "/c", "timeout /t 600"] },
-    });
-    await d.runtime.call("StartContainer", { container_id: id });
-    await d.kill();
-    d = Object.assign(await startDaemon({ reuseDir: d.dir, args: ["--platform", "windows-fake"] }), {
-      fakeDir: d.fakeDir,
-      calls: d.calls,
-      leaks: d.leaks,
-      inject: d.inject,
-      cniCalls: d.cniCalls,
-      endpointsOf: d.endpointsOf,
-    }) as WindowsDaemon;
-    const st = await d.runtime.call<{ status: { state: string; message: string } }>("ContainerStatus", { container_id: id });
-    expect([st.status.state, st.status.message]).toEqual(["CONTAINER_EXITED", expect.stringContaining("skiff restarted")]);
-    const ps = await d.runtime.call<{ status: { state: string } }>("PodSandboxStatus", { pod_sandbox_id: pod });
-    expect(ps.status.state).toBe("SANDBOX_NOTREADY");
-    await d.runtime.call("RemovePodSandbox", { pod_sandbox_id: pod });
-    expect(fs.existsSync(path.join(d.root, "scratch", pod))).toBe(false);
-    expect((await d.runtime.call<{ items: unknown[] }>("ListPodSandbox", {})).items).toEqual([]);
-    expect(d.leaks()).toEqual([]);
+    d = await checkRestart(d, xenonPod("survivor"), { metadata: { name: "long" }, image: { image: app }, command: ["cmd", "/c", "timeout /t 600"] });
   });
 });
