@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeLayerGuid, fakeVolumePath } from "../../../src/platform/fake/fake-layers.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { skiffBinary } from "../harness.ts";
+import { runCli, skiffBinary } from "../harness.ts";
 import { pushWindowsImages, startWindowsDaemon, type WindowsDaemon } from "./windows-fixture.ts";
 import { type Call, podConfig, shape } from "./windows-calls.ts";
 
@@ -251,6 +251,9 @@ describe("a Windows pod over the fake HCS", () => {
     ]);
     const list = await d.runtime.call<{ stats: { attributes: { id: string }; windows: WindowsPodStats }[] }>("ListPodSandboxStats", {});
     expect(list.stats.map((s) => [s.attributes.id, s.windows.containers.length])).toEqual([[pod, 1]]);
+    // skiff's own statsp reads the windows part: memory and the endpoint's traffic.
+    const cli = await runCli(["statsp", "-r", `unix://${d.socket}`, "--seconds", "0"]);
+    expect(cli.stdout.split("\n")[1]).toMatch(/^\S+\s+iis\s+\S+\s+101MB\s+4.1kB\s+2.05kB$/);
     next();
   });
 
