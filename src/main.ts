@@ -34,6 +34,8 @@ import { inspectCommand } from "./cli/inspect.ts";
 import { inspectpCommand } from "./cli/inspectp.ts";
 import { logsCommand } from "./cli/logs.ts";
 import { execCommand } from "./cli/exec.ts";
+import { attachCommand } from "./cli/attach.ts";
+import { portForwardCommand } from "./cli/port-forward.ts";
 
 /** The one command tree: the daemon and the client verbs. */
 export const mainCommand = defineCommand({
@@ -70,6 +72,8 @@ export const mainCommand = defineCommand({
     inspectp: inspectpCommand,
     logs: logsCommand,
     exec: execCommand,
+    attach: attachCommand,
+    "port-forward": portForwardCommand,
   },
 });
 

@@ -3,16 +3,21 @@ import { UsageError } from "./client-args.ts";
 import { podConnectionArgs, withClient } from "./pod-client-args.ts";
 import { resolveContainerId } from "./resolve-id.ts";
 import { checkArgs } from "./strict-args.ts";
+import { parseTransport, runStreamSession } from "./stream-session.ts";
 
 const args = {
   ...podConnectionArgs,
-  timeout: { type: "string" as const, description: "seconds the command may run (0: no limit)", default: "0" },
+  stdin: { type: "boolean" as const, alias: ["i"], description: "pass stdin to the command" },
+  tty: { type: "boolean" as const, alias: ["t"], description: "run the command in a terminal (raw mode, resized with ours)" },
+  sync: { type: "boolean" as const, description: "run with ExecSync: wait, then print its output (as crictl exec without -i/-t)" },
+  transport: { type: "string" as const, description: "streaming transport: spdy (default) or websocket" },
+  timeout: { type: "string" as const, description: "with --sync: seconds the command may run (0: no limit)", default: "0" },
   container: { type: "positional" as const, description: "container id (or unique prefix)", required: true },
   command: { type: "positional" as const, description: "the command and its arguments", required: true },
 };
 
 /** Flags of exec that take a value, by every name they go by. */
-const VALUE_FLAGS = new Set(["--timeout", "--endpoint", "-r", "--runtime-endpoint"]);
+const VALUE_FLAGS = new Set(["--timeout", "--endpoint", "-r", "--runtime-endpoint", "--transport"]);
 
 /**
  * Splits `exec [flags] ID cmd args...` at the container id: the words after it are the
@@ -38,26 +43,40 @@ export function splitExecArgs(rawArgs: readonly string[]): { flags: string[]; id
   throw new UsageError("missing container id");
 }
 
+export type ExecFlags = { timeout: string; endpoint?: string; transport?: string; stdin: boolean; tty: boolean; sync: boolean };
+
 /** The flag values, parsed from the flag words alone so the command's words cannot set them. */
-function flagValues(flags: readonly string[]): { timeout: string; endpoint?: string } {
-  const out: { timeout: string; endpoint?: string } = { timeout: "0" };
+export function flagValues(flags: readonly string[]): ExecFlags {
+  const out: ExecFlags = { timeout: "0", stdin: false, tty: false, sync: false };
   for (let i = 0; i < flags.length; i++) {
-    const [name = "", inline] = (flags[i] as string).split(/=(.*)/s);
-    const value = inline ?? flags[i + 1];
-    if (inline === undefined && VALUE_FLAGS.has(name)) i++;
+    const word = flags[i] as string;
+    if (/^-[a-z]{2,}$/.test(word)) {
+      // a cluster of short booleans: -it
+      if (word.includes("i")) out.stdin = true;
+      if (word.includes("t")) out.tty = true;
+      continue;
+    }
+    const [name = "", inline] = word.split(/=(.*)/s);
+    if (name === "-i" || name === "--stdin") out.stdin = inline !== "false";
+    else if (name === "-t" || name === "--tty") out.tty = inline !== "false";
+    else if (name === "--sync") out.sync = inline !== "false";
+    if (!VALUE_FLAGS.has(name)) continue;
+    const value = inline ?? flags[++i];
     if (value === undefined) continue;
     if (name === "--timeout") out.timeout = value;
-    else if (VALUE_FLAGS.has(name)) out.endpoint = value;
+    else if (name === "--transport") out.transport = value;
+    else out.endpoint = value;
   }
   return out;
 }
 
 /**
- * `skiff exec [--timeout S] ID CMD [ARG...]`: ExecSync, like `crictl exec` without -it:
- * prints the command's stdout and stderr to ours and exits with its exit code.
+ * `skiff exec [-i] [-t] [--transport spdy|websocket] ID CMD [ARG...]`: Exec, streamed
+ * (kubectl exec's path); exits with the command's exit code. `--sync [--timeout S]` runs
+ * ExecSync instead and prints the output when the command is done, as crictl exec does.
  */
 export const execCommand = defineCommand({
-  meta: { name: "exec", description: "run a command in a container and wait for it (ExecSync)" },
+  meta: { name: "exec", description: "run a command in a container (Exec, streamed; --sync for ExecSync)" },
   args,
   async run({ rawArgs }) {
     const { flags, id: prefix, command } = splitExecArgs(rawArgs);
@@ -65,16 +84,29 @@ export const execCommand = defineCommand({
     if (command.length === 0) throw new UsageError("missing command");
     const v = flagValues(flags);
     if (!/^\d+$/.test(v.timeout)) throw new UsageError(`--timeout "${v.timeout}": expected whole seconds`);
-    const seconds = Number(v.timeout);
-    // The RPC deadline: the command's own limit plus room for the runtime, or a day when unlimited.
-    const deadline = String(seconds > 0 ? seconds + 30 : 24 * 3600);
-    const res = await withClient({ endpoint: v.endpoint, timeout: deadline }, async (client) => {
+    if (v.sync) return execSync(v, prefix, command);
+    if (v.timeout !== "0") throw new UsageError("--timeout applies to --sync only");
+    const transport = parseTransport(v.transport);
+    const url = await withClient({ endpoint: v.endpoint }, async (client) => {
       const containerId = await resolveContainerId(client, prefix);
-      return client.runtime.execSync({ containerId, cmd: command, timeout: BigInt(seconds) });
+      const res = await client.runtime.exec({ containerId, cmd: command, tty: v.tty, stdin: v.stdin, stdout: true, stderr: !v.tty });
+      return res.url;
     });
-    if (res.stdout.length > 0) await Bun.write(Bun.stdout, res.stdout);
-    if (res.stderr.length > 0) await Bun.write(Bun.stderr, res.stderr);
-    // The command's status is ours; main() would otherwise exit 0.
-    if (res.exitCode !== 0) process.exit(res.exitCode);
+    const code = await runStreamSession(url, transport, { stdin: v.stdin, stdout: true, stderr: !v.tty, tty: v.tty });
+    process.exit(code);
   },
 });
+
+async function execSync(v: ExecFlags, prefix: string, command: string[]): Promise<void> {
+  const seconds = Number(v.timeout);
+  // The RPC deadline: the command's own limit plus room for the runtime, or a day when unlimited.
+  const deadline = String(seconds > 0 ? seconds + 30 : 24 * 3600);
+  const res = await withClient({ endpoint: v.endpoint, timeout: deadline }, async (client) => {
+    const containerId = await resolveContainerId(client, prefix);
+    return client.runtime.execSync({ containerId, cmd: command, timeout: BigInt(seconds) });
+  });
+  if (res.stdout.length > 0) await Bun.write(Bun.stdout, res.stdout);
+  if (res.stderr.length > 0) await Bun.write(Bun.stderr, res.stderr);
+  // The command's status is ours; main() would otherwise exit 0.
+  if (res.exitCode !== 0) process.exit(res.exitCode);
+}

@@ -134,7 +134,7 @@ export function baseDefaults(os: ConfigOs): Config {
       importDir: "",
       maxLayerBytes: 16 * GiB,
     },
-    streaming: { address: "127.0.0.1:0", idleTimeoutMs: 4 * 3_600_000 },
+    streaming: { address: "127.0.0.1:0", idleTimeoutMs: 4 * 3_600_000, enableTls: false, tlsCertFile: "", tlsKeyFile: "", tokenTtlMs: 60_000 },
   };
 }
 

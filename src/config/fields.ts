@@ -205,6 +205,10 @@ const stm = fieldsOf<StreamingConfig>();
 export const streamingFields: FieldTable<StreamingConfig> = [
   stm("address", "address", hostPort(false), "host:port of the exec/attach/port-forward server; port 0 picks one."),
   stm("idle_timeout", "idleTimeoutMs", duration, 'Close a stream idle for this long; "0s" never does.'),
+  stm("enable_tls", "enableTls", bool, "Serve https/wss (the kubelet accepts any certificate from the runtime)."),
+  stm("tls_cert_file", "tlsCertFile", absPath(true), 'PEM certificate for TLS; "" with tls_key_file "" makes a self-signed one at start.'),
+  stm("tls_key_file", "tlsKeyFile", absPath(true), "PEM private key of tls_cert_file."),
+  stm("token_ttl", "tokenTtlMs", duration, "How long a URL from Exec/Attach/PortForward may wait for its single use."),
 ];
 
 /**

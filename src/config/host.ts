@@ -46,6 +46,10 @@ export async function checkHost(config: Config, os: NodeJS.Platform | ConfigOs =
   for (const [host, h] of Object.entries(config.registry.hosts)) {
     if (h.caFile !== "") report(result.errors, ["registry", "hosts", host, "ca_file"], await regularFileProblem(h.caFile));
   }
+  for (const key of ["tlsCertFile", "tlsKeyFile"] as const) {
+    const file = config.streaming[key];
+    if (config.streaming.enableTls && file !== "") report(result.errors, ["streaming", key === "tlsCertFile" ? "tls_cert_file" : "tls_key_file"], await regularFileProblem(file));
+  }
   return result;
 }
 

@@ -167,6 +167,13 @@ export interface StreamingConfig {
   address: string;
   /** A stream with no traffic for this long is closed; 0 = never. */
   idleTimeoutMs: number;
+  /** Serve over TLS (containerd's `enable_tls_streaming`). */
+  enableTls: boolean;
+  /** PEM certificate and key for TLS; both empty = a self-signed certificate made at start. */
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** How long an exec/attach/port-forward URL stays valid (single use). */
+  tokenTtlMs: number;
 }
 
 export interface Config {

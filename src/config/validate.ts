@@ -53,5 +53,11 @@ export function validateConfig(config: Config, os: NodeJS.Platform | ConfigOs = 
     if (h.password !== "" && h.username === "") add(at("password"), "a password needs a username");
   }
 
+  const st = config.streaming;
+  if ((st.tlsCertFile === "") !== (st.tlsKeyFile === "")) {
+    add(["streaming", st.tlsCertFile === "" ? "tls_cert_file" : "tls_key_file"], "set tls_cert_file and tls_key_file together, or neither (a self-signed certificate)");
+  }
+  if (st.tokenTtlMs <= 0) add(["streaming", "token_ttl"], "must be longer than 0s");
+
   return problems;
 }

@@ -344,6 +344,16 @@ export class ContainerManager {
   }
 
   /**
+   * A running container's id, bundle dir and runtime, for the streaming server's exec and
+   * attach. @throws NotFoundError, FailedPreconditionError when it is not running
+   */
+  async running(idOrPrefix: string): Promise<{ rec: ContainerRecord; bundle: string; runtime: RuntimeHandler["runtime"] }> {
+    const rec = await this.get(idOrPrefix);
+    if (rec.state !== "running") throw new FailedPreconditionError(`container "${rec.id}" is ${rec.state}, not running`);
+    return { rec, bundle: this.paths(rec.id).bundle, runtime: this.#requireHandler(rec).runtime };
+  }
+
+  /**
    * What the container uses now: its cgroup's CPU and memory while it runs, and its
    * writable layer, which lives on the filesystem of `paths.root` (`fsMountpoint`).
    */

@@ -6,6 +6,7 @@ import type { Readiness } from "../server/readiness.ts";
 import type { ImageManager } from "../image/image-manager.ts";
 import type { Clock, Store } from "../store/index.ts";
 import type { HandlerFeatures } from "../runtime/runtime-features.ts";
+import type { StreamingRequest } from "../streaming/streaming-types.ts";
 
 import type { Pods } from "./pods.ts";
 
@@ -34,4 +35,6 @@ export type CriContext = {
   runtimeFeatures?: Record<string, HandlerFeatures>;
   /** Why `pods` is absent, when their start failed. */
   podsUnavailable?: string;
+  /** The exec/attach/port-forward server, once it listens. */
+  streaming?: { urlFor(req: StreamingRequest): string; readonly baseUrl: string };
 };

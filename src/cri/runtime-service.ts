@@ -33,6 +33,9 @@ import { createUpdatePodSandboxResources } from "./sandbox-update-resources.ts";
 import { createListPodSandboxStats, createPodSandboxStats, createStreamPodSandboxStats } from "./sandbox-stats.ts";
 import { createPodSandboxStatus } from "./sandbox-status.ts";
 import { createStopPodSandbox } from "./sandbox-stop.ts";
+import { createExec } from "./container-exec.ts";
+import { createAttach } from "./container-attach.ts";
+import { createPortForward } from "./sandbox-port-forward.ts";
 
 /**
  * The daemon's pods, looked up per call: they are built after the routes are, and may be
@@ -89,7 +92,6 @@ function podHandlers(pods: Pods) {
 /** What each not-yet-built RPC waits for, for the Unimplemented message. */
 function plannedFor(method: string): string {
   if (/Metric/.test(method)) return "planned: pod metrics (the kubelet asks only with PodAndContainerStatsFromCRI)";
-  if (/Exec|Attach|PortForward/.test(method)) return "planned: the streaming server (SPDY/WebSocket) for exec, attach and port-forward";
   if (/Checkpoint/.test(method)) return "planned: checkpoint with CRIU";
   return "planned";
 }
@@ -106,6 +108,9 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
         runtimeConfig: createRuntimeConfig(ctx),
         updateRuntimeConfig: createUpdateRuntimeConfig(ctx),
         ...podHandlers(lazyPods(ctx)),
+        exec: createExec(ctx, lazyPods(ctx)),
+        attach: createAttach(ctx, lazyPods(ctx)),
+        portForward: createPortForward(ctx, lazyPods(ctx)),
       },
       plannedFor,
     ),

@@ -33,6 +33,8 @@ export function createStatus(ctx: CriContext) {
       info.versions = JSON.stringify({ skiff: ctx.version, bun: Bun.version, criApi: "v1" });
       info.host = JSON.stringify(ctx.host);
       info.network = JSON.stringify({ podCidr: ctx.store.runtimeState.get(POD_CIDR_KEY) ?? "" });
+      // Where exec/attach/port-forward URLs point ("" when the server is not running).
+      info.streaming = JSON.stringify({ url: ctx.streaming?.baseUrl ?? "" });
     }
     return {
       status: {

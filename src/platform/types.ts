@@ -104,6 +104,20 @@ export interface Platform {
    * that is already gone, or a plain file that is no longer mounted, is not an error.
    */
   unpinNamespace(path: string): void;
+
+  /**
+   * Runs `fn` with the JS thread inside the network namespace pinned at `nsPath`, and
+   * returns to the thread's own before this returns, even when `fn` throws. `fn` must be
+   * synchronous: a socket it creates belongs to the pod's namespace for good (what
+   * port-forward needs), while nothing after it runs in there.
+   */
+  inNetworkNamespace<T>(nsPath: string, fn: () => T): T;
+  /**
+   * A unix `SOCK_SEQPACKET` socket connected to `path` (non-blocking, close-on-exec): the
+   * kind conmon serves attach on, which node:net cannot open. Returns the fd; the caller
+   * owns it.
+   */
+  connectSeqpacket(path: string): number;
   /**
    * The text of `/proc/net/dev` as seen from inside the network namespace pinned (or
    * otherwise named by a path such as `/proc/<pid>/ns/net`) at `netnsPath`: the calling

@@ -19,6 +19,9 @@ import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
 import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
 import { Metrics, createMetricsInterceptor, serveMetrics } from "./metrics.ts";
 import { Readiness } from "./readiness.ts";
+import { startMemoryTrimmer } from "./memory-trim.ts";
+import { startStreaming } from "./streaming.ts";
+import type { StreamingServer } from "../streaming/streaming-server.ts";
 
 /** A running skiff: what `skiff serve` holds until a signal stops it. */
 export type Daemon = {
@@ -142,7 +145,24 @@ export async function startDaemon(config: Config, configSource: string, log: Con
       log.error(`pods are not available: ${context.podsUnavailable}`);
     }
   }
+  let streaming: StreamingServer | undefined;
+  try {
+    streaming = await startStreaming(config, context, log);
+    context.streaming = streaming;
+  } catch (err) {
+    // CRI keeps serving; Exec, Attach and PortForward answer Unimplemented and say why.
+    log.error(`streaming server not started: ${err instanceof Error ? err.message : String(err)}`);
+  }
   readiness.ready();
+  // Gives back what bursts of calls leave behind (see memory-trim.ts for the figures).
+  const trimmer = startMemoryTrimmer({
+    intervalMs: 5_000,
+    thresholdBytes: 4 * 2 ** 20,
+    minGapMs: 30_000,
+    resident: () => process.memoryUsage.rss(),
+    shrink: () => Bun.shrink(),
+    log,
+  });
   log.info(`skiff ${pkg.version} serving CRI on ${config.server.socket} (cgroup driver ${host.cgroupDriver})`);
 
   let stopping: Promise<void> | undefined;
@@ -151,7 +171,9 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     stop() {
       stopping ??= (async () => {
         readiness.stopping();
+        trimmer.stop();
         await server.close(config.server.shutdownTimeoutMs);
+        await streaming?.stop();
         metricsServer?.stop();
         store.close();
         log.info("skiff stopped");

@@ -17,6 +17,7 @@ import { tar } from "./tar-writer.ts";
 export const POD_BUSYBOX_APPLETS = [
   ...DEFAULT_APPLETS,
   "httpd", "ping", "ip", "ifconfig", "nslookup", "tail", "tee", "seq", "printf", "test", "[", "sync", "yes",
+  "stty", "tty", "md5sum", "dd",
 ] as const;
 
 export const CATATONIT_PATH = "/usr/bin/catatonit";

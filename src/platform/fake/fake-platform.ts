@@ -163,6 +163,19 @@ export class FakePlatform implements Platform {
     return pins;
   }
 
+  /** Records the call and runs `fn` (there is no namespace to enter). */
+  inNetworkNamespace<T>(nsPath: string, fn: () => T): T {
+    this.#record("inNetworkNamespace", [nsPath, fn]);
+    return fn();
+  }
+
+  /** Answers with an override's fd; without one, as if nothing listened at `path`. */
+  connectSeqpacket(path: string): number {
+    return this.#call("connectSeqpacket", [path], () => {
+      throw new SyscallError("connect", 2, "ENOENT", path, "no such file or directory");
+    });
+  }
+
   unpinNamespace(path: string): void {
     this.#call("unpinNamespace", [path], () => {
       this.pins.delete(path);

@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { ClockSync, NamespaceKind, Platform, PlatformFactory, StatFs } from "../types.ts";
 import { cstr, cstrOrNull, makeChecker, O_CLOEXEC, O_CREAT, O_EXCL, O_RDONLY, O_WRONLY, openLibc } from "./libc.ts";
-import { type NsSys, pinNamespaces, readNetDev, unpinNamespace } from "./namespaces.ts";
+import { type NsSys, inNetworkNamespace, pinNamespaces, readNetDev, unpinNamespace } from "./namespaces.ts";
+import { type SocketSys, connectSeqpacket } from "./sockets.ts";
 
 // struct statfs on LP64 glibc (x86_64 and aarch64 alike) is 15 eight-byte words:
 // f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree, f_fsid (2 x int),
@@ -74,6 +75,12 @@ export const createLinuxPlatform: PlatformFactory = () => {
     readFile: (path) => readFileSync(path, "latin1"),
   };
 
+  const sockets: SocketSys = {
+    socket: (domain, type, protocol) => check(libc.socket(domain, type, protocol), "socket"),
+    connect: (fd, addr, len, path) => void check(libc.connect(fd, addr, len), "connect", path),
+    close: sys.close,
+  };
+
   const platform: Platform = {
     os: "linux",
     mount: sys.mount,
@@ -107,6 +114,8 @@ export const createLinuxPlatform: PlatformFactory = () => {
       pinNamespaces(sys, kinds, pinPath, opts),
     unpinNamespace: (path) => unpinNamespace(sys, path),
     readNetDev: (netnsPath) => readNetDev(sys, netnsPath),
+    inNetworkNamespace: (nsPath, fn) => inNetworkNamespace(sys, nsPath, fn),
+    connectSeqpacket: (path) => connectSeqpacket(sockets, path),
   };
   return platform;
 };

@@ -35,6 +35,7 @@ const SYMBOLS = {
   lchown: { args: ["ptr", "u32", "u32"], returns: "i32" },
   lsetxattr: { args: ["ptr", "ptr", "ptr", "u64", "i32"], returns: "i32" },
   socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
   adjtimex: { args: ["ptr"], returns: "i32" },
   // ioctl is variadic; its one pointer argument travels like a fixed one on both ABIs.
   ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },

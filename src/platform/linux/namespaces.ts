@@ -105,28 +105,32 @@ export function pinNamespaces<K extends NamespaceKind>(
   }
 }
 
-/** See `Platform.readNetDev`. */
-export function readNetDev(sys: NsSys, netnsPath: string): string {
+/** See `Platform.inNetworkNamespace`. */
+export function inNetworkNamespace<T>(sys: Pick<NsSys, "openRead" | "close" | "setns">, netnsPath: string, fn: () => T): T {
   const target = sys.openRead(netnsPath);
   let saved: number | undefined;
   try {
     saved = sys.openRead(threadNsPath("net"));
     sys.setns(target, CLONE_NEWNET);
-    let text: string;
     try {
-      text = sys.readFile("/proc/thread-self/net/dev");
+      return fn();
     } finally {
       try {
         sys.setns(saved, CLONE_NEWNET);
       } catch (err) {
-        throw new Error("read net/dev: the JS thread could not return to its own network namespace; restart skiff", { cause: err });
+        // Every socket the JS thread made from now on would be the pod's; say so loudly.
+        throw new Error("the JS thread could not return to its own network namespace; restart skiff", { cause: err });
       }
     }
-    return text;
   } finally {
     if (saved !== undefined) ignoreErrors(() => sys.close(saved!));
     ignoreErrors(() => sys.close(target));
   }
+}
+
+/** See `Platform.readNetDev`. */
+export function readNetDev(sys: NsSys, netnsPath: string): string {
+  return inNetworkNamespace(sys, netnsPath, () => sys.readFile("/proc/thread-self/net/dev"));
 }
 
 /** See `Platform.unpinNamespace`. */

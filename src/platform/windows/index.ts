@@ -37,6 +37,8 @@ export function linuxOnlyCalls(): Omit<Platform, "os" | "windows" | "statfs"> {
     pinNamespaces: unsupported("pinNamespaces"),
     readNetDev: unsupported("readNetDev"),
     unpinNamespace: unsupported("unpinNamespace"),
+    inNetworkNamespace: unsupported("inNetworkNamespace"),
+    connectSeqpacket: unsupported("connectSeqpacket"),
     clockSync: unsupported("clockSync"),
   };
 }

@@ -58,7 +58,7 @@ export function conmonArgs(opts: OciRuntimeOptions, req: CreateRequest): string[
  * container id, or an exec's id), its dir with conmon's pid files, where the exit code
  * goes and where its output is logged in the CRI format.
  */
-function processArgs(p: { id: string; uuid: string; dir: string; exitDir: string; logPath: string }): string[] {
+function processArgs(p: { id: string; uuid: string; dir: string; exitDir: string; logPath: string; log?: string }): string[] {
   return [
     "-c", p.id,
     "-u", p.uuid,
@@ -67,7 +67,7 @@ function processArgs(p: { id: string; uuid: string; dir: string; exitDir: string
     "-p", path.join(p.dir, "pidfile"),
     "-P", path.join(p.dir, "conmon.pid"),
     "--exit-dir", p.exitDir,
-    "-l", `k8s-file:${p.logPath}`,
+    "-l", p.log ?? `k8s-file:${p.logPath}`,
   ];
 }
 
@@ -91,5 +91,26 @@ export function conmonExecArgs(opts: OciRuntimeOptions, req: ExecArgsRequest): s
   ];
   if (req.timeoutMs > 0) args.push("-T", String(Math.ceil(req.timeoutMs / 1000)));
   if (req.tty) args.push("-t");
+  return args;
+}
+
+/**
+ * conmon argv for an interactive exec served through its attach socket (`--exec-attach`,
+ * as podman runs `exec -it`): conmon reports on the attach pipe once its socket listens
+ * and starts the runtime only after the second write to the start pipe, so no output is
+ * lost. With `-t` the runtime makes the pty inside the container and conmon holds its
+ * master. Nothing is logged (`none`): the client gets the output.
+ */
+export function conmonExecAttachArgs(opts: OciRuntimeOptions, req: { id: string; execDir: string; execId: string; tty: boolean; stdin: boolean }): string[] {
+  const args = [
+    ...commonArgs(opts),
+    ...processArgs({ id: req.id, uuid: req.execId, dir: req.execDir, exitDir: req.execDir, logPath: "", log: "none:/dev/null" }),
+    "-e",
+    "--exec-attach",
+    "--exec-process-spec",
+    path.join(req.execDir, "process.json"),
+  ];
+  if (req.tty) args.push("-t");
+  if (req.stdin) args.push("-i");
   return args;
 }

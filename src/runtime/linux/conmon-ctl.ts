@@ -13,9 +13,35 @@ import * as path from "node:path";
 import { DeadlineExceededError, FailedPreconditionError } from "../../errors.ts";
 import { readPid } from "../read-or.ts";
 
+const RESIZE = 1;
 const REOPEN_LOG = 2;
 /** How long ReopenContainerLog waits for conmon to put the new log file in place. */
 export const REOPEN_LOG_TIMEOUT_MS = 5_000;
+
+/** The line that resizes the terminal (conmon applies it to the pty master). Pure. */
+export function resizeRequest(height: number, width: number): string {
+  return `${RESIZE} ${height} ${width}\n`;
+}
+
+/**
+ * Resizes the terminal of the process whose conmon has its control fifo in `dir`. A
+ * conmon that is gone (no reader) is ignored: the session is ending anyway.
+ */
+export function requestResize(dir: string, height: number, width: number): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(dir, "ctl"), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return;
+  }
+  try {
+    fs.writeSync(fd, resizeRequest(height, width));
+  } catch {
+    // conmon went away between the open and the write
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** The line that asks conmon to reopen its log file. Pure. */
 export function reopenLogRequest(): string {

@@ -11,6 +11,9 @@ import * as path from "node:path";
 import { InvalidArgumentError, NotFoundError } from "../../errors.ts";
 import { CONMON_FILES, DEFAULT_SOCKET_DIR, conmonArgs } from "./conmon-args.ts";
 import { execSync } from "./exec-sync.ts";
+import { execStream } from "./exec-stream.ts";
+import { execTty } from "./exec-tty.ts";
+import { attachContainer } from "./attach-container.ts";
 import { readExitInfo, waitForExit } from "./exit-watch.ts";
 import { isNotExistMessage, isNotRunningMessage, runtimeErrorMessage } from "./runtime-error.ts";
 import { runRuntime, runtimeFailure } from "./run-runtime.ts";
@@ -210,6 +213,16 @@ export function createOciRuntime(opts: OciRuntimeOptions): OciRuntime {
     async execSync(id, dir, process, timeoutMs, maxOutputBytes) {
       checkId(id);
       return execSync(opts, id, dir, process, timeoutMs, maxOutputBytes);
+    },
+
+    execInteractive(id, dir, process, io, signal, connectSeqpacket) {
+      checkId(id);
+      return process.tty ? execTty(opts, id, dir, process, io, signal, connectSeqpacket) : execStream(opts, id, dir, process, io, signal);
+    },
+
+    attach(id, dir, io, signal, connectSeqpacket, tty) {
+      checkId(id);
+      return attachContainer(opts, id, dir, io, signal, connectSeqpacket, tty);
     },
 
     async update(id, resources) {

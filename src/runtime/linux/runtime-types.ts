@@ -5,6 +5,7 @@
  */
 import type { ExecProcess } from "./exec-process-spec.ts";
 import type { ProcessIdentity } from "./process-identity.ts";
+import type { ProcessIo } from "../process-io.ts";
 
 export type OciRuntimeOptions = {
   /** Runtime handler name, for messages. */
@@ -84,4 +85,12 @@ export interface OciRuntime {
   execSync(id: string, dir: string, process: ExecProcess, timeoutMs: number, maxOutputBytes: number): Promise<ExecResult>;
   /** `runtime update --resources` with an OCI LinuxResources JSON. */
   update(id: string, resources: object): Promise<void>;
+  /**
+   * An interactive exec (kubectl exec): the client's streams as its stdio, a pty when
+   * `process.tty`; resolves with the exit code. When `signal` aborts (the client left) the
+   * process is killed. `connectSeqpacket` opens conmon's attach socket (Platform).
+   */
+  execInteractive(id: string, dir: string, process: ExecProcess, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number): Promise<number>;
+  /** Attach to the main process through conmon; resolves when its output ends or `signal` aborts. `tty`: the container has a terminal. */
+  attach(id: string, dir: string, io: ProcessIo, signal: AbortSignal, connectSeqpacket: (path: string) => number, tty: boolean): Promise<void>;
 }

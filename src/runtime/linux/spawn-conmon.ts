@@ -9,6 +9,8 @@ import { SyncPipeReader } from "./sync-pipe.ts";
 
 export type SpawnedConmon = {
   sync: SyncPipeReader;
+  /** With `attachPipes`: conmon's attach pipe (fd 4 in conmon) and our end of its start pipe (fd 5). */
+  attach?: { ready: SyncPipeReader; startFd: number };
   /** Resolves with the first conmon process's exit status (it exits after daemonizing). */
   exited: Promise<number>;
   /** What that process wrote to stderr so far (complete once `exited` resolved). */
@@ -19,12 +21,12 @@ export type SpawnedConmon = {
  * `cwd` matters: conmon writes some files (an `oom` marker among them) relative to its
  * working directory, so it runs in the container's own dir, never in skiff's.
  */
-export async function spawnConmon(opts: OciRuntimeOptions, args: string[], cwd: string): Promise<SpawnedConmon> {
+export async function spawnConmon(opts: OciRuntimeOptions, args: string[], cwd: string, attachPipes = false): Promise<SpawnedConmon> {
   opts.log?.debug("conmon", opts.conmonPath, args.join(" "));
   const proc = Bun.spawn([opts.conmonPath, ...args], {
-    stdio: ["ignore", "ignore", "pipe", "pipe"],
+    stdio: attachPipes ? ["ignore", "ignore", "pipe", "pipe", "pipe", "pipe"] : ["ignore", "ignore", "pipe", "pipe"],
     cwd,
-    env: { ...process.env, _OCI_SYNCPIPE: "3" },
+    env: { ...process.env, _OCI_SYNCPIPE: "3", ...(attachPipes ? { _OCI_ATTACHPIPE: "4", _OCI_STARTPIPE: "5" } : {}) },
   });
   const fd = proc.stdio[3];
   if (typeof fd !== "number") throw new Error("conmon: no sync pipe fd");
@@ -37,5 +39,7 @@ export async function spawnConmon(opts: OciRuntimeOptions, args: string[], cwd: 
     await stderrDone;
     return code;
   });
-  return { sync: new SyncPipeReader(fd), exited, stderrText: () => stderr.trim() };
+  const [attachFd, startFd] = [proc.stdio[4], proc.stdio[5]];
+  const attach = attachPipes && typeof attachFd === "number" && typeof startFd === "number" ? { ready: new SyncPipeReader(attachFd), startFd } : undefined;
+  return { sync: new SyncPipeReader(fd), attach, exited, stderrText: () => stderr.trim() };
 }

@@ -132,6 +132,16 @@ export function mountsUnder(dir: string): string[] {
     .filter((m) => m.startsWith(dir));
 }
 
+/** The gRPC error a call fails with; fails the test if the call succeeds. */
+export async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: number; details: string };
+  }
+  throw new Error("the call succeeded");
+}
+
 /** A skiff with the test network and the pod images pulled, as the pod test files use it. */
 export type PodTestEnv = {
   d: Daemon;

@@ -9,7 +9,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { pushPodImages, type PodImages } from "../../support/pod-images.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
 import { type Daemon, isRoot, startDaemon } from "../harness.ts";
-import { containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, SHARED_PID, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
+import { codeOf, containerConfig, mountsUnder, podConfig, removePodsAndStop, setUpTestNetwork, SHARED_PID, TEST_GATEWAY, TEST_HOST_PORT, TEST_SUBNET, waitFor } from "./pod-fixtures.ts";
 
 let reg: TestRegistry;
 let images: PodImages;
@@ -18,15 +18,6 @@ let undoNetwork = () => {};
 let logs: string;
 /** What earlier daemons of this file printed (before a restart replaced them). */
 let earlierOutput = "";
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; details: string };
-  }
-  throw new Error("the call succeeded");
-}
 
 const call = <T = any>(method: string, req: object = {}, ms = 60_000) => d.runtime.call<T>(method, req, ms);
 

@@ -13,28 +13,13 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type SpdySession, type SpdyStream, createSpdySession, negotiate, spdyUpgradeResponse, splitHttpHead } from "../../../src/streaming/spdy/index.ts";
+import { DISCOVERY } from "../../support/kube-api-docs.ts";
 
 /** $KUBECTL_BIN, else kubectl on PATH. */
 const KUBECTL = process.env.KUBECTL_BIN ?? Bun.which("kubectl");
 
 type ApiServer = { port: number; sessions: SpdySession[]; close(): void };
 
-const POD = { kind: "Pod", apiVersion: "v1", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox" }] }, status: { phase: "Running" } };
-const DISCOVERY: Record<string, unknown> = {
-  "/version": { major: "1", minor: "32", gitVersion: "v1.32.0" },
-  "/api": { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: "127.0.0.1" }] },
-  "/apis": { kind: "APIGroupList", apiVersion: "v1", groups: [] },
-  "/api/v1": {
-    kind: "APIResourceList",
-    groupVersion: "v1",
-    resources: [
-      { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["get", "list"], shortNames: ["po"] },
-      { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
-      { name: "pods/portforward", singularName: "", namespaced: true, kind: "PodPortForwardOptions", verbs: ["create", "get"] },
-    ],
-  },
-  "/api/v1/namespaces/default/pods/p": POD,
-};
 
 /** Reads one request head off a fresh connection: the request line, its headers, and the bytes after it. */
 async function readHead(sock: net.Socket): Promise<{ line: string; headers: [string, string][]; rest: Uint8Array }> {

@@ -124,7 +124,7 @@ describe("defaultConfig", () => {
       importDir: "/var/lib/skiff/import",
       maxLayerBytes: 16 * 1024 ** 3,
     });
-    expect(c.streaming).toEqual({ address: "127.0.0.1:0", idleTimeoutMs: 4 * 3_600_000 });
+    expect(c.streaming).toEqual({ address: "127.0.0.1:0", idleTimeoutMs: 4 * 3_600_000, enableTls: false, tlsCertFile: "", tlsKeyFile: "", tokenTtlMs: 60_000 });
   });
 
   test("windows defaults use a named pipe, ProgramData paths and the runhcs-wcow-process handler", () => {

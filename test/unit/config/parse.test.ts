@@ -123,7 +123,7 @@ describe("parseConfig merges a file over the defaults", () => {
     {
       desc: "inline tables are read like regular ones",
       toml: 'streaming = { address = "0.0.0.0:10010", idle_timeout = "30m" }\n',
-      want: (c = defaultConfig("linux")) => ({ ...c, streaming: { address: "0.0.0.0:10010", idleTimeoutMs: 1_800_000 } }),
+      want: (c = defaultConfig("linux")) => ({ ...c, streaming: { ...c.streaming, address: "0.0.0.0:10010", idleTimeoutMs: 1_800_000 } }),
     },
   ];
   for (const tc of cases) {
