@@ -1,6 +1,9 @@
 import { defineCommand } from "citty";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { type ContainerStats, type ContainerStatsFilterSchema, ContainerStatsSchema, type CpuUsage } from "../gen/runtime/v1/api_pb.ts";
+
+/** A CPU sample, Linux's (CpuUsage) or Windows' (WindowsCpuUsage). */
+type CpuSample = Pick<CpuUsage, "timestamp" | "usageCoreNanoSeconds">;
 import { UsageError, print } from "./client-args.ts";
 import { humanSize } from "./human-size.ts";
 import { manyValues, parseLabels } from "./list-filters.ts";
@@ -20,7 +23,7 @@ const args = {
 };
 
 /** CPU % over the window between two CPU samples (cumulative time and when it was read); "-" without both. */
-export function cpuPercentOf(before: CpuUsage | undefined, after: CpuUsage | undefined): string {
+export function cpuPercentOf(before: CpuSample | undefined, after: CpuSample | undefined): string {
   const a = before?.usageCoreNanoSeconds?.value;
   const b = after?.usageCoreNanoSeconds?.value;
   const dt = Number((after?.timestamp ?? 0n) - (before?.timestamp ?? 0n));

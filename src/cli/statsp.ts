@@ -21,7 +21,7 @@ const args = {
 /**
  * `skiff statsp`: ListPodSandboxStats, like `crictl statsp`: each pod's CPU % (two
  * samples `--seconds` apart), memory working set and network traffic of its default
- * interface.
+ * interface, from the Linux or the Windows part of the answer.
  */
 export const statspCommand = defineCommand({
   meta: { name: "statsp", description: "show pods' resource usage (ListPodSandboxStats)" },
@@ -38,12 +38,15 @@ export const statspCommand = defineCommand({
         return;
       }
       const rows = stats.map((s) => {
-        const net = s.linux?.network?.defaultInterface;
+        // A Windows node answers in the `windows` part.
+        const part = (p: typeof s | undefined) => p?.linux ?? p?.windows;
+        const net = part(s)?.network?.defaultInterface;
+        const mem = part(s)?.memory?.workingSetBytes;
         return [
           (s.attributes?.id ?? "").slice(0, SHORT_ID_LENGTH),
           s.attributes?.metadata?.name ?? "",
-          cpuPercentOf(first.get(s.attributes?.id)?.linux?.cpu, s.linux?.cpu),
-          s.linux?.memory?.workingSetBytes ? humanSize(s.linux.memory.workingSetBytes.value) : "-",
+          cpuPercentOf(part(first.get(s.attributes?.id))?.cpu, part(s)?.cpu),
+          mem ? humanSize(mem.value) : "-",
           net?.rxBytes ? humanSize(net.rxBytes.value) : "-",
           net?.txBytes ? humanSize(net.txBytes.value) : "-",
         ];

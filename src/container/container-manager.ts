@@ -17,6 +17,7 @@ import { stepTimer } from "../runtime/step-timer.ts";
 import type { ExitInfo, ExecResult } from "../runtime/linux/oci-runtime.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { ContainerRecord, JsonObject, SandboxRecord } from "../store/index.ts";
+import { liveRecord, podContainersOf, unlessNotFound } from "../store/live-records.ts";
 import type { PodContext } from "../sandbox/pod-context.ts";
 import { newId } from "../sandbox/new-id.ts";
 import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager.ts";
@@ -59,14 +60,7 @@ export class ContainerManager {
     private readonly ctx: PodContext,
     private readonly sandboxes: SandboxManager,
   ) {
-    sandboxes.attachContainers({
-      stopAll: async (sid) => {
-        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.stop(c.id, 0);
-      },
-      removeAll: async (sid) => {
-        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.remove(c.id);
-      },
-    });
+    sandboxes.attachContainers(podContainersOf(ctx.store.containers, this));
   }
 
   paths(id: string): ContainerPaths {
@@ -157,10 +151,7 @@ export class ContainerManager {
 
   /** The container for an id or unique prefix, its exit folded in. @throws NotFoundError */
   async get(idOrPrefix: string, field = "container_id"): Promise<ContainerRecord> {
-    const id = this.ctx.store.containers.resolveId(idOrPrefix, field);
-    const rec = this.ctx.store.containers.find(id);
-    if (!rec || rec.state === "creating") throw new NotFoundError(`container "${idOrPrefix}" not found`);
-    return this.#refresh(rec);
+    return this.#refresh(liveRecord(this.ctx.store.containers, idOrPrefix, field, "container"));
   }
 
   /**
@@ -168,12 +159,7 @@ export class ContainerManager {
    * ids (api.proto: they must be idempotent).
    */
   async #findForIdempotent(idOrPrefix: string): Promise<ContainerRecord | undefined> {
-    try {
-      return await this.get(idOrPrefix);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
+    return unlessNotFound(() => this.get(idOrPrefix));
   }
 
   /**

@@ -3,7 +3,7 @@
  * (src/sandbox, src/container) and the Windows ones (src/runtime/windows) both provide
  * it, so one set of handlers serves both.
  */
-import type { ContainerConfig, LinuxContainerResources, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import type { ContainerConfig, LinuxContainerResources, PodSandboxConfig, WindowsContainerResources } from "../gen/runtime/v1/api_pb.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
 import type { ExecResult } from "../runtime/linux/oci-runtime.ts";
 import type { PodEvents } from "../sandbox/pod-events.ts";
@@ -22,7 +22,7 @@ export interface SandboxService {
   list(): SandboxRecord[];
   /** Where the sandbox's runtime spec (`config.json`) is kept. */
   paths(id: string): { bundle: string };
-  usage(rec: SandboxRecord): PodUsage;
+  usage(rec: SandboxRecord): PodUsage | Promise<PodUsage>;
   updateResources(idOrPrefix: string, overhead: LinuxContainerResources | undefined, resources: LinuxContainerResources | undefined): Promise<void>;
 }
 
@@ -35,7 +35,8 @@ export interface ContainerService {
   get(idOrPrefix: string, field?: string): Promise<ContainerRecord>;
   list(filter?: { sandboxId?: string }): Promise<ContainerRecord[]>;
   execSync(idOrPrefix: string, cmd: string[], timeoutSec: number): Promise<ExecResult>;
-  updateResources(idOrPrefix: string, linux: LinuxContainerResources | undefined): Promise<void>;
+  /** UpdateContainerResources: each OS reads its own part of the request. */
+  updateResources(idOrPrefix: string, linux: LinuxContainerResources | undefined, windows?: WindowsContainerResources): Promise<void>;
   reopenLog(idOrPrefix: string): Promise<void>;
   usage(rec: ContainerRecord): Promise<ContainerUsage & { fsMountpoint: string }>;
   /** Where the container's runtime spec (`config.json`) is kept. */

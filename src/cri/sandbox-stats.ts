@@ -9,40 +9,20 @@ import type {
   StreamPodSandboxStatsRequest,
   StreamPodSandboxStatsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import type { CgroupStats } from "../container/cgroup-stats.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
 import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
+import type { CgroupStats } from "../container/cgroup-stats.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
 import type { PodUsage } from "../sandbox/pod-usage.ts";
 import { containerStatsOf, criUsage } from "./container-stats.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";
+import { CpuRates, windowsPodStats } from "./sandbox-stats-windows.ts";
+import { sumCgroups } from "./sum-cgroups.ts";
 import { matchesLabels } from "./pod-convert.ts";
 
 type Stats = MessageInitShape<typeof PodSandboxStatsSchema>;
-
-/** The sum of several cgroups' figures; a figure none of them has stays unset. */
-export function sumCgroups(all: readonly (CgroupStats | undefined)[]): CgroupStats | undefined {
-  const present = all.filter((c): c is CgroupStats => c !== undefined);
-  if (present.length === 0) return undefined;
-  const add = (pick: (c: CgroupStats) => bigint | undefined) => {
-    const vs = present.map(pick).filter((v): v is bigint => v !== undefined);
-    return vs.length === 0 ? undefined : vs.reduce((a, b) => a + b, 0n);
-  };
-  const processes = present.map((c) => c.processes).filter((n): n is number => n !== undefined);
-  return {
-    cpuNs: add((c) => c.cpuNs),
-    memory: !present.some((c) => c.memory) ? undefined : {
-      usage: add((c) => c.memory?.usage) ?? 0n,
-      workingSet: add((c) => c.memory?.workingSet) ?? 0n,
-      rss: add((c) => c.memory?.rss),
-      pageFaults: add((c) => c.memory?.pageFaults),
-      majorPageFaults: add((c) => c.memory?.majorPageFaults),
-    },
-    processes: processes.length === 0 ? undefined : processes.reduce((a, b) => a + b, 0),
-  };
-}
 
 /** What a pod uses now, read once for both its stats and its metrics. */
 export type PodReadings = {
@@ -58,7 +38,7 @@ export type PodReadings = {
 };
 
 export async function podReadings(pods: Pods, rec: SandboxRecord): Promise<PodReadings> {
-  const pod = pods.sandboxes.usage(rec);
+  const pod = await pods.sandboxes.usage(rec);
   const list = await pods.containers.list({ sandboxId: rec.id });
   const containers = await Promise.all(list.map(async (c) => ({ c, u: await pods.containers.usage(c) })));
   return { pod, containers, total: sumCgroups([pod.infra, ...containers.map(({ u }) => u.cgroup)]) };
@@ -67,7 +47,10 @@ export async function podReadings(pods: Pods, rec: SandboxRecord): Promise<PodRe
 /** One pod's stats; the network is the pod's interfaces but `lo`, `eth0` the default. */
 async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
   const config = sandboxConfigOf(rec);
-  const { pod, containers, total } = await podReadings(pods, rec);
+  const { pod, containers: usages, total } = await podReadings(pods, rec);
+  const attributes = { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations };
+  // A Windows pod's figures go where a Windows kubelet reads them.
+  if (pod.windows) return { attributes, windows: windowsPodStats(rec.id, pod, usages, ratesOf(pods)) };
   const t = pod.timestamp;
   const ifaces = (pod.interfaces ?? []).map((i) => ({
     name: i.name,
@@ -77,14 +60,22 @@ async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
     txErrors: { value: i.txErrors },
   }));
   return {
-    attributes: { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
+    attributes,
     linux: {
       ...criUsage(t, total),
       network: pod.interfaces && { timestamp: t, defaultInterface: ifaces.find((i) => i.name === "eth0") ?? ifaces[0], interfaces: ifaces },
       process: total?.processes === undefined ? undefined : { timestamp: t, processCount: { value: BigInt(total.processes) } },
-      containers: await Promise.all(containers.map(({ c, u }) => containerStatsOf(pods, c, u))),
+      containers: await Promise.all(usages.map(({ c, u }) => containerStatsOf(pods, c, u))),
     },
   };
+}
+
+/** The CPU samples of one daemon's pods and containers (the Windows stats give a rate). */
+const rates = new WeakMap<Pods, CpuRates>();
+function ratesOf(pods: Pods): CpuRates {
+  let r = rates.get(pods);
+  if (!r) rates.set(pods, (r = new CpuRates()));
+  return r;
 }
 
 /** PodSandboxStats: an unknown id is NotFound (api.proto). */
@@ -104,9 +95,12 @@ function selected(pods: Pods, filter: PodSandboxStatsFilter | undefined): Sandbo
 }
 
 export function createListPodSandboxStats(pods: Pods) {
-  return async (req: ListPodSandboxStatsRequest): Promise<MessageInitShape<typeof ListPodSandboxStatsResponseSchema>> => ({
-    stats: await Promise.all(selected(pods, req.filter).map((s) => statsOf(pods, s))),
-  });
+  return async (req: ListPodSandboxStatsRequest): Promise<MessageInitShape<typeof ListPodSandboxStatsResponseSchema>> => {
+    const stats = await Promise.all(selected(pods, req.filter).map((s) => statsOf(pods, s)));
+    // An unfiltered list names every pod and running container: the CPU samples of the rest can go.
+    if (!req.filter) ratesOf(pods).keepOnly(new Set(stats.flatMap((s) => [s.attributes?.id ?? "", ...(s.windows?.containers ?? []).map((c) => c.attributes?.id ?? "")])));
+    return { stats };
+  };
 }
 
 /** StreamPodSandboxStats: the same result as ListPodSandboxStats, in batches. */

@@ -77,6 +77,8 @@ export interface WindowsLayerCalls {
   processBaseImage(layerPath: string): Promise<void>;
   /** ProcessUtilityImage: prepares a base layer's UtilityVM folder for Hyper-V isolation. */
   processUtilityImage(utilityVmPath: string): Promise<void>;
+  /** GrantVmAccess: lets the utility VM `vmId` open `filePath` (a VHD it boots from or mounts). */
+  grantVmAccess(vmId: string, filePath: string): Promise<void>;
   /** CreateSandboxLayer: a container's scratch (sandbox.vhdx) over its image layers. */
   createSandboxLayer(layerPath: string, parentLayerPaths: readonly string[]): Promise<void>;
   /** ExpandSandboxSize: grows the scratch to `sizeBytes`. */
@@ -96,10 +98,23 @@ export interface Hns {
   call(method: "GET" | "POST" | "DELETE", path: string, request: string): Promise<string>;
 }
 
+/**
+ * The Host Compute Network service's v2 API (computenetwork.dll), for the documents HNS's
+ * v1 HNSCall does not give in HCN's shape: a namespace and an endpoint as a utility VM's
+ * guest is handed them.
+ */
+export interface Hcn {
+  /** HcnOpenNamespace, HcnQueryNamespaceProperties with the default query, HcnCloseNamespace: the namespace document. */
+  queryNamespace(id: string): Promise<string>;
+  /** The same for an endpoint: its document (MacAddress, IpConfigurations...). */
+  queryEndpoint(id: string): Promise<string>;
+}
+
 export interface WindowsHost {
   readonly hcs: Hcs;
   readonly layers: WindowsLayerCalls;
   readonly hns: Hns;
+  readonly hcn: Hcn;
   /** The host's version as `major.minor.build.revision` (what an image's `os.version` says). */
   osVersion(): string;
   /** Logical processors of the host (HCS CPU limits are relative to them). */
@@ -133,8 +148,11 @@ export type WindowsCallName =
   | "HcsTerminateProcess"
   | "HcsCloseProcess"
   | "NameToGuid"
+  | "GrantVmAccess"
   | LayerCallName
-  | "HNSCall";
+  | "HNSCall"
+  | "HcnQueryNamespaceProperties"
+  | "HcnQueryEndpointProperties";
 
 /** The vmcompute.dll layer calls that take a DriverInfo and a layer path. */
 export type LayerCallName =

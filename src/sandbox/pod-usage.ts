@@ -36,7 +36,15 @@ export function parseNetDev(text: string): InterfaceUsage[] {
   return out;
 }
 
-export type PodUsage = { timestamp: bigint; infra?: CgroupStats; interfaces?: InterfaceUsage[] };
+/** One HNS endpoint's counters (Windows reports drops, not errors). */
+export type EndpointUsage = { name: string; rxBytes: bigint; rxDropped: bigint; txBytes: bigint; txDropped: bigint };
+
+/**
+ * `infra`: what the pod's own process uses (Linux: the infra process's cgroup; Windows: the
+ * pause container's HCS statistics). `windows` is set for a Windows pod, whose stats go in
+ * the CRI's `windows` part: `endpoints` are its network's (absent when they cannot be read).
+ */
+export type PodUsage = { timestamp: bigint; infra?: CgroupStats; interfaces?: InterfaceUsage[]; windows?: { endpoints?: EndpointUsage[] } };
 
 /**
  * `infraPid` is the live infra process (undefined for a pod without one, or not ready);

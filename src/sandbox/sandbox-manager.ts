@@ -23,6 +23,7 @@ import { type PodUsage, podUsage } from "./pod-usage.ts";
 import { stepTimer } from "../runtime/step-timer.ts";
 import type { RuntimeHandler } from "../runtime/runtime-handlers.ts";
 import type { JsonObject, SandboxRecord } from "../store/index.ts";
+import { liveRecord } from "../store/live-records.ts";
 import { mountShm, unmountAll } from "../container/mounts.ts";
 import { imageConfigOf, layerPathsOf } from "../container/image-config.ts";
 import { hostInfra, imageInfra, needsInfraProcess } from "./infra.ts";
@@ -314,10 +315,7 @@ export class SandboxManager {
 
   /** The sandbox for an id or unique prefix. @throws NotFoundError */
   get(idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
-    const id = this.ctx.store.sandboxes.resolveId(idOrPrefix, field);
-    const rec = this.ctx.store.sandboxes.find(id);
-    if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
-    return this.#refresh(rec);
+    return this.#refresh(liveRecord(this.ctx.store.sandboxes, idOrPrefix, field, "sandbox"));
   }
 
   /**

@@ -13,7 +13,11 @@ const winPax = { "MSWINDOWS.fileattr": "32", "LIBARCHIVE.creationtime": "1700000
 const dir = (name: string): TarEntrySpec => ({ name, type: "dir", mode: 0o755, pax: { "MSWINDOWS.fileattr": "16" } });
 const file = (name: string, data: string): TarEntrySpec => ({ name, data, mode: 0o644, pax: winPax });
 
-/** A base layer: a tiny C:\ with cmd.exe and pause.exe, and the registry hives. */
+/**
+ * A base layer: a tiny C:\ with cmd.exe and pause.exe, the registry hives, and the utility
+ * VM image a Hyper-V isolated pod boots (`UtilityVM/Files` with the boot manager, and the
+ * VM's scratch template), as Windows base images carry one.
+ */
 export function windowsBaseLayerTar(): Uint8Array<ArrayBuffer> {
   return tar([
     dir("Files/"),
@@ -26,6 +30,13 @@ export function windowsBaseLayerTar(): Uint8Array<ArrayBuffer> {
     dir("Hives/"),
     file("Hives/SOFTWARE_BASE", "regf software"),
     file("Hives/SYSTEM_BASE", "regf system"),
+    dir("UtilityVM/"),
+    dir("UtilityVM/Files/"),
+    dir("UtilityVM/Files/EFI/"),
+    dir("UtilityVM/Files/EFI/Microsoft/"),
+    dir("UtilityVM/Files/EFI/Microsoft/Boot/"),
+    file("UtilityVM/Files/EFI/Microsoft/Boot/bootmgfw.efi", "MZ fake boot manager"),
+    file("UtilityVM/SystemTemplate.vhdx", "vhdxfile fake VM scratch"),
   ]);
 }
 

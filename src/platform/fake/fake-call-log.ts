@@ -43,19 +43,32 @@ export class FakeCallLog {
 
   /**
    * Records a call and throws the injected error when a rule says this one fails; the
-   * target (id or path) goes into the error message, as the real calls do.
+   * target (id or path) goes into the error message, as the real calls do. `act`, run
+   * only when nothing is injected, does the call's work; an error with an `hresult` it
+   * throws fails the call the same way.
    */
-  record(call: WindowsCallName, args: unknown[], target?: string): void {
+  record(call: WindowsCallName, args: unknown[], target?: string, act?: () => void): void {
     this.beforeCall?.();
     const entry: FakeWindowsCall = { call, args };
     const hit = this.#rules.find((r) => r.rule.call === call && ++r.seen === (r.rule.nth ?? 1));
+    let message = "injected by the fake";
     if (hit) {
       this.#rules = this.#rules.filter((r) => r !== hit);
       entry.failed = hit.rule.hresult ?? E_FAIL;
+    } else if (act) {
+      // What the call does, when the fake itself may refuse it (a bad modify request).
+      try {
+        act();
+      } catch (err) {
+        const hr = (err as { hresult?: unknown }).hresult;
+        if (typeof hr !== "number") throw err;
+        entry.failed = hr;
+        message = (err as Error).message;
+      }
     }
     this.calls.push(entry);
     this.onCall?.(entry);
-    if (entry.failed !== undefined) throw new HcsCallError(call, entry.failed, target, "injected by the fake");
+    if (entry.failed !== undefined) throw new HcsCallError(call, entry.failed, target, message);
   }
 
   /** Records a failure the fake itself found (a bad handle, a missing layer). */

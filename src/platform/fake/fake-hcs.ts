@@ -8,12 +8,14 @@
 import type { Hcs, HcsProcess, HcsProcessStatus, HcsSystem } from "../windows-host.ts";
 import type { FakeCallLog } from "./fake-call-log.ts";
 import { FAKE_TERMINATED_EXIT, FakeProcess, type FakeProcessParams } from "./fake-process.ts";
+import { FakeVm, modifyContainer } from "./fake-vm.ts";
 
 const HCS_E_SYSTEM_NOT_FOUND = 0x8037010e;
 const HCS_E_SYSTEM_ALREADY_EXISTS = 0x8037010f;
 const HCS_E_INVALID_STATE = 0x80370105;
 const HCS_E_INVALID_JSON = 0x8037010d;
 const E_HANDLE = 0x80070006;
+const ERROR_FILE_NOT_FOUND = 0x80070002;
 
 export type FakeSystemState = "created" | "running" | "stopped";
 
@@ -23,7 +25,13 @@ export type FakeSystem = {
   state: FakeSystemState;
   handles: number;
   processes: Map<number, FakeProcess>;
+  /** A utility VM's devices (its document has a VirtualMachine). */
+  vm?: FakeVm;
+  /** Resource updates a container took (HcsModifyComputeSystem), in order. */
+  updates: { path: string; settings: unknown }[];
 };
+
+type Hosted = { Container?: { Storage?: { Path?: string; Layers?: { Path?: string }[] }; MappedDirectories?: { HostPath?: string }[] } };
 
 export class FakeHcs implements Hcs {
   readonly systems = new Map<string, FakeSystem>();
@@ -67,13 +75,26 @@ export class FakeHcs implements Hcs {
     }
     if (this.systems.has(id)) this.log.fail("HcsCreateComputeSystem", args, HCS_E_SYSTEM_ALREADY_EXISTS, id, "exists");
     const host = document.HostingSystemId;
-    if (typeof host === "string" && this.systems.get(host)?.state !== "running") {
-      this.log.fail("HcsCreateComputeSystem", args, HCS_E_INVALID_STATE, id, `hosting system "${host}" is not running`);
+    if (typeof host === "string") {
+      const vm = this.systems.get(host);
+      if (vm?.state !== "running" || !vm.vm) this.log.fail("HcsCreateComputeSystem", args, HCS_E_INVALID_STATE, id, `hosting system "${host}" is not a running utility VM`);
+      const missing = this.#notInVm(vm.vm, document.HostedSystem as Hosted | undefined);
+      if (missing) this.log.fail("HcsCreateComputeSystem", args, ERROR_FILE_NOT_FOUND, id, missing);
     }
     this.log.record("HcsCreateComputeSystem", args, id);
-    const sys: FakeSystem = { id, document, state: "created", handles: 0, processes: new Map() };
+    const sys: FakeSystem = { id, document, state: "created", handles: 0, processes: new Map(), updates: [] };
+    if (document.VirtualMachine) sys.vm = new FakeVm(document);
     this.systems.set(id, sys);
     return this.#open(sys);
+  }
+
+  /** What a hosted container's document names that its utility VM does not have, if anything. */
+  #notInVm(vm: FakeVm, hosted: Hosted | undefined): string | undefined {
+    const storage = hosted?.Container?.Storage;
+    if (!storage?.Path || !vm.hasCombined(storage.Path)) return `the container root "${storage?.Path ?? ""}" holds no combined layers in the utility VM`;
+    for (const l of storage.Layers ?? []) if (!vm.shareOf(l.Path ?? "")) return `layer "${l.Path ?? ""}" is not shared into the utility VM`;
+    for (const m of hosted?.Container?.MappedDirectories ?? []) if (!vm.shareOf(m.HostPath ?? "")) return `mapped directory "${m.HostPath ?? ""}" is not shared into the utility VM`;
+    return undefined;
   }
 
   async openComputeSystem(id: string): Promise<HcsSystem> {
@@ -117,7 +138,17 @@ export class FakeHcs implements Hcs {
   async modifyComputeSystem(system: HcsSystem, configuration: string): Promise<void> {
     const args = [system.id, configuration];
     const sys = this.#system("HcsModifyComputeSystem", system, args);
-    this.log.record("HcsModifyComputeSystem", args, sys.id);
+    this.log.record("HcsModifyComputeSystem", args, sys.id, () => {
+      if (sys.state !== "running") throw Object.assign(new Error(`system is ${sys.state}`), { hresult: HCS_E_INVALID_STATE });
+      let req: Record<string, unknown>;
+      try {
+        req = JSON.parse(configuration) as Record<string, unknown>;
+      } catch {
+        throw Object.assign(new Error("the request is not JSON"), { hresult: HCS_E_INVALID_JSON });
+      }
+      if (sys.vm) sys.vm.modify(req);
+      else modifyContainer(sys.updates, req);
+    });
   }
 
   async getComputeSystemProperties(system: HcsSystem, query: string): Promise<string> {
@@ -127,10 +158,19 @@ export class FakeHcs implements Hcs {
     const state = sys.state === "running" ? "Running" : sys.state === "created" ? "Created" : "Stopped";
     // Made-up but steady figures: 1 s of CPU and 64 MiB committed (48 MiB working set) per live process.
     const live = [...sys.processes.values()].filter((p) => !p.exited).length;
-    const statistics = query.includes("Statistics") && sys.state === "running"
+    const running = sys.state === "running";
+    const statistics = query.includes("Statistics") && running
       ? { Statistics: { Processor: { TotalRuntime100ns: live * 10_000_000 }, Memory: { MemoryUsageCommitBytes: live * 64 * 2 ** 20, MemoryUsagePrivateWorkingSetBytes: live * 48 * 2 ** 20 } } }
       : {};
-    return JSON.stringify({ Id: sys.id, SystemType: "Container", State: state, Stopped: sys.state === "stopped", ...statistics });
+    const processList = query.includes("ProcessList") && running
+      ? { ProcessList: [...sys.processes.values()].filter((p) => !p.exited).map((p) => ({ ProcessId: p.pid, ImageName: (p.params.CommandLine ?? "").split(" ")[0] })) }
+      : {};
+    // A Windows guest's connection (hcsshim caches it at start): protocol 4, namespaces can be added.
+    const guest = query.includes("GuestConnection") && running && sys.vm
+      ? { GuestConnectionInfo: { SupportedSchemaVersions: [{ Major: 2, Minor: 1 }], ProtocolVersion: 4, GuestDefinedCapabilities: { NamespaceAddRequestSupported: true, SignalProcessSupported: true } } }
+      : {};
+    const type = sys.vm ? "VirtualMachine" : "Container";
+    return JSON.stringify({ Id: sys.id, SystemType: type, State: state, Stopped: sys.state === "stopped", ...statistics, ...processList, ...guest });
   }
 
   closeComputeSystem(system: HcsSystem): void {

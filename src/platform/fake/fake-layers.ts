@@ -89,6 +89,16 @@ export class FakeLayers implements WindowsLayerCalls {
     this.log.record("ProcessUtilityImage", [utilityVmPath], utilityVmPath);
   }
 
+  /** GrantVmAccess: the file must exist; what was granted to whom is kept for tests. */
+  readonly granted: { vmId: string; path: string }[] = [];
+
+  async grantVmAccess(vmId: string, filePath: string): Promise<void> {
+    const args = [vmId, filePath];
+    if (!fs.existsSync(filePath)) this.log.fail("GrantVmAccess", args, ERROR_FILE_NOT_FOUND, filePath, "no such file");
+    this.log.record("GrantVmAccess", args, filePath);
+    this.granted.push({ vmId, path: filePath });
+  }
+
   async createSandboxLayer(layerPath: string, parentLayerPaths: readonly string[]): Promise<void> {
     const args = [layerPath, [...parentLayerPaths]];
     this.#needParents("CreateSandboxLayer", args, layerPath, parentLayerPaths);

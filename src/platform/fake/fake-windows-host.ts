@@ -21,6 +21,7 @@ export class FakeWindowsHost implements WindowsHost {
   readonly hcs = new FakeHcs(this.log);
   readonly layers = new FakeLayers(this.log);
   readonly hns = new FakeHns(this.log);
+  readonly hcn = this.hns;
   /** Pipes `restrictPipe` was asked to lock down, with the SDDL. */
   readonly restrictedPipes: { path: string; sddl: string }[] = [];
 
@@ -40,11 +41,12 @@ export class FakeWindowsHost implements WindowsHost {
 
   /**
    * What is still held that a finished teardown must have given back: compute systems,
-   * open handles, scratch layers, activated or prepared layers, network namespaces.
+   * open handles, scratch layers, activated or prepared layers, network namespaces, and
+   * what was hot-added to a utility VM that is still there.
    */
   leaks(): string[] {
     return [
-      ...[...this.hcs.systems.values()].map((s) => `compute system "${s.id}" (${s.state})`),
+      ...[...this.hcs.systems.values()].flatMap((s) => [`compute system "${s.id}" (${s.state})`, ...(s.vm?.leaks(s.id) ?? [])]),
       ...this.hcs.openHandles(),
       ...this.layers.leaks(),
       ...this.hns.leaks(),

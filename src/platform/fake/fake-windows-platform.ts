@@ -8,7 +8,9 @@
  * - `calls.jsonl`: every call, one JSON object a line, in order (`{"call","args","failed"?}`);
  * - `inject.json`: failures to inject, `[{"call": "HcsStartComputeSystem", "nth": 1}]`,
  *   reloaded whenever the file changes (each rule fires once);
- * - `state.json`: rewritten after each call: `{"leaks": [...]}`, what is still held.
+ * - `state.json`: rewritten after each call: `{"leaks": [...]}`, what is still held;
+ * - `endpoints.log` (written by the test's CNI plugin): `ADD <namespace> <endpoint>` for
+ *   an endpoint it attached, `DEL <namespace>` when it detached the namespace's ones.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,6 +18,23 @@ import type { Platform, StatFs } from "../types.ts";
 import { linuxOnlyCalls } from "../windows/index.ts";
 import type { FakeInjection } from "./fake-call-log.ts";
 import { FakeWindowsHost, type FakeWindowsHostOptions } from "./fake-windows-host.ts";
+
+/** The endpoints a CNI plugin left attached, replayed from its log. */
+function syncEndpoints(host: FakeWindowsHost, file: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return;
+  }
+  const live = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const [op, ns, ep] = line.trim().split(/\s+/);
+    if (op === "ADD" && ns && ep) live.set(ep, ns);
+    if (op === "DEL" && ns) for (const [e, n] of live) if (n === ns) live.delete(e);
+  }
+  host.hns.setEndpoints([...live].map(([e, n]) => [n, e] as [string, string]));
+}
 
 /** Connects a fake host to the files in `dir` (created if missing). */
 export function bridgeToFiles(host: FakeWindowsHost, dir: string): void {
@@ -25,7 +44,9 @@ export function bridgeToFiles(host: FakeWindowsHost, dir: string): void {
   const stateFile = path.join(dir, "state.json");
   fs.writeFileSync(callsFile, "");
   let seen = "";
+  const endpointsFile = path.join(dir, "endpoints.log");
   host.log.beforeCall = () => {
+    syncEndpoints(host, endpointsFile);
     let text: string;
     try {
       text = fs.readFileSync(injectFile, "utf8");

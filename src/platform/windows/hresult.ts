@@ -87,9 +87,11 @@ export function isAlreadyStopped(hr: number): boolean {
 export function resultMessage(doc: string | undefined): string | undefined {
   if (!doc) return undefined;
   try {
-    const r = JSON.parse(doc) as { ErrorMessage?: unknown; ErrorEvents?: { Message?: unknown }[] };
+    const r = JSON.parse(doc) as { ErrorMessage?: unknown; Error?: unknown; ErrorEvents?: { Message?: unknown }[] };
     const events = (r.ErrorEvents ?? []).map((e) => e.Message).filter((m): m is string => typeof m === "string");
-    const parts = [typeof r.ErrorMessage === "string" ? r.ErrorMessage : undefined, ...events].filter(Boolean);
+    // HCS puts the HRESULT in `Error` and the text in `ErrorMessage`; an HCN error record may carry the text in `Error`.
+    const text = typeof r.ErrorMessage === "string" ? r.ErrorMessage : typeof r.Error === "string" ? r.Error : undefined;
+    const parts = [text, ...events].filter(Boolean);
     return parts.length > 0 ? parts.join("; ") : undefined;
   } catch {
     return doc.trim().slice(0, 500) || undefined;

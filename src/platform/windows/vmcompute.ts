@@ -26,6 +26,8 @@ export const VMCOMPUTE = {
   // HRESULT ProcessBaseImage(PCWSTR path), ProcessUtilityImage(PCWSTR path)
   ProcessBaseImage: { args: ["ptr"], returns: "i32" },
   ProcessUtilityImage: { args: ["ptr"], returns: "i32" },
+  // HRESULT GrantVmAccess(PCWSTR vmId, PCWSTR filePath)
+  GrantVmAccess: { args: ["ptr", "ptr"], returns: "i32" },
   // HRESULT HNSCall(PCWSTR method, PCWSTR path, PCWSTR request, PWSTR* response); response freed with CoTaskMemFree
   HNSCall: { args: ["ptr", "ptr", "ptr", "ptr"], returns: "i32" },
 } as const;

@@ -6,6 +6,7 @@
  */
 import { dlopen } from "bun:ffi";
 import { COMPUTECORE } from "./computecore.ts";
+import { COMPUTENETWORK } from "./computenetwork.ts";
 import { KERNEL32 } from "./kernel32.ts";
 import { OLE32, VMCOMPUTE } from "./vmcompute.ts";
 import { executeWindowsCall, type WindowsCallRequest, type WindowsLibs } from "./windows-calls.ts";
@@ -19,6 +20,9 @@ const libs: WindowsLibs = {
   },
   get vmcompute() {
     return (cache.vmcompute ??= dlopen("vmcompute.dll", VMCOMPUTE).symbols);
+  },
+  get computenetwork() {
+    return (cache.computenetwork ??= dlopen("computenetwork.dll", COMPUTENETWORK).symbols);
   },
   get kernel32() {
     return (cache.kernel32 ??= dlopen("kernel32.dll", KERNEL32).symbols);

@@ -6,16 +6,18 @@
  * HRESULT and the message of its result document.
  */
 import { COMPUTECORE, GENERIC_ALL, INFINITE, PROCESS_INFORMATION_SIZE } from "./computecore.ts";
+import { type COMPUTENETWORK, HCN_DEFAULT_QUERY } from "./computenetwork.ts";
 import type { Callable } from "./ffi-types.ts";
 import { hex } from "./hresult.ts";
 import type { KERNEL32 } from "./kernel32.ts";
-import { driverInfo, guidString, layerDescriptors, outPointer, readWide, wideFromBuffer, wstr } from "./marshal.ts";
+import { driverInfo, guidBytes, guidString, layerDescriptors, outPointer, readWide, wideFromBuffer, wstr } from "./marshal.ts";
 import type { LayerCallName } from "../windows-host.ts";
 import type { OLE32, VMCOMPUTE } from "./vmcompute.ts";
 
 export type WindowsLibs = {
   computecore: Callable<typeof COMPUTECORE>;
   vmcompute: Callable<typeof VMCOMPUTE>;
+  computenetwork: Callable<typeof COMPUTENETWORK>;
   kernel32: Pick<Callable<typeof KERNEL32>, "LocalFree" | "CloseHandle">;
   ole32: Callable<typeof OLE32>;
 };
@@ -33,6 +35,8 @@ export type WindowsCallRequest =
   | { op: "process"; call: ProcessCall; id: string; handle: number; text: string }
   | { op: "layer"; call: LayerCall; path: string; arg?: string; parents?: string[]; size?: number }
   | { op: "hns"; method: string; path: string; request: string }
+  | { op: "hcn"; kind: "namespace" | "endpoint"; id: string }
+  | { op: "grant"; vmId: string; path: string }
   | { op: "guid"; name: string };
 
 export type ProcessInfo = { pid: number; stdin: number; stdout: number; stderr: number };
@@ -151,6 +155,39 @@ function layerCall(libs: WindowsLibs, req: Extract<WindowsCallRequest, { op: "la
   }
 }
 
+/** Reads and frees a PWSTR an HCN or HNS call handed back (CoTaskMemFree). */
+function takeCoTask(libs: WindowsLibs, out: { value: bigint }): string {
+  if (out.value === 0n) return "";
+  const text = readWide(out.value);
+  libs.ole32.CoTaskMemFree(out.value);
+  return text;
+}
+
+/** HcnOpen*, HcnQuery*Properties with the default query, HcnClose*: the object's document. */
+function hcnQuery(libs: WindowsLibs, req: Extract<WindowsCallRequest, { op: "hcn" }>): string {
+  const hn = libs.computenetwork;
+  const [open, query, close] =
+    req.kind === "namespace"
+      ? (["HcnOpenNamespace", "HcnQueryNamespaceProperties", "HcnCloseNamespace"] as const)
+      : (["HcnOpenEndpoint", "HcnQueryEndpointProperties", "HcnCloseEndpoint"] as const);
+  const handle = outPointer();
+  const openRecord = outPointer();
+  const opened = hn[open](guidBytes(req.id), handle.buf, openRecord.buf);
+  const openError = takeCoTask(libs, openRecord);
+  if (opened < 0) throw new CallFailed(open, opened, req.id, openError);
+  try {
+    const props = outPointer();
+    const record = outPointer();
+    const queried = hn[query](handle.value, wstr(HCN_DEFAULT_QUERY), props.buf, record.buf);
+    const text = takeCoTask(libs, props);
+    const queryRecord = takeCoTask(libs, record);
+    if (queried < 0) throw new CallFailed(query, queried, req.id, queryRecord);
+    return text;
+  } finally {
+    hn[close](handle.value);
+  }
+}
+
 /** Runs one request to completion (blocking). Never throws: failures are replies. */
 export function executeWindowsCall(libs: WindowsLibs, req: WindowsCallRequest): WindowsCallReply {
   const cc = libs.computecore;
@@ -202,10 +239,16 @@ export function executeWindowsCall(libs: WindowsLibs, req: WindowsCallRequest): 
       case "hns": {
         const response = outPointer();
         const hr = libs.vmcompute.HNSCall(wstr(req.method), wstr(req.path), wstr(req.request), response.buf);
-        const text = response.value === 0n ? "" : readWide(response.value);
-        if (response.value !== 0n) libs.ole32.CoTaskMemFree(response.value);
+        const text = takeCoTask(libs, response);
         if (hr < 0) throw new CallFailed("HNSCall", hr, `${req.method} ${req.path}`, text);
         return { ok: true, text };
+      }
+      case "hcn":
+        return { ok: true, text: hcnQuery(libs, req) };
+      case "grant": {
+        const hr = libs.vmcompute.GrantVmAccess(wstr(req.vmId), wstr(req.path));
+        if (hr < 0) throw new CallFailed("GrantVmAccess", hr, req.path);
+        return { ok: true };
       }
     }
   } catch (err) {

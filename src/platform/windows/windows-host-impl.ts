@@ -3,7 +3,7 @@
  * daemon, fake DLLs in the unit tests), stdio pipes are read by the `PipePoller` on this
  * thread, and failures become `HcsCallError`s naming the call and the id or path.
  */
-import type { Hcs, HcsProcess, HcsProcessStatus, HcsSystem, Hns, WindowsHost, WindowsLayerCalls } from "../windows-host.ts";
+import type { Hcn, Hcs, HcsProcess, HcsProcessStatus, HcsSystem, Hns, WindowsHost, WindowsLayerCalls } from "../windows-host.ts";
 import type { CallRunner } from "./call-pool.ts";
 import { HcsCallError, resultMessage } from "./hresult.ts";
 import type { PipePoller } from "./pipe-poller.ts";
@@ -91,6 +91,7 @@ export function windowsHostOver(parts: WindowsHostParts): WindowsHost {
     importLayer: async (path, importFolder, parents) => void (await layer("ImportLayer", path, { arg: importFolder, parents })),
     processBaseImage: async (path) => void (await layer("ProcessBaseImage", path)),
     processUtilityImage: async (path) => void (await layer("ProcessUtilityImage", path)),
+    grantVmAccess: async (vmId, path) => void (await call({ op: "grant", vmId, path })),
     createSandboxLayer: async (path, parents) => void (await layer("CreateSandboxLayer", path, { parents })),
     expandSandboxSize: async (path, size) => void (await layer("ExpandSandboxSize", path, { size })),
     activateLayer: async (path) => void (await layer("ActivateLayer", path)),
@@ -107,10 +108,16 @@ export function windowsHostOver(parts: WindowsHostParts): WindowsHost {
     },
   };
 
+  const hcn: Hcn = {
+    queryNamespace: async (id) => (await call({ op: "hcn", kind: "namespace", id })).text ?? "",
+    queryEndpoint: async (id) => (await call({ op: "hcn", kind: "endpoint", id })).text ?? "",
+  };
+
   return {
     hcs,
     layers,
     hns,
+    hcn,
     osVersion: parts.osVersion,
     processorCount: parts.processorCount,
     restrictPipe: parts.restrictPipe,

@@ -13,11 +13,11 @@ import { isAlreadyStopped, isNotFound } from "../../platform/windows/hresult.ts"
 import { LogFile } from "./cri-log-writer.ts";
 import { createHcsContainer, type HcsCreateDeps, type HcsCreateOptions, type HcsResources, releaseResources } from "./hcs-create.ts";
 import { type ExecOutput, execInSystem, type Init, startInit, TERMINATED_EXIT_CODE } from "./hcs-process.ts";
+import { STATISTICS_QUERY } from "./hcs-statistics.ts";
+import type { UtilityVm } from "./utility-vm.ts";
+import { createXenonContainer } from "./xenon-create.ts";
 
 type Live = { system: HcsSystem; spec: Spec; resources: HcsResources; init?: Init; log?: LogFile; stopped?: boolean };
-
-/** The property query for CPU and memory figures. */
-export const STATISTICS_QUERY = JSON.stringify({ PropertyTypes: ["Statistics"] });
 
 /** `{"Signal":"CtrlShutdown"}`: what SIGTERM means to a Windows process (hcsshim's signal map). */
 export const CTRL_SHUTDOWN = JSON.stringify({ Signal: "CtrlShutdown" });
@@ -46,10 +46,13 @@ export class ComputeSystems {
     return this.#live.has(id);
   }
 
-  /** createHcsContainer; the spec and the HCS document go to `bundle` (ContainerStatus shows them). */
-  async create(opts: HcsCreateOptions & { id: string }, bundle: string): Promise<void> {
+  /**
+   * createHcsContainer, or createXenonContainer in the pod's utility VM `vm`; the spec and
+   * the HCS document go to `bundle` (ContainerStatus shows them).
+   */
+  async create(opts: HcsCreateOptions & { id: string }, bundle: string, vm?: UtilityVm): Promise<void> {
     fs.mkdirSync(bundle, { recursive: true });
-    const created = await createHcsContainer(this.deps, opts);
+    const created = vm ? await createXenonContainer(this.deps, vm, opts) : await createHcsContainer(this.deps, opts);
     this.#live.set(opts.id, { system: created.system, spec: opts.spec, resources: created.resources });
     fs.writeFileSync(path.join(bundle, "config.json"), JSON.stringify(opts.spec, null, 2));
     fs.writeFileSync(path.join(bundle, "hcs.json"), created.document);
@@ -71,12 +74,23 @@ export class ComputeSystems {
     return { pid: live.init.process.pid, exit: live.init.exit };
   }
 
+  /** HcsModifyComputeSystem on a live system (a ModifySettingRequest document). */
+  async modify(id: string, request: string): Promise<void> {
+    await this.deps.host.hcs.modifyComputeSystem(this.#need(id).system, request);
+  }
+
+  /** Replaces the spec a live system runs processes with (after an update of its resources). */
+  setSpec(id: string, spec: Spec): void {
+    const live = this.#live.get(id);
+    if (live) live.spec = spec;
+  }
+
   /** Starts a new log file at the log path (the kubelet rotated the old one away). */
   reopenLog(id: string): void {
     this.#live.get(id)?.log?.reopen();
   }
 
-  /** HcsGetComputeSystemProperties for `Statistics`: the properties document. */
+  /** HcsGetComputeSystemProperties for `Statistics` and `ProcessList`: the properties document. */
   async statistics(id: string): Promise<string> {
     return this.deps.host.hcs.getComputeSystemProperties(this.#need(id).system, STATISTICS_QUERY);
   }

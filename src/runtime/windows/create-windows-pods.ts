@@ -13,6 +13,7 @@ import { PodEvents } from "../../sandbox/pod-events.ts";
 import { newId } from "../../sandbox/new-id.ts";
 import type { Clock, Store } from "../../store/index.ts";
 import { ComputeSystems } from "./compute-systems.ts";
+import { baseName } from "./hcs-create.ts";
 import { buildOf } from "./schema-version.ts";
 import { WindowsContainers } from "./windows-containers.ts";
 import { WindowsHandlers } from "./windows-handlers.ts";
@@ -46,7 +47,7 @@ export async function createWindowsPods(deps: WindowsPodDeps, observeExec?: (com
     warn: (m) => deps.log.warn(m),
   });
   const events = new PodEvents();
-  const ctx: WindowsPodContext = { ...deps, network, handlers: WindowsHandlers.load(config), systems, hostBuild, events };
+  const ctx: WindowsPodContext = { ...deps, network, handlers: WindowsHandlers.load(config), systems, hostBuild, events, vms: new Map(), owner: baseName(deps.executable) };
   const sandboxes = new WindowsSandboxes(ctx);
   const containers = new WindowsContainers(ctx, sandboxes);
   await containers.recover();

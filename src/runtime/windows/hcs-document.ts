@@ -52,6 +52,8 @@ export type HcsContainerInput = {
   networkNamespace: string;
   /** v1 Xenon: the utility VM image when the spec names none (the base layer's UtilityVM folder). */
   utilityVmImagePath?: string;
+  /** v1 Xenon: the scratch folder HCS's utility VM mounts (there is no host volume to name). */
+  layerFolderPath?: string;
 };
 
 type Mode = "argon-v1" | "argon-v2" | "xenon-v1" | "xenon-v2";
@@ -184,6 +186,9 @@ export function windowsContainerDocuments(input: HcsContainerInput): { v1: V1Con
     // Schema 1 needs the layers for Hyper-V containers as well (its ContainerConfig says
     // "Required for Windows Server and Hyper-V Containers"); HCS builds the utility VM.
     v1.Layers = input.layers.map((l) => ({ ID: l.id, Path: l.path }));
+    // hcsshim's first hcsoci (2018) named the scratch folder for every v1 container; with a
+    // host volume (VolumePath) Argon no longer needs it, a v1 Xenon still does.
+    if (input.layerFolderPath) v1.LayerFolderPath = input.layerFolderPath;
     v1.HvPartition = true;
     const image = w.hyperv?.utilityVMPath || input.utilityVmImagePath;
     if (!image) throw new InvalidArgumentError("windows.hyperv.utilityVMPath", "no utility VM image: neither the spec nor the layers name one");

@@ -18,6 +18,7 @@ export type V1ContainerConfig = {
   Owner?: string;
   VolumePath?: string;
   IgnoreFlushesDuringBoot?: boolean;
+  LayerFolderPath?: string;
   Layers: { ID: string; Path: string }[] | null;
   Credentials?: string;
   ProcessorCount?: number;

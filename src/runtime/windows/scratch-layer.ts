@@ -16,13 +16,26 @@ export type ScratchRequest = {
   sizeBytes: number;
 };
 
-/** Creates and mounts the scratch; returns the volume path (`\\?\Volume{...}\`). */
+/**
+ * CreateSandboxLayer, then ExpandSandboxSize when a size is asked for; destroyed again if
+ * the expand fails. A utility VM mounts such a scratch itself (its sandbox.vhdx).
+ */
+export async function createScratch(layers: WindowsLayerCalls, req: ScratchRequest): Promise<void> {
+  await layers.createSandboxLayer(req.path, req.parents);
+  try {
+    if (req.sizeBytes > 0) await layers.expandSandboxSize(req.path, req.sizeBytes);
+  } catch (err) {
+    await layers.destroyLayer(req.path).catch(() => {});
+    throw err;
+  }
+}
+
+/** Creates and mounts the scratch on the host; returns the volume path (`\\?\Volume{...}\`). */
 export async function mountScratch(layers: WindowsLayerCalls, req: ScratchRequest): Promise<string> {
   const undo: (() => Promise<void>)[] = [];
   try {
-    await layers.createSandboxLayer(req.path, req.parents);
+    await createScratch(layers, req);
     undo.push(() => layers.destroyLayer(req.path));
-    if (req.sizeBytes > 0) await layers.expandSandboxSize(req.path, req.sizeBytes);
     await layers.activateLayer(req.path);
     undo.push(() => layers.deactivateLayer(req.path));
     await layers.prepareLayer(req.path, req.parents);

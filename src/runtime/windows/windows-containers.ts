@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { toJson } from "@bufbuild/protobuf";
-import type { ContainerConfig, LinuxContainerResources, Mount } from "../../gen/runtime/v1/api_pb.ts";
+import type { ContainerConfig, LinuxContainerResources, Mount, WindowsContainerResources } from "../../gen/runtime/v1/api_pb.ts";
 import { ContainerConfigSchema, Signal } from "../../gen/runtime/v1/api_pb.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from "../../errors.ts";
 import { checkContainerConfig } from "../../container/container-config-check.ts";
@@ -18,14 +18,18 @@ import type { ContainerUsage } from "../../container/container-usage.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
 import type { ContainerService } from "../../cri/pods.ts";
 import { buildSpec } from "../../oci/build.ts";
+import type { Spec } from "../../oci/spec.ts";
 import { isNamedPipe } from "../../oci/opts/windows.ts";
 import { requestedScratchBytes, windowsContainerSpecOpts, windowsSnapshotLabels } from "../../oci/windows.ts";
 import { sandboxConfigOf } from "../../sandbox/sandbox-manager.ts";
 import { newId } from "../../sandbox/new-id.ts";
 import type { ContainerRecord, JsonObject } from "../../store/index.ts";
+import { liveRecord, podContainersOf, unlessNotFound } from "../../store/live-records.ts";
 import type { ExecResult } from "../linux/oci-runtime.ts";
 import { KeyedLock } from "../keyed-lock.ts";
+import { planWindowsUpdate, updatedConfig } from "./container-update.ts";
 import { readStatistics } from "./hcs-statistics.ts";
+import { withIsolation } from "./windows-handlers.ts";
 import type { WindowsSandboxes } from "./windows-sandboxes.ts";
 import { emitEvent, type WindowsPaths, type WindowsPodContext, windowsPaths } from "./windows-pod-context.ts";
 
@@ -49,14 +53,7 @@ export class WindowsContainers implements ContainerService {
     private readonly ctx: WindowsPodContext,
     private readonly sandboxes: WindowsSandboxes,
   ) {
-    sandboxes.attachContainers({
-      stopAll: async (sid) => {
-        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.stop(c.id, 0);
-      },
-      removeAll: async (sid) => {
-        for (const c of this.ctx.store.containers.list({ sandboxId: sid })) await this.remove(c.id);
-      },
-    });
+    sandboxes.attachContainers(podContainersOf(ctx.store.containers, this));
   }
 
   paths(id: string): WindowsPaths {
@@ -74,9 +71,12 @@ export class WindowsContainers implements ContainerService {
     const handler = this.ctx.handlers.resolve(sandbox.runtimeHandler);
     const ns = sandbox.netns.net ?? "";
     const mounts = resolveMountSources(config.mounts);
-    const spec = buildSpec(
-      handler.baseSpec,
-      windowsContainerSpecOpts({ sandboxId: sandbox.id, config: { ...config, mounts }, sandboxConfig, image: { name: config.image!.image, spec: imageConfigOf(image) }, handler: handler.config, networkNamespace: ns }),
+    const spec = withIsolation(
+      buildSpec(
+        handler.baseSpec,
+        windowsContainerSpecOpts({ sandboxId: sandbox.id, config: { ...config, mounts }, sandboxConfig, image: { name: config.image!.image, spec: imageConfigOf(image) }, handler: handler.config, networkNamespace: ns }),
+      ),
+      handler,
     );
     if (spec.annotations?.["microsoft.com/hostprocess-container"] === "true") {
       throw new NotSupportedError("HostProcess containers run as job objects on the host (hcsshim's job containers), which skiff does not build yet");
@@ -108,6 +108,7 @@ export class WindowsContainers implements ContainerService {
             keepResourcesOnFailure: handler.config.hcsKeepResourcesOnFailure,
           },
           p.bundle,
+          this.ctx.vms.get(sandbox.id),
         );
         if (logPath !== "") fs.mkdirSync(path.dirname(logPath), { recursive: true });
         this.ctx.store.containers.updateState(id, "created", { expect: ["creating"] });
@@ -134,19 +135,7 @@ export class WindowsContainers implements ContainerService {
   }
 
   async get(idOrPrefix: string, field = "container_id"): Promise<ContainerRecord> {
-    const id = this.ctx.store.containers.resolveId(idOrPrefix, field);
-    const rec = this.ctx.store.containers.find(id);
-    if (!rec || rec.state === "creating") throw new NotFoundError(`container "${idOrPrefix}" not found`);
-    return rec;
-  }
-
-  async #find(idOrPrefix: string): Promise<ContainerRecord | undefined> {
-    try {
-      return await this.get(idOrPrefix);
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
+    return liveRecord(this.ctx.store.containers, idOrPrefix, field, "container");
   }
 
   /** Records the exit once, then shuts the compute system down (it has nothing left to run). */
@@ -196,7 +185,7 @@ export class WindowsContainers implements ContainerService {
   }
 
   async stop(idOrPrefix: string, timeoutSec: number): Promise<void> {
-    const rec = await this.#find(idOrPrefix);
+    const rec = await unlessNotFound(() => this.get(idOrPrefix));
     if (!rec) return;
     const code = await this.#lock.run(rec.id, async () => {
       const cur = this.ctx.store.containers.find(rec.id);
@@ -211,7 +200,7 @@ export class WindowsContainers implements ContainerService {
   }
 
   async remove(idOrPrefix: string): Promise<void> {
-    const rec = await this.#find(idOrPrefix);
+    const rec = await unlessNotFound(() => this.get(idOrPrefix));
     if (!rec) return;
     if (rec.state === "running" || rec.state === "created") await this.stop(rec.id, 0);
     await this.#lock.run(rec.id, async () => {
@@ -230,9 +219,24 @@ export class WindowsContainers implements ContainerService {
     return this.ctx.systems.exec(rec.id, cmd, timeoutSec * 1000, execSyncOutputCap(this.ctx.config.server.maxSendMessageBytes));
   }
 
-  async updateResources(idOrPrefix: string, _linux: LinuxContainerResources | undefined): Promise<void> {
-    await this.get(idOrPrefix);
-    throw new NotSupportedError("UpdateContainerResources is not built for Windows containers yet");
+  /** UpdateContainerResources: the spec merged, the running system modified (container-update.ts), the status's figures kept. */
+  async updateResources(idOrPrefix: string, _linux: LinuxContainerResources | undefined, windows?: WindowsContainerResources): Promise<void> {
+    const rec = await this.get(idOrPrefix);
+    await this.#lock.run(rec.id, async () => {
+      const cur = this.ctx.store.containers.get(rec.id);
+      const file = path.join(this.paths(rec.id).bundle, "config.json");
+      const plan = planWindowsUpdate(JSON.parse(fs.readFileSync(file, "utf8")) as Spec, windows, {
+        id: rec.id,
+        state: cur.state,
+        processors: this.ctx.vms.get(cur.sandboxId)?.processorCount ?? this.ctx.host.processorCount(),
+        build: this.ctx.hostBuild,
+      });
+      for (const r of plan.requests) await this.ctx.systems.modify(rec.id, JSON.stringify(r));
+      fs.writeFileSync(file, JSON.stringify(plan.spec, null, 2));
+      this.ctx.systems.setSpec(rec.id, plan.spec);
+      const config = updatedConfig(containerConfigOf(cur), windows!);
+      this.ctx.store.containers.update(rec.id, { config: toJson(ContainerConfigSchema, config) as JsonObject });
+    });
   }
 
   async reopenLog(idOrPrefix: string): Promise<void> {

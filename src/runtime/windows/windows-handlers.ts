@@ -48,3 +48,13 @@ export class WindowsHandlers {
     return [...this.handlers.keys()];
   }
 }
+
+/**
+ * A handler with Hyper-V isolation marks every spec `windows.hyperv`, as hcsshim's shim
+ * does for SandboxIsolation HYPERVISOR (so containerd need not): with schema 1.0 that makes
+ * each container its own HCS utility VM (HvPartition); with 2.1 the pod's VM hosts them.
+ */
+export function withIsolation(spec: Spec, handler: WindowsHandler): Spec {
+  if (handler.config.sandboxIsolation === "hyperv") spec.windows = { ...spec.windows, hyperv: spec.windows?.hyperv ?? {} };
+  return spec;
+}

@@ -8,6 +8,7 @@ import type { WindowsHost } from "../../platform/windows-host.ts";
 import type { PodEvents, PodEventType } from "../../sandbox/pod-events.ts";
 import type { Clock, Store } from "../../store/index.ts";
 import type { ComputeSystems } from "./compute-systems.ts";
+import type { UtilityVm } from "./utility-vm.ts";
 import type { WindowsHandlers } from "./windows-handlers.ts";
 
 export type WindowsPodContext = {
@@ -18,6 +19,10 @@ export type WindowsPodContext = {
   network: CniNetwork;
   handlers: WindowsHandlers;
   systems: ComputeSystems;
+  /** The utility VMs of the running Hyper-V isolated pods, by pod id. */
+  vms: Map<string, UtilityVm>;
+  /** The owner of every compute system: the executable's file name, as hcsshim defaults it. */
+  owner: string;
   /** The Windows build (the third part of the OS version). */
   hostBuild: number;
   clock: Clock;

@@ -6,10 +6,11 @@
  * when a later one fails, and by a restart when a crash interrupted it.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { toJson } from "@bufbuild/protobuf";
 import type { LinuxContainerResources, PodSandboxConfig } from "../../gen/runtime/v1/api_pb.ts";
 import { NamespaceMode, PodSandboxConfigSchema } from "../../gen/runtime/v1/api_pb.ts";
-import { FailedPreconditionError, NotFoundError, NotSupportedError } from "../../errors.ts";
+import { FailedPreconditionError, NotSupportedError } from "../../errors.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
 import { buildSpec } from "../../oci/build.ts";
 import { windowsSandboxSpecOpts } from "../../oci/windows.ts";
@@ -20,12 +21,16 @@ import { newId } from "../../sandbox/new-id.ts";
 import { podNetworkRequest } from "../../sandbox/pod-network-request.ts";
 import type { PodUsage } from "../../sandbox/pod-usage.ts";
 import type { ImageRecord, JsonObject, SandboxRecord } from "../../store/index.ts";
+import { liveRecord } from "../../store/live-records.ts";
 import { KeyedLock } from "../keyed-lock.ts";
 import type { SandboxService } from "../../cri/pods.ts";
+import { endpointUsage } from "./endpoint-stats.ts";
 import { isV21 } from "./hcs-document.ts";
+import { readStatistics } from "./hcs-statistics.ts";
 import { createNamespace, removeNamespace } from "./hns-namespace.ts";
 import { chooseSchemaVersion } from "./schema-version.ts";
-import type { WindowsHandler } from "./windows-handlers.ts";
+import { type WindowsHandler, withIsolation } from "./windows-handlers.ts";
+import { endLeftoverVm, startXenonPod, stopXenonPod } from "./xenon-pod.ts";
 import { emitEvent, type WindowsPaths, type WindowsPodContext, windowsPaths } from "./windows-pod-context.ts";
 
 const hostNetwork = (c: PodSandboxConfig) => c.windows?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
@@ -50,11 +55,7 @@ export class WindowsSandboxes implements SandboxService {
       throw new NotSupportedError("HostProcess pods run as job objects on the host (hcsshim's job containers), which skiff does not build yet");
     }
     const handler = this.ctx.handlers.resolve(runtimeHandler);
-    if (handler.config.sandboxIsolation === "hyperv") {
-      throw new NotSupportedError(
-        `runtime handler "${handler.name}" asks for Hyper-V isolation: its HCS documents are built, but running pods in utility VMs is not built in skiff yet`,
-      );
-    }
+    const xenon = handler.config.sandboxIsolation === "hyperv" && isV21(this.#schema(handler));
     const ref = this.ctx.config.image.sandboxImage;
     if (ref === "") throw new FailedPreconditionError("image.sandbox_image is empty: Windows pods need a pause image (e.g. registry.k8s.io/pause)");
     const image = this.ctx.images.resolve(ref) ?? (await this.ctx.images.pull(ref));
@@ -64,7 +65,7 @@ export class WindowsSandboxes implements SandboxService {
       metadata: { name: config.metadata!.name, namespace: config.metadata!.namespace, uid: config.metadata!.uid, attempt: config.metadata!.attempt },
       config: toJson(PodSandboxConfigSchema, config) as JsonObject,
       runtimeHandler: handler.name,
-      info: { requestedHandler: runtimeHandler, chainId: image.chainId },
+      info: { requestedHandler: runtimeHandler, chainId: image.chainId, ...(xenon ? { xenon: true } : {}) },
     });
     return this.#lock.run(id, async () => {
       try {
@@ -99,17 +100,29 @@ export class WindowsSandboxes implements SandboxService {
       store.sandboxes.update(id, { netns: { net: ns } });
     }
     const ips = hostNetwork(config) ? [] : (await network.setUp(podNetworkRequest(id, config, ns))).ips;
-    const spec = buildSpec(
-      handler.baseSpec,
-      windowsSandboxSpecOpts({ id, config, image: { name: sandboxImage.name, spec: imageConfigOf(sandboxImage.image) }, handler: handler.config, networkNamespace: ns }),
+    const spec = withIsolation(
+      buildSpec(
+        handler.baseSpec,
+        windowsSandboxSpecOpts({ id, config, image: { name: sandboxImage.name, spec: imageConfigOf(sandboxImage.image) }, handler: handler.config, networkNamespace: ns }),
+      ),
+      handler,
     );
+    const layers = layerPathsOf(store.images, sandboxImage.image);
+    if (this.#isXenon(id)) {
+      const { vm, document } = await startXenonPod(host, { id, owner: this.ctx.owner, spec, layers, scratch: p.scratch, networkNamespace: ns });
+      this.ctx.vms.set(id, vm);
+      fs.mkdirSync(p.bundle, { recursive: true });
+      fs.writeFileSync(path.join(p.bundle, "config.json"), JSON.stringify(spec, null, 2));
+      fs.writeFileSync(path.join(p.bundle, "hcs.json"), document);
+      return ips;
+    }
     await this.ctx.systems.create(
       {
         id,
         spec,
         schemaVersion: handler.config.hcsSchemaVersion,
         networkNamespace: ns,
-        storage: { scratch: p.scratch, layers: layerPathsOf(store.images, sandboxImage.image), sizeBytes: 0 },
+        storage: { scratch: p.scratch, layers, sizeBytes: 0 },
         keepResourcesOnFailure: handler.config.hcsKeepResourcesOnFailure,
       },
       p.bundle,
@@ -131,10 +144,27 @@ export class WindowsSandboxes implements SandboxService {
       .catch((err) => this.ctx.log.debug(`watch sandbox "${id}": ${String(err)}`));
   }
 
-  /** Removes the pause container, its storage, the network and the namespace; each step tolerates finding its work undone. */
+  /** A Hyper-V isolated pod on schema 2.1: a utility VM and no pause container. */
+  #isXenon(id: string): boolean {
+    return (this.ctx.store.sandboxes.find(id)?.info as { xenon?: unknown } | undefined)?.xenon === true;
+  }
+
+  /** Ends the sandbox (the pause container, or the utility VM); a stopped one is left alone. */
+  async #end(id: string): Promise<void> {
+    const vm = this.ctx.vms.get(id);
+    this.ctx.vms.delete(id);
+    if (vm) await stopXenonPod(vm, (m) => this.ctx.log.warn(m));
+    else if (!this.#isXenon(id)) {
+      await this.ctx.systems.stopInit(id, 0, false);
+      await this.ctx.systems.shutDown(id);
+    }
+  }
+
+  /** Removes the pause container (or the VM), its storage, the network and the namespace; each step tolerates finding its work undone. */
   async #teardown(id: string, config: PodSandboxConfig | undefined): Promise<void> {
     const p = this.paths(id);
-    await this.ctx.systems.remove(id, fs.existsSync(p.scratch) ? { scratch: p.scratch } : undefined);
+    if (this.#isXenon(id)) await this.#end(id);
+    else await this.ctx.systems.remove(id, fs.existsSync(p.scratch) ? { scratch: p.scratch } : undefined);
     await this.#networkDown(id, config);
     fs.rmSync(p.bundle, { recursive: true, force: true });
     fs.rmSync(p.scratch, { recursive: true, force: true });
@@ -154,8 +184,7 @@ export class WindowsSandboxes implements SandboxService {
       const rec = this.ctx.store.sandboxes.find(id);
       if (!rec || rec.state === "removing") return;
       await this.#containers?.stopAll(id);
-      await this.ctx.systems.stopInit(id, 0, false);
-      await this.ctx.systems.shutDown(id);
+      await this.#end(id);
       await this.#networkDown(id, sandboxConfigOf(rec));
       if (this.ctx.store.sandboxes.find(id)?.state !== "notready") {
         this.ctx.store.sandboxes.updateState(id, "notready", { ips: [] });
@@ -180,19 +209,31 @@ export class WindowsSandboxes implements SandboxService {
   }
 
   get(idOrPrefix: string, field = "pod_sandbox_id"): SandboxRecord {
-    const id = this.ctx.store.sandboxes.resolveId(idOrPrefix, field);
-    const rec = this.ctx.store.sandboxes.find(id);
-    if (!rec || rec.state === "creating") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
-    return rec;
+    return liveRecord(this.ctx.store.sandboxes, idOrPrefix, field, "sandbox");
   }
 
   list(): SandboxRecord[] {
     return this.ctx.store.sandboxes.list().filter((s) => s.state !== "creating");
   }
 
-  /** The pause container uses next to nothing; a pod's figures are its containers' (summed by the caller). */
-  usage(_rec: SandboxRecord): PodUsage {
-    return { timestamp: this.ctx.clock() };
+  /**
+   * What the pod itself uses, for the `windows` part of its stats (the caller adds its running
+   * containers'): the pause container's HCS statistics (a Hyper-V pod has none: containerd's
+   * sandbox task there reports the VM, not a container), and its endpoints' traffic.
+   */
+  async usage(rec: SandboxRecord): Promise<PodUsage> {
+    const timestamp = this.ctx.clock();
+    if (rec.state !== "ready") return { timestamp, windows: {} };
+    const infra = this.ctx.systems.has(rec.id) ? await this.ctx.systems.statistics(rec.id).then(readStatistics, () => undefined) : undefined;
+    const ns = rec.netns.net ?? "";
+    const endpoints =
+      ns === ""
+        ? undefined
+        : await endpointUsage(this.ctx.host, ns).catch((err) => {
+            this.ctx.log.debug(`network stats of sandbox "${rec.id}": ${String(err)}`);
+            return undefined;
+          });
+    return { timestamp, infra, windows: { endpoints } };
   }
 
   async updateResources(idOrPrefix: string, _overhead: LinuxContainerResources | undefined, _resources: LinuxContainerResources | undefined): Promise<void> {
@@ -215,7 +256,8 @@ export class WindowsSandboxes implements SandboxService {
         } else if (rec.state === "removing") {
           await this.remove(rec.id);
         } else if (rec.state === "ready") {
-          if (await this.ctx.systems.reopen(rec.id, { ociVersion: "1.1.0" }, {})) await this.ctx.systems.remove(rec.id);
+          if (this.#isXenon(rec.id)) await endLeftoverVm(this.ctx.host.hcs, rec.id);
+          else if (await this.ctx.systems.reopen(rec.id, { ociVersion: "1.1.0" }, {})) await this.ctx.systems.remove(rec.id);
           this.ctx.store.sandboxes.updateState(rec.id, "notready", { expect: ["ready"] });
         }
       } catch (err) {

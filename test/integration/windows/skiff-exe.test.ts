@@ -44,7 +44,9 @@ describe("skiff.exe", () => {
 
   const inside = [
     { desc: "computecore.dll and its operation API", needles: ["computecore.dll", "HcsCreateOperation", "HcsWaitForOperationResult", "HcsCreateComputeSystem"] },
-    { desc: "vmcompute.dll's layer calls and HNSCall", needles: ["vmcompute.dll", "ImportLayer", "ExpandSandboxSize", "GetLayerMountPath", "HNSCall"] },
+    { desc: "vmcompute.dll's layer calls and HNSCall", needles: ["vmcompute.dll", "ImportLayer", "ExpandSandboxSize", "GetLayerMountPath", "GrantVmAccess", "HNSCall"] },
+    { desc: "computenetwork.dll's HCN queries", needles: ["computenetwork.dll", "HcnOpenNamespace", "HcnQueryEndpointProperties"] },
+    { desc: "the utility VM's document", needles: ["bootmgfw.efi", "df6d0690-79e5-55b6-a5ec-c1e2f77f580a"] },
     { desc: "the call worker", needles: ["windows-call-worker"] },
     { desc: "the named pipe's DACL", needles: ["D:P(A;;GA;;;SY)(A;;GA;;;BA)"] },
   ];

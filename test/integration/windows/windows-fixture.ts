@@ -11,17 +11,28 @@ import { pushIndex } from "../../support/images.ts";
 import type { TestRegistry } from "../../support/registry.ts";
 import { busyboxImage } from "../../support/images.ts";
 import { windowsImage } from "../../support/windows-images.ts";
+import { startRegistry } from "../../support/registry.ts";
 import { type Daemon, startDaemon } from "../harness.ts";
 
 /** Windows Server 2022, as the fake host reports itself. */
 export const HOST_VERSION = "10.0.20348.2340";
 
+/**
+ * Stands in for win-bridge: records its calls, and tells the fake HNS (endpoints.log) that it
+ * attached a new endpoint to the pod's namespace on ADD and detached them on DEL.
+ */
 const PLUGIN = `#!/bin/sh
-echo "$CNI_COMMAND $CNI_CONTAINERID $CNI_NETNS $CNI_IFNAME" >> "$(dirname "$0")/../cni-calls.log"
+root="$(dirname "$0")/.."
+echo "$CNI_COMMAND $CNI_CONTAINERID $CNI_NETNS $CNI_IFNAME" >> "$root/cni-calls.log"
 cat > /dev/null
 if [ "$CNI_COMMAND" = "ADD" ]; then
+  [ -n "$CNI_NETNS" ] && echo "ADD $CNI_NETNS $(cat /proc/sys/kernel/random/uuid)" >> "$root/state/fake-windows/endpoints.log"
   printf '{"cniVersion":"1.0.0","interfaces":[{"name":"Ethernet"}],"ips":[{"address":"10.99.0.5/24","interface":0}]}'
 fi
+if [ "$CNI_COMMAND" = "DEL" ] && [ -n "$CNI_NETNS" ]; then
+  echo "DEL $CNI_NETNS" >> "$root/state/fake-windows/endpoints.log"
+fi
+exit 0
 `;
 
 /** Pushes the test images: `win/app:1` and `win/pause:1`, each an index of a Linux, a 2019 and a 2022 image. */
@@ -43,6 +54,8 @@ export type WindowsDaemon = Daemon & {
   /** Makes the next matching calls fail (each rule once). */
   inject(rules: FakeInjection[]): void;
   cniCalls(): string[];
+  /** Endpoint ids the test's CNI plugin attached to `namespace` (still attached). */
+  endpointsOf(namespace: string): string[];
 };
 
 export async function startWindowsDaemon(reg: TestRegistry, extra = ""): Promise<WindowsDaemon> {
@@ -98,6 +111,20 @@ ${extra}
       }
     },
     inject: (rules: FakeInjection[]) => fs.writeFileSync(path.join(fakeDir, "inject.json"), JSON.stringify(rules)),
+    endpointsOf: (namespace: string) => {
+      const live = new Map<string, string>();
+      let text = "";
+      try {
+        text = fs.readFileSync(path.join(fakeDir, "endpoints.log"), "utf8");
+      } catch {
+        return [];
+      }
+      for (const [op, ns, ep] of text.split("\n").map((l) => l.split(" "))) {
+        if (op === "ADD" && ep) live.set(ep, ns!);
+        if (op === "DEL") for (const [e, n] of live) if (n === ns) live.delete(e);
+      }
+      return [...live].filter(([, n]) => n === namespace).map(([e]) => e);
+    },
     cniCalls: () => {
       try {
         return fs.readFileSync(path.join(d.dir, "cni-calls.log"), "utf8").split("\n").filter(Boolean);
@@ -106,4 +133,22 @@ ${extra}
       }
     },
   });
+}
+
+/** A registry with the test images and a daemon in the Windows test mode, `win/app:1` (and the pause image) pulled. */
+export async function startWindowsSuite(extra = ""): Promise<{ reg: TestRegistry; d: WindowsDaemon; app: string }> {
+  const reg = await startRegistry();
+  await pushWindowsImages(reg);
+  const app = `${reg.host}/win/app:1`;
+  const d = await startWindowsDaemon(reg, extra);
+  await d.image.call("PullImage", { image: { image: app } });
+  await d.image.call("PullImage", { image: { image: `${reg.host}/win/pause:1` } });
+  return { reg, d, app };
+}
+
+/** The same daemon killed (kill -9) and started again on its state, with the same view of the fake. */
+export async function restartWindowsDaemon(d: WindowsDaemon): Promise<WindowsDaemon> {
+  await d.kill();
+  const again = await startDaemon({ reuseDir: d.dir, args: ["--platform", "windows-fake"] });
+  return Object.assign(again, { fakeDir: d.fakeDir, calls: d.calls, leaks: d.leaks, inject: d.inject, cniCalls: d.cniCalls, endpointsOf: d.endpointsOf });
 }

@@ -1,15 +1,15 @@
 /**
  * The Windows paths beside the common one, through the CRI socket in the Windows test
  * mode: HCS schema 1.0 (no namespaces, the schema 1 document), what is refused and why
- * (HostProcess, Hyper-V isolation, gMSA when disabled or without Container Credential
- * Guard), and a restart (HCS ends containers with skiff's handles; skiff says so).
+ * (HostProcess, gMSA when disabled or without Container Credential Guard), and a restart
+ * (HCS ends containers with skiff's handles; skiff says so).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { startDaemon } from "../harness.ts";
+import type { TestRegistry } from "../../support/registry.ts";
 import { podConfig } from "./windows-calls.ts";
-import { pushWindowsImages, startWindowsDaemon, type WindowsDaemon } from "./windows-fixture.ts";
+import { checkRestart } from "./failure-steps.ts";
+import { startWindowsSuite, type WindowsDaemon } from "./windows-fixture.ts";
 
 let reg: TestRegistry;
 let d: WindowsDaemon;
@@ -19,18 +19,10 @@ const HANDLERS = `
 [runtimes.wcow-v1]
 runtime_type = "hcs"
 hcs_schema_version = "1.0"
-
-[runtimes.wcow-hyperv]
-runtime_type = "hcs"
-sandbox_isolation = "hyperv"
 `;
 
 beforeAll(async () => {
-  reg = await startRegistry();
-  await pushWindowsImages(reg);
-  app = `${reg.host}/win/app:1`;
-  d = await startWindowsDaemon(reg, HANDLERS);
-  await d.image.call("PullImage", { image: { image: app } });
+  ({ reg, d, app } = await startWindowsSuite(HANDLERS));
 });
 afterAll(async () => {
   await d?.stop();
@@ -111,32 +103,10 @@ describe("what is refused, with the reason", () => {
     const err = await d.runtime.call("RunPodSandbox", { config }).catch((e) => e);
     expect([err?.code, err?.details]).toEqual([GrpcStatus.UNIMPLEMENTED, expect.stringContaining("HostProcess")]);
   });
-
-  test("a Hyper-V isolated handler is Unimplemented, and says so", async () => {
-    const err = await d.runtime.call("RunPodSandbox", { config: podConfig(d.dir, "xenon"), runtime_handler: "wcow-hyperv" }).catch((e) => e);
-    expect([err?.code, err?.details]).toEqual([GrpcStatus.UNIMPLEMENTED, expect.stringContaining("Hyper-V isolation")]);
-  });
 });
 
 describe("a restart", () => {
   test("finds the compute systems gone with skiff's handles: containers exited, pods not ready, both removable", async () => {
-    const { pod_sandbox_id: pod } = await d.runtime.call<{ pod_sandbox_id: string }>("RunPodSandbox", { config: podConfig(d.dir, "survivor") }, 30_000);
-    const { container_id: id } = await d.runtime.call<{ container_id: string }>("CreateContainer", { pod_sandbox_id: pod, config: ctr("long") });
-    await d.runtime.call("StartContainer", { container_id: id });
-    await d.kill();
-    d = Object.assign(await startDaemon({ reuseDir: d.dir, args: ["--platform", "windows-fake"] }), {
-      fakeDir: d.fakeDir,
-      calls: d.calls,
-      leaks: d.leaks,
-      inject: d.inject,
-      cniCalls: d.cniCalls,
-    }) as WindowsDaemon;
-    const st = await d.runtime.call<{ status: { state: string; message: string } }>("ContainerStatus", { container_id: id });
-    expect([st.status.state, st.status.message]).toEqual(["CONTAINER_EXITED", expect.stringContaining("skiff restarted")]);
-    const ps = await d.runtime.call<{ status: { state: string } }>("PodSandboxStatus", { pod_sandbox_id: pod });
-    expect(ps.status.state).toBe("SANDBOX_NOTREADY");
-    await d.runtime.call("RemovePodSandbox", { pod_sandbox_id: pod });
-    expect((await d.runtime.call<{ items: unknown[] }>("ListPodSandbox", {})).items).toEqual([]);
-    expect(d.leaks()).toEqual([]);
+    d = await checkRestart(d, { config: podConfig(d.dir, "survivor") }, ctr("long"));
   });
 });

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeLayerGuid, fakeVolumePath } from "../../../src/platform/fake/fake-layers.ts";
 import { startRegistry, type TestRegistry } from "../../support/registry.ts";
-import { skiffBinary } from "../harness.ts";
+import { runCli, skiffBinary } from "../harness.ts";
 import { pushWindowsImages, startWindowsDaemon, type WindowsDaemon } from "./windows-fixture.ts";
 import { type Call, podConfig, shape } from "./windows-calls.ts";
 
@@ -55,6 +55,21 @@ function computeSystem(id: string, container: object) {
 }
 let imageLayers: string[] = [];
 
+const STATS_QUERY = '{"PropertyTypes":["Statistics","ProcessList"]}';
+type Value = { value: string };
+type WindowsPodStats = {
+  cpu: { usage_core_nano_seconds: Value; usage_nano_cores: Value };
+  memory: { working_set_bytes: Value; commit_memory_bytes: Value };
+  process: { process_count: Value };
+  network: { default_interface: unknown; interfaces: unknown[] };
+  containers: {
+    attributes: { id: string };
+    cpu: { usage_core_nano_seconds: Value };
+    memory: { working_set_bytes: Value; commit_memory_bytes: Value };
+    writable_layer: { fs_id: { mountpoint: string } };
+  }[];
+};
+
 describe("a Windows pod over the fake HCS", () => {
   let pod = "";
   let ctr = "";
@@ -77,9 +92,10 @@ describe("a Windows pod over the fake HCS", () => {
     expect(status.info.info).not.toContain("10.0.17763");
     expect(res.image_ref).toContain("sha256:");
     const calls = next();
-    expect(calls.map((c) => c[0])).toEqual(["ProcessBaseImage", "ImportLayer"]);
-    const [base, top] = [calls[0]![1] as string, calls[1]![1] as string];
-    expect(calls[1]).toEqual(["ImportLayer", top, "<staged>", [base]]);
+    expect(calls.map((c) => c[0])).toEqual(["ProcessBaseImage", "ProcessUtilityImage", "ImportLayer"]);
+    const [base, top] = [calls[0]![1] as string, calls[2]![1] as string];
+    expect(calls[1]).toEqual(["ProcessUtilityImage", `${base}/UtilityVM`]);
+    expect(calls[2]).toEqual(["ImportLayer", top, "<staged>", [base]]);
     layers = [top, base];
     imageLayers = layers;
     await d.image.call("PullImage", { image: { image: pause } });
@@ -202,7 +218,64 @@ describe("a Windows pod over the fake HCS", () => {
     });
     // The fake reports 1 s of CPU and a 48 MiB working set per live process.
     expect([res.stats.cpu.usage_core_nano_seconds.value, res.stats.memory.working_set_bytes.value]).toEqual(["1000000000", String(48 * 2 ** 20)]);
-    expect(next()).toEqual([["HcsGetComputeSystemProperties", "<ctr>", '{"PropertyTypes":["Statistics"]}']]);
+    expect(next()).toEqual([["HcsGetComputeSystemProperties", "<ctr>", STATS_QUERY]]);
+  });
+
+  test("PodSandboxStats: the windows part, as a Windows kubelet reads it: the pause and running containers summed, processes, the endpoint's traffic", async () => {
+    const [endpoint] = d.endpointsOf(ns);
+    const res = await d.runtime.call<{ stats: { linux: unknown; windows: WindowsPodStats } }>("PodSandboxStats", { pod_sandbox_id: pod });
+    expect(res.stats.linux).toBeNull();
+    const w = res.stats.windows;
+    const MiB = 2 ** 20;
+    // The fake: 1 s of CPU, a 48 MiB working set and 64 MiB committed per live process; one in the pause container, one in ours.
+    expect([w.cpu.usage_core_nano_seconds.value, w.memory.working_set_bytes.value, w.memory.commit_memory_bytes.value, w.process.process_count.value]).toEqual([
+      "2000000000",
+      String(96 * MiB),
+      String(128 * MiB),
+      "2",
+    ]);
+    // The first sample of a pod or container has no rate yet (containerd gives 0 too).
+    expect(w.cpu.usage_nano_cores.value).toBe("0");
+    expect(w.containers.map((c) => [c.attributes.id, c.cpu.usage_core_nano_seconds.value, c.memory.working_set_bytes.value, c.memory.commit_memory_bytes.value])).toEqual([
+      [ctr, "1000000000", String(48 * MiB), String(64 * MiB)],
+    ]);
+    expect(w.containers[0]!.writable_layer.fs_id.mountpoint).toBe(path.join(d.root));
+    // The fake's made-up counters for the endpoint the CNI plugin attached.
+    const traffic = { name: endpoint, rx_bytes: { value: "4096" }, rx_packets_dropped: { value: "1" }, tx_bytes: { value: "2048" }, tx_packets_dropped: { value: "2" } };
+    expect([w.network.default_interface, w.network.interfaces]).toEqual([traffic, [traffic]]);
+    expect(next()).toEqual([
+      ["HcsGetComputeSystemProperties", "<pod>", STATS_QUERY],
+      ["HcnQueryNamespaceProperties", ns],
+      ["HNSCall", "GET", `/endpointstats/${endpoint}`, ""],
+      ["HcsGetComputeSystemProperties", "<ctr>", STATS_QUERY],
+    ]);
+    const list = await d.runtime.call<{ stats: { attributes: { id: string }; windows: WindowsPodStats }[] }>("ListPodSandboxStats", {});
+    expect(list.stats.map((s) => [s.attributes.id, s.windows.containers.length])).toEqual([[pod, 1]]);
+    // skiff's own statsp reads the windows part: memory and the endpoint's traffic.
+    const cli = await runCli(["statsp", "-r", `unix://${d.socket}`, "--seconds", "0"]);
+    expect(cli.stdout.split("\n")[1]).toMatch(/^\S+\s+iis\s+\S+\s+101MB\s+4.1kB\s+2.05kB$/);
+    next();
+  });
+
+  test("UpdateContainerResources: the running system modified (memory, then its CPU control), the status shows the new figures", async () => {
+    await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { cpu_count: 8, memory_limit_in_bytes: 536870912 } });
+    expect(next()).toEqual([
+      ["HcsModifyComputeSystem", "<ctr>", '{"ResourcePath":"Container/Memory/SizeInMB","RequestType":"Update","Settings":512}'],
+      // 8 is more than the host's 4 processors.
+      ["HcsModifyComputeSystem", "<ctr>", '{"ResourcePath":"Container/Processor","RequestType":"Update","Settings":{"Count":4}}'],
+    ]);
+    type Res = { windows: { cpu_count: string; memory_limit_in_bytes: string; rootfs_size_in_bytes: string } };
+    const st = await d.runtime.call<{ status: { resources: Res } }>("ContainerStatus", { container_id: ctr });
+    expect(st.status.resources.windows).toMatchObject({ cpu_count: "8", memory_limit_in_bytes: "536870912", rootfs_size_in_bytes: "42949672960" });
+    // A maximum on top of the count is refused before HCS hears of it; a failed HCS call leaves the figures as they were.
+    const both = await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { cpu_maximum: 5000 } }).catch((e) => e);
+    expect([both.code, both.details]).toEqual([3, expect.stringContaining("mutually exclusive")]);
+    d.inject([{ call: "HcsModifyComputeSystem" }]);
+    const failed = await d.runtime.call("UpdateContainerResources", { container_id: ctr, windows: { memory_limit_in_bytes: 1073741824 } }).catch((e) => e);
+    expect(failed.details).toContain("HcsModifyComputeSystem");
+    const after = await d.runtime.call<{ status: { resources: Res } }>("ContainerStatus", { container_id: ctr });
+    expect(after.status.resources.windows.memory_limit_in_bytes).toBe("536870912");
+    next();
   });
 
   test("ExecSync: a process in the container, its output and exit code", async () => {

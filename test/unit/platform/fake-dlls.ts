@@ -8,8 +8,9 @@
  */
 import { ptr } from "bun:ffi";
 import type { COMPUTECORE } from "../../../src/platform/windows/computecore.ts";
+import type { COMPUTENETWORK } from "../../../src/platform/windows/computenetwork.ts";
 import type { Callable } from "../../../src/platform/windows/ffi-types.ts";
-import { readLayerDescriptors, readWide, wstr } from "../../../src/platform/windows/marshal.ts";
+import { guidString, readLayerDescriptors, readWide, wstr } from "../../../src/platform/windows/marshal.ts";
 import type { OLE32, VMCOMPUTE } from "../../../src/platform/windows/vmcompute.ts";
 import type { WindowsLibs } from "../../../src/platform/windows/windows-calls.ts";
 
@@ -42,6 +43,9 @@ export class FakeDlls {
   processInfo = { pid: 4242, stdin: 0x31n, stdout: 0x32n, stderr: 0x33n };
   mountPath = "\\\\?\\Volume{0b7fe3c4-1f1a-4c53-9d0e-8b6e6a1c1111}\\";
   hnsResponse = '{"Success":true,"Output":{"ID":"7a1b0f00-0000-4000-8000-000000000001"}}';
+  /** The document HcnQuery*Properties hands back, and the error record a failing HCN call does. */
+  hcnProperties = '{"ID":"7a1b0f00-0000-4000-8000-000000000001"}';
+  hcnErrorRecord = '{"Error":"Element not found."}';
   #op = 0x100n;
 
   #log(fn: string, args: unknown[]): number {
@@ -141,11 +145,35 @@ export class FakeDlls {
     UnprepareLayer: (info, id) => this.#log("UnprepareLayer", [FakeDlls.driverInfo(info), text(id)]),
     ProcessBaseImage: (path) => this.#log("ProcessBaseImage", [text(path)]),
     ProcessUtilityImage: (path) => this.#log("ProcessUtilityImage", [text(path)]),
+    GrantVmAccess: (vmId, path) => this.#log("GrantVmAccess", [text(vmId), text(path)]),
     HNSCall: (method, path, request, response) => {
       const hr = this.#log("HNSCall", [text(method), text(path), text(request)]);
       setOut(response, this.alloc(this.hnsResponse));
       return hr;
     },
+  };
+
+  #hcnOpen(fn: string, id: PtrArg, handle: PtrArg, record: PtrArg): number {
+    const hr = this.#log(fn, [guidString(id as Buffer)]);
+    if (hr < 0) setOut(record, this.alloc(this.hcnErrorRecord));
+    else setOut(handle, 0x7000n);
+    return hr;
+  }
+
+  #hcnQuery(fn: string, h: PtrArg, query: PtrArg, props: PtrArg, record: PtrArg): number {
+    const hr = this.#log(fn, [h, text(query)]);
+    if (hr < 0) setOut(record, this.alloc(this.hcnErrorRecord));
+    else setOut(props, this.alloc(this.hcnProperties));
+    return hr;
+  }
+
+  readonly computenetwork: Callable<typeof COMPUTENETWORK> = {
+    HcnOpenNamespace: (id, h, record) => this.#hcnOpen("HcnOpenNamespace", id, h, record),
+    HcnQueryNamespaceProperties: (h, q, props, record) => this.#hcnQuery("HcnQueryNamespaceProperties", h, q, props, record),
+    HcnCloseNamespace: (h) => this.#log("HcnCloseNamespace", [h]),
+    HcnOpenEndpoint: (id, h, record) => this.#hcnOpen("HcnOpenEndpoint", id, h, record),
+    HcnQueryEndpointProperties: (h, q, props, record) => this.#hcnQuery("HcnQueryEndpointProperties", h, q, props, record),
+    HcnCloseEndpoint: (h) => this.#log("HcnCloseEndpoint", [h]),
   };
 
   readonly ole32: Callable<typeof OLE32> = {
@@ -168,6 +196,6 @@ export class FakeDlls {
   };
 
   libs(): WindowsLibs {
-    return { computecore: this.computecore, vmcompute: this.vmcompute, kernel32: this.kernel32, ole32: this.ole32 };
+    return { computecore: this.computecore, vmcompute: this.vmcompute, computenetwork: this.computenetwork, kernel32: this.kernel32, ole32: this.ole32 };
   }
 }

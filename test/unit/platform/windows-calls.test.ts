@@ -168,6 +168,63 @@ describe("HNSCall", () => {
   });
 });
 
+describe("HCN through computenetwork.dll", () => {
+  const NS = "5b9f0d3a-2c41-4a8e-9d1b-0c7e6f1a2b3c";
+
+  test("a namespace is opened by GUID, queried with the default query, closed, and its document freed", async () => {
+    const dlls = new FakeDlls();
+    expect(await hostOver(dlls).hcn.queryNamespace(NS)).toBe(dlls.hcnProperties);
+    expect(dlls.events).toEqual([
+      { fn: "HcnOpenNamespace", args: [NS] },
+      { fn: "HcnQueryNamespaceProperties", args: [0x7000n, '{"SchemaVersion":{"Major":2,"Minor":0}}'] },
+      { fn: "CoTaskMemFree", args: [expect.any(BigInt)] },
+      { fn: "HcnCloseNamespace", args: [0x7000n] },
+    ]);
+    expect(dlls.live.size).toBe(0);
+  });
+
+  test("an endpoint likewise, through the endpoint calls", async () => {
+    const dlls = new FakeDlls();
+    await hostOver(dlls).hcn.queryEndpoint(NS);
+    expect(dlls.names()).toEqual(["HcnOpenEndpoint", "HcnQueryEndpointProperties", "CoTaskMemFree", "HcnCloseEndpoint"]);
+  });
+
+  test("a failed open names the call and carries its error record, which is freed; nothing is closed", async () => {
+    const dlls = new FakeDlls();
+    dlls.hr.HcnOpenNamespace = [0x803b0001 | 0];
+    const err = await hostOver(dlls).hcn.queryNamespace(NS).catch((e) => e);
+    expect(err).toBeInstanceOf(HcsCallError);
+    expect(err.message).toContain(`HcnOpenNamespace "${NS}"`);
+    expect(err.message).toContain("Element not found.");
+    expect(dlls.names()).toEqual(["HcnOpenNamespace", "CoTaskMemFree"]);
+    expect(dlls.live.size).toBe(0);
+  });
+
+  test("a failed query still closes the namespace", async () => {
+    const dlls = new FakeDlls();
+    dlls.hr.HcnQueryNamespaceProperties = [0x80070005 | 0];
+    const err = await hostOver(dlls).hcn.queryNamespace(NS).catch((e) => e);
+    expect(err.message).toContain("HcnQueryNamespaceProperties");
+    expect(dlls.names().at(-1)).toBe("HcnCloseNamespace");
+    expect(dlls.live.size).toBe(0);
+  });
+});
+
+describe("GrantVmAccess", () => {
+  test("passes the VM's id and the file, as wide strings", async () => {
+    const dlls = new FakeDlls();
+    await hostOver(dlls).layers.grantVmAccess("p1@vm", "C:\\s\\p1\\vm\\sandbox.vhdx");
+    expect(dlls.events).toEqual([{ fn: "GrantVmAccess", args: ["p1@vm", "C:\\s\\p1\\vm\\sandbox.vhdx"] }]);
+  });
+
+  test("a failure names the call and the file", async () => {
+    const dlls = new FakeDlls();
+    dlls.hr.GrantVmAccess = [0x80070005 | 0];
+    const err = await hostOver(dlls).layers.grantVmAccess("p1@vm", "C:\\x.vhdx").catch((e) => e);
+    expect(err.message).toBe('GrantVmAccess "C:\\x.vhdx": EACCES (hresult 0x80070005 ERROR_ACCESS_DENIED)');
+  });
+});
+
 describe("GUIDs", () => {
   test("the byte layout is Data1, Data2, Data3 little-endian, then Data4 as is", () => {
     const b = guidBytes("01020304-0506-0708-090a-0b0c0d0e0f10");

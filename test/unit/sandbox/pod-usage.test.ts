@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseNetDev } from "../../../src/sandbox/pod-usage.ts";
-import { sumCgroups } from "../../../src/cri/sandbox-stats.ts";
+import { sumCgroups } from "../../../src/cri/sum-cgroups.ts";
 
 describe("parseNetDev", () => {
   test("reads bytes, packets, errors and drops of each interface but lo", () => {

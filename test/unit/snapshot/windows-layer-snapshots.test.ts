@@ -64,6 +64,7 @@ describe("Windows layers through the layer API", () => {
     const calls = host.log.calls.map((c) => [c.call, ...c.args.map((a) => (typeof a === "string" && a.includes("tmp-") ? "<staged>" : a))]);
     expect(calls).toEqual([
       ["ProcessBaseImage", basePath],
+      ["ProcessUtilityImage", path.join(basePath, "UtilityVM")],
       ["ImportLayer", appPath, "<staged>", [basePath]],
     ]);
     // What vmcompute was given: the Windows layout, whiteouts left out of the staged folder.

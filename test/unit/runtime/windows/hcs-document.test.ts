@@ -56,9 +56,14 @@ describe("HCS container documents, against what hcsshim sends for the same input
     expect(json(containerComputeSystemDocument(input({ schema: SCHEMA_V10 })))).toEqual(await fixture("argon-v1"));
   });
 
-  test("Xenon, schema 1.0: HvPartition with the utility VM image found in the base layer", async () => {
+  test("Xenon, schema 1.0: HvPartition with the utility VM image found in the base layer, the scratch named by LayerFolderPath", async () => {
     const doc = containerComputeSystemDocument(
-      input({ schema: SCHEMA_V10, spec: spec({ windows: { ...spec().windows, hyperv: {} }, root: { path: "" } }), utilityVmImagePath: `${SNAP}\\aaa\\UtilityVM` }),
+      input({
+        schema: SCHEMA_V10,
+        spec: spec({ windows: { ...spec().windows, hyperv: {} }, root: { path: "" } }),
+        utilityVmImagePath: `${SNAP}\\aaa\\UtilityVM`,
+        layerFolderPath: "C:\\ProgramData\\skiff\\root\\scratch\\c1",
+      }),
     );
     expect(json(doc)).toEqual(await fixture("xenon-v1"));
   });
