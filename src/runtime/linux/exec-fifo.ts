@@ -12,6 +12,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/** Reads init's byte if it is there; false for none yet (EOF before init opened its end, or EAGAIN). */
+function readByte(fd: number): boolean {
+  try {
+    return fs.readSync(fd, Buffer.alloc(1), 0, 1, null) > 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EAGAIN") return false;
+    throw err;
+  }
+}
+
 /** How long to wait for init's byte once the fifo is open; init writes it at once. */
 const START_TIMEOUT_MS = 10_000;
 
@@ -34,19 +44,15 @@ export async function startThroughExecFifo(stateDir: string, pid: number, isAliv
   // Non-blocking: a blocking open would hang the JS thread if init died before its own open.
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    const buf = Buffer.alloc(1);
     const until = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      let n = 0;
-      try {
-        n = fs.readSync(fd, buf, 0, 1, null);
-      } catch (err) {
-        // EAGAIN: init has the fifo open and has not written yet.
-        if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+    while (!readByte(fd)) {
+      // Nothing yet: init has not opened its end (its open completes once ours is made), or
+      // has not written. A process that is gone may still have written the byte first and
+      // then run a command that ended at once: look once more before calling it dead.
+      if (!isAlive(pid)) {
+        if (readByte(fd)) break;
+        throw new Error(`the container's process ${pid} exited before it was started`);
       }
-      if (n > 0) break;
-      // 0 bytes: init has not opened its end yet (its open completes once ours is made).
-      if (!isAlive(pid)) throw new Error(`the container's process ${pid} exited before it was started`);
       if (Date.now() > until) throw new Error(`the container's process ${pid} did not take the start signal within ${START_TIMEOUT_MS} ms`);
       await Bun.sleep(1);
     }

@@ -27,6 +27,20 @@ describe("startThroughExecFifo", () => {
     expect(fs.existsSync(fifo)).toBe(false);
   });
 
+  test("an init that wrote its byte and then ended at once (a command that exits immediately) was started, not lost", async () => {
+    const fifo = path.join(dir, "exec.fifo");
+    mkfifo(fifo);
+    const init = Bun.spawn(["sh", "-c", `printf 0 > ${fifo}`]);
+    // Open only once the writer is gone: its byte waits in the pipe, its pid is dead.
+    const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    await init.exited;
+    try {
+      expect(await startThroughExecFifo(dir, init.pid, alive)).toBe("started");
+    } finally {
+      fs.closeSync(reader);
+    }
+  });
+
   test("without an exec fifo nothing is done and the caller falls back", async () => {
     expect(await startThroughExecFifo(dir, process.pid, alive)).toBe("no-fifo");
     fs.writeFileSync(path.join(dir, "exec.fifo"), "");
