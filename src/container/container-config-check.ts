@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ContainerConfig, Mount } from "../gen/runtime/v1/api_pb.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError, NotSupportedError } from "../errors.ts";
 import { checkMapSize, checkName, checkPathLength } from "../sandbox/sandbox-config-check.ts";
 
 /** Validates what CreateContainer needs before it reserves the name. */
@@ -35,6 +35,11 @@ export function checkContainerConfig(config: ContainerConfig | undefined): asser
     }
     if (r.cpuQuota < -1n) throw new InvalidArgumentError("config.linux.resources.cpu_quota", `${r.cpuQuota} is negative`);
   }
+  config.mounts.forEach((m, i) => {
+    // An image volume (KEP-4639) names an image instead of a host path: not built, so
+    // Unimplemented, which tells the caller (critest too) that the feature is missing.
+    if (m.image?.image) throw new NotSupportedError(`config.mounts[${i}].image: image volumes are not supported by skiff yet`);
+  });
 }
 
 /**

@@ -23,6 +23,20 @@ function networkCondition(ctx: CriContext) {
   return s.ready ? { type: NETWORK_READY, status: true } : { type: NETWORK_READY, status: false, reason: s.reason, message: s.message };
 }
 
+/**
+ * Each handler's features: recursive read-only mounts where its runtime and the kernel
+ * have them (the kubelet sends recursive_read_only only then); user namespaces are not
+ * built. The default handler is listed a second time under the name "", the handler of a
+ * pod without a RuntimeClass: the kubelet (and critest) look its features up by that
+ * name, as containerd lists them.
+ */
+function runtimeHandlers(ctx: CriContext) {
+  const features = (name: string) => ({ recursiveReadOnlyMounts: ctx.runtimeFeatures?.[name]?.recursiveReadOnlyMounts ?? false, userNamespaces: false });
+  const named = Object.keys(ctx.config.runtimes).map((name) => ({ name, features: features(name) }));
+  const fallback = ctx.config.runtime.defaultRuntime;
+  return fallback in ctx.config.runtimes ? [...named, { name: "", features: features(fallback) }] : named;
+}
+
 export function createStatus(ctx: CriContext) {
   return async (req: StatusRequest): Promise<MessageInitShape<typeof StatusResponseSchema>> => {
     const runtimeReady = ctx.readiness.state === "ready";
@@ -46,12 +60,7 @@ export function createStatus(ctx: CriContext) {
         ],
       },
       info,
-      // Recursive read-only mounts where the handler's runtime and the kernel have them
-      // (the kubelet sends recursive_read_only only then); user namespaces are not built.
-      runtimeHandlers: Object.keys(ctx.config.runtimes).map((name) => ({
-        name,
-        features: { recursiveReadOnlyMounts: ctx.runtimeFeatures?.[name]?.recursiveReadOnlyMounts ?? false, userNamespaces: false },
-      })),
+      runtimeHandlers: runtimeHandlers(ctx),
       // Where pods are built, SupplementalGroupsPolicy (Merge/Strict) is honoured and
       // ContainerStatus reports the user; host network with user namespaces is not.
       features: { supplementalGroupsPolicy: ctx.pods !== undefined, userNamespacesHostNetwork: false },

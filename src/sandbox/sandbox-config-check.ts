@@ -3,8 +3,8 @@
  * the CRI field at fault (DESIGN.md rule 3).
  */
 import * as path from "node:path";
-import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { InvalidArgumentError } from "../errors.ts";
+import { NamespaceMode, type PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { InvalidArgumentError, NotSupportedError } from "../errors.ts";
 
 /**
  * Characters a name may not hold: they would let it escape a directory or break the
@@ -51,6 +51,19 @@ function checkHostname(hostname: string): void {
   }
 }
 
+/**
+ * A pod may ask for the node's user namespace (NODE) or for one of its own (POD); the
+ * latter is not built, and is refused rather than run as root on the host, which the
+ * pod's author asked not to be. Without `userns_options` the pod is in the node's.
+ */
+function checkUserNamespace(config: PodSandboxConfig): void {
+  const userns = config.linux?.securityContext?.namespaceOptions?.usernsOptions;
+  if (!userns || userns.mode === NamespaceMode.NODE) return;
+  const field = "config.linux.security_context.namespace_options.userns_options.mode";
+  if (userns.mode === NamespaceMode.POD) throw new NotSupportedError(`${field}: user namespaces of a pod's own (POD) are not supported by skiff yet`);
+  throw new InvalidArgumentError(field, `${NamespaceMode[userns.mode]} is not a user namespace mode: POD or NODE`);
+}
+
 /** Validates what RunPodSandbox needs before it reserves the name. */
 export function checkSandboxConfig(config: PodSandboxConfig | undefined): asserts config is PodSandboxConfig {
   if (!config) throw new InvalidArgumentError("config", "is required");
@@ -60,6 +73,7 @@ export function checkSandboxConfig(config: PodSandboxConfig | undefined): assert
   checkName(md.namespace, "config.metadata.namespace");
   checkName(md.uid, "config.metadata.uid");
   checkHostname(config.hostname);
+  checkUserNamespace(config);
   checkMapSize(config.labels, "config.labels");
   checkMapSize(config.annotations, "config.annotations");
   checkPathLength(config.logDirectory, "config.log_directory");

@@ -1,7 +1,7 @@
 /**
- * What a fake API server answers kubectl before it execs or port-forwards into pod `p` in
- * `default`: the version, the discovery lists naming pods/exec and pods/portforward, and
- * the Pod itself, running.
+ * What a fake API server answers kubectl before it execs, attaches or port-forwards into
+ * pod `p` in `default`: the version, the discovery lists naming pods/exec, pods/attach and
+ * pods/portforward, and the Pod itself, running.
  */
 export const POD = { kind: "Pod", apiVersion: "v1", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox" }] }, status: { phase: "Running" } };
 
@@ -15,6 +15,7 @@ export const DISCOVERY: Record<string, unknown> = {
     resources: [
       { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["get", "list"], shortNames: ["po"] },
       { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
+      { name: "pods/attach", singularName: "", namespaced: true, kind: "PodAttachOptions", verbs: ["create", "get"] },
       { name: "pods/portforward", singularName: "", namespaced: true, kind: "PodPortForwardOptions", verbs: ["create", "get"] },
     ],
   },

@@ -18,6 +18,8 @@ export const POD_BUSYBOX_APPLETS = [
   ...DEFAULT_APPLETS,
   "httpd", "ping", "ip", "ifconfig", "nslookup", "tail", "tee", "seq", "printf", "test", "[", "sync", "yes",
   "stty", "tty", "md5sum", "dd",
+  // what critest's specs run (test/integration/critest/)
+  "top", "brctl", "netstat", "pidof", "chmod",
 ] as const;
 
 export const CATATONIT_PATH = "/usr/bin/catatonit";

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { ContainerConfigSchema, MountSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
-import { InvalidArgumentError } from "../../../src/errors.ts";
+import { InvalidArgumentError, NotSupportedError } from "../../../src/errors.ts";
 import { checkContainerConfig, prepareLogPath, resolveMountSources } from "../../../src/container/container-config-check.ts";
 import { containerLogPath } from "../../../src/container/container-paths.ts";
 
@@ -38,6 +38,11 @@ describe("checkContainerConfig", () => {
   }
   test("a well-formed config passes", () => {
     expect(() => checkContainerConfig(create(ContainerConfigSchema, { ...good, logPath: "app/0.log" }))).not.toThrow();
+  });
+  test("an image volume is not built, and says so naming the mount", () => {
+    const config = create(ContainerConfigSchema, { ...good, mounts: [{ containerPath: "/a", hostPath: "/tmp" }, { containerPath: "/mnt", image: { image: "busybox" }, readonly: true }] });
+    expect(() => checkContainerConfig(config)).toThrow(NotSupportedError);
+    expect(() => checkContainerConfig(config)).toThrow("config.mounts[1].image");
   });
   test("the log path is the pod's log dir joined with the container's", () => {
     expect(containerLogPath("/var/log/pods/ns_p_u", "app/0.log")).toBe("/var/log/pods/ns_p_u/app/0.log");

@@ -117,6 +117,15 @@ describe("Status", () => {
     expect(res.info.config).not.toContain("hunter2");
     expect(JSON.parse(res.info.versions ?? "{}").skiff).toBe("9.9.9");
   });
+
+  test("lists each handler's features, and the default handler's once more under the name \"\"", async () => {
+    const config = defaultConfig("linux");
+    const runtimes = { ...config.runtimes, crun: { ...config.runtimes.runc! } };
+    const { runtime } = setup({ config: { ...config, runtimes }, runtimeFeatures: { runc: { recursiveReadOnlyMounts: true }, crun: { recursiveReadOnlyMounts: false } } });
+    const res = await runtime.status({});
+    const features = Object.fromEntries(res.runtimeHandlers.map((h) => [h.name, h.features?.recursiveReadOnlyMounts]));
+    expect(features).toEqual({ runc: true, crun: false, "": true });
+  });
 });
 
 describe("Unimplemented", () => {

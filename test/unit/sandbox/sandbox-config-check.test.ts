@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
-import { PodSandboxConfigSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
-import { InvalidArgumentError } from "../../../src/errors.ts";
+import { NamespaceMode, PodSandboxConfigSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { InvalidArgumentError, NotSupportedError } from "../../../src/errors.ts";
 import { checkSandboxConfig } from "../../../src/sandbox/sandbox-config-check.ts";
 
 const good = { metadata: { name: "web", namespace: "default", uid: "u1" } };
+const userns = (mode: NamespaceMode) => ({ ...good, linux: { securityContext: { namespaceOptions: { usernsOptions: { mode } } } } });
+const USERNS_MODE = "config.linux.security_context.namespace_options.userns_options.mode";
 
 describe("checkSandboxConfig", () => {
   const bad: { desc: string; config: object | undefined; field: string }[] = [
@@ -23,6 +25,8 @@ describe("checkSandboxConfig", () => {
     { desc: "annotations over 512 KiB in all are refused", config: { ...good, annotations: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, "v".repeat(30)])) }, field: "config.annotations" },
     { desc: "a log directory longer than PATH_MAX is refused", config: { ...good, logDirectory: `/${"d".repeat(5000)}` }, field: "config.log_directory" },
     { desc: "a host port above 65535 is refused", config: { ...good, portMappings: [{ containerPort: 80, hostPort: 70000 }] }, field: "config.port_mappings[0].host_port" },
+    { desc: "a user namespace in CONTAINER mode is refused", config: userns(NamespaceMode.CONTAINER), field: USERNS_MODE },
+    { desc: "a user namespace in TARGET mode is refused", config: userns(NamespaceMode.TARGET), field: USERNS_MODE },
   ];
   for (const tc of bad) {
     test(tc.desc, () => {
@@ -36,6 +40,14 @@ describe("checkSandboxConfig", () => {
       }
     });
   }
+  test("a user namespace of the pod's own (POD) is not built, and says so", () => {
+    const config = create(PodSandboxConfigSchema, userns(NamespaceMode.POD) as never);
+    expect(() => checkSandboxConfig(config)).toThrow(NotSupportedError);
+    expect(() => checkSandboxConfig(config)).toThrow(USERNS_MODE);
+  });
+  test("the node's user namespace (NODE) passes", () => {
+    expect(() => checkSandboxConfig(create(PodSandboxConfigSchema, userns(NamespaceMode.NODE) as never))).not.toThrow();
+  });
   test("a well-formed config passes", () => {
     expect(() => checkSandboxConfig(create(PodSandboxConfigSchema, { ...good, logDirectory: "/var/log/pods/x", hostname: "web" }))).not.toThrow();
   });
