@@ -163,8 +163,10 @@ describe.skipIf(!isRoot)("concurrency and crashes", () => {
     const pulling = pull(d, ref).catch(() => undefined);
     try {
       const until = Date.now() + 20_000;
-      while (Date.now() < until && fs.readdirSync(ingest).length === 0) await Bun.sleep(20);
-      expect(fs.readdirSync(ingest).length).toBeGreaterThan(0); // caught mid-download
+      // What the loop saw, not a second read: the download may finish between the two.
+      let seen = 0;
+      while (Date.now() < until && (seen = fs.readdirSync(ingest).length) === 0) await Bun.sleep(20);
+      expect(seen).toBeGreaterThan(0); // caught mid-download
       await d.kill();
     } finally {
       delayMs = 0;
