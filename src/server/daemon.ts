@@ -16,7 +16,7 @@ import { createPods } from "../sandbox/create-pods.ts";
 import { type Store, openStore, systemClock } from "../store/index.ts";
 import { parseEndpoint } from "./endpoint.ts";
 import { type GrpcServer, createGrpcServer } from "./grpc-server.ts";
-import { createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
+import { createActivityInterceptor, createErrorInterceptor, createLoggingInterceptor, createReadinessInterceptor } from "./interceptors.ts";
 import { Metrics, createMetricsInterceptor, serveMetrics } from "./metrics.ts";
 import { Readiness } from "./readiness.ts";
 import { startMemoryTrimmer } from "./memory-trim.ts";
@@ -80,9 +80,12 @@ export async function startDaemon(config: Config, configSource: string, log: Con
 
   const metrics = new Metrics(pkg.version);
   let metricsServer: ReturnType<typeof serveMetrics> | undefined;
+  /** When the last CRI call came (the memory trimmer waits for a daemon at rest). */
+  const activity = { last: Date.now() };
   const server: GrpcServer = createGrpcServer({
       routes: (router) => registerCriServices(router, context),
       interceptors: [
+        createActivityInterceptor(activity),
         createLoggingInterceptor(log),
         createMetricsInterceptor(metrics),
         createErrorInterceptor(),
@@ -156,9 +159,11 @@ export async function startDaemon(config: Config, configSource: string, log: Con
   readiness.ready();
   // Gives back what bursts of calls leave behind (see memory-trim.ts for the figures).
   const trimmer = startMemoryTrimmer({
-    intervalMs: 5_000,
+    intervalMs: 2_000,
     thresholdBytes: 4 * 2 ** 20,
     minGapMs: 30_000,
+    idleMs: 5_000,
+    lastActivity: () => activity.last,
     resident: () => process.memoryUsage.rss(),
     shrink: () => Bun.shrink(),
     log,

@@ -64,3 +64,11 @@ export function createReadinessInterceptor(
     return next(req);
   };
 }
+
+/** Notes when each call starts (`Date.now()` into `seen.last`), for what must wait for a daemon at rest. */
+export function createActivityInterceptor(seen: { last: number }): Interceptor {
+  return (next) => (req) => {
+    seen.last = Date.now();
+    return next(req);
+  };
+}

@@ -7,10 +7,11 @@
  * pages to the OS) took it back to 22 MiB within 3 s, for under 1 ms on the JS thread and
  * some recompiling of whatever runs next.
  *
- * So a timer looks at the resident size now and then, and shrinks when it has grown by
- * `thresholdBytes` since the level it settled at after the last shrink, at most once per
- * `minGapMs`, so a steady load (a kubelet polling every second) pays the recompiling
- * rarely.
+ * Dropping the compiled code costs every call after it: shrinking every 30 s while
+ * `bench/rpc.ts` kept calling raised skiff's CPU per call by about a third. So a timer
+ * looks at the resident size now and then, and shrinks only when skiff has had no call
+ * for `idleMs` and has grown by `thresholdBytes` since the level it settled at after the
+ * last shrink: a daemon at rest gives its memory back; a busy one keeps its code warm.
  */
 
 export type MemoryTrimOptions = {
@@ -20,6 +21,10 @@ export type MemoryTrimOptions = {
   thresholdBytes: number;
   /** Least time between two shrinks. */
   minGapMs: number;
+  /** How long without a call counts as at rest. */
+  idleMs: number;
+  /** When the last call was seen (same clock as `now`). */
+  lastActivity: () => number;
   /** Resident bytes now. */
   resident: () => number;
   /** Gives memory back (Bun.shrink in the daemon). */
@@ -60,6 +65,7 @@ export function createMemoryTrimmer(opts: MemoryTrimOptions): MemoryTrimmer {
       }
       if (rss < settled) settled = rss;
       if (rss - settled < opts.thresholdBytes || now() - lastShrink < opts.minGapMs) return false;
+      if (now() - opts.lastActivity() < opts.idleMs) return false;
       opts.shrink();
       opts.log?.debug(`memory: ${(rss / 2 ** 20).toFixed(1)} MiB resident, ${((rss - settled) / 2 ** 20).toFixed(1)} MiB over the settled level; shrinking`);
       lastShrink = now();

@@ -5,11 +5,13 @@ const MiB = 2 ** 20;
 
 /** A trimmer over a resident size and a clock the test moves. */
 function harness(start: number) {
-  const st = { rss: start * MiB, t: 0, shrinks: 0 };
+  const st = { rss: start * MiB, t: 0, shrinks: 0, lastCall: -1e9 };
   const trimmer = createMemoryTrimmer({
     intervalMs: 5_000,
     thresholdBytes: 4 * MiB,
     minGapMs: 30_000,
+    idleMs: 3_000,
+    lastActivity: () => st.lastCall,
     resident: () => st.rss,
     shrink: () => void st.shrinks++,
     now: () => st.t,
@@ -44,6 +46,18 @@ describe("memory trimmer", () => {
     st.t = 40_000;
     expect(trimmer.tick()).toBe(true);
     expect(st.shrinks).toBe(2);
+  });
+
+  test("never shrinks while calls keep coming, and does once they stop", () => {
+    const { st, trimmer } = harness(60);
+    st.rss = 80 * MiB;
+    for (let t = 5_000; t <= 60_000; t += 5_000) {
+      st.t = t;
+      st.lastCall = t - 1_000;
+      expect(trimmer.tick()).toBe(false);
+    }
+    st.t = 65_000;
+    expect(trimmer.tick()).toBe(true);
   });
 
   test("a level lower than the settled one becomes the base", () => {
