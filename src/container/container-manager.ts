@@ -41,9 +41,23 @@ export function execSyncOutputCap(maxSendMessageBytes: number): number {
   return Math.max(0, Math.floor((maxSendMessageBytes - 4096) / 2));
 }
 
-/** The stored ContainerConfig of a record. */
+/** The stored ContainerConfig of a record: a message of its own, the caller's to change. */
 export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
   return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
+}
+
+const configViews = new WeakMap<object, ContainerConfig>();
+
+/**
+ * The stored ContainerConfig of a record, for reading only: decoded once per stored
+ * config (records share their decoded JSON, see the store's `decodeJsonShared`) and
+ * shared, so listings that convert every container every second do not decode each
+ * config again. Never change it; use `containerConfigOf` for a copy to change.
+ */
+export function containerConfigView(rec: ContainerRecord): ContainerConfig {
+  let view = configViews.get(rec.config);
+  if (!view) configViews.set(rec.config, (view = containerConfigOf(rec)));
+  return view;
 }
 
 /** The CRI reason for an exit: what the kubelet shows as a container's last state. */

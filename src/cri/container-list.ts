@@ -6,7 +6,7 @@ import type {
   StreamContainersRequest,
   StreamContainersResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import { containerConfigOf } from "../container/container-manager.ts";
+import { containerConfigView } from "../container/container-manager.ts";
 import type { ContainerRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";
@@ -19,7 +19,7 @@ async function selected(pods: Pods, filter: ContainerFilter | undefined): Promis
     if (filter?.id && !c.id.startsWith(filter.id)) return false;
     if (filter?.podSandboxId && !c.sandboxId.startsWith(filter.podSandboxId)) return false;
     if (filter?.state && criContainerState(c) !== filter.state.state) return false;
-    return matchesLabels(() => containerConfigOf(c).labels, filter?.labelSelector);
+    return matchesLabels(() => containerConfigView(c).labels, filter?.labelSelector);
   });
 }
 

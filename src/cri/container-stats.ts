@@ -11,7 +11,7 @@ import type {
 } from "../gen/runtime/v1/api_pb.ts";
 import type { CgroupStats } from "../container/cgroup-stats.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
-import { containerConfigOf } from "../container/container-manager.ts";
+import { containerConfigView } from "../container/container-manager.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ContainerRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
@@ -46,7 +46,7 @@ export function criUsage(timestamp: bigint, cg: CgroupStats | undefined): Pick<S
  */
 export async function containerStatsOf(pods: Pods, rec: ContainerRecord, known?: ContainerUsage & { fsMountpoint: string }): Promise<Stats> {
   const u = known ?? (await pods.containers.usage(rec));
-  const config = containerConfigOf(rec);
+  const config = containerConfigView(rec);
   return {
     attributes: { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
     ...criUsage(u.timestamp, u.cgroup),
@@ -72,7 +72,7 @@ async function selected(pods: Pods, filter: ContainerStatsFilter | undefined): P
   return (await pods.containers.list()).filter((c) => {
     if (filter?.id && !c.id.startsWith(filter.id)) return false;
     if (filter?.podSandboxId && !c.sandboxId.startsWith(filter.podSandboxId)) return false;
-    return matchesLabels(() => containerConfigOf(c).labels, filter?.labelSelector);
+    return matchesLabels(() => containerConfigView(c).labels, filter?.labelSelector);
   });
 }
 

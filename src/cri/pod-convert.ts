@@ -12,8 +12,8 @@ import {
   type PodSandboxStatusSchema,
 } from "../gen/runtime/v1/api_pb.ts";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { containerConfigOf } from "../container/container-manager.ts";
-import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
+import { containerConfigView } from "../container/container-manager.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
 import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
 
 const SANDBOX_STATE = { ready: PodSandboxState.SANDBOX_READY } as const;
@@ -55,12 +55,12 @@ function sandboxFields(rec: SandboxRecord, config: PodSandboxConfig) {
 }
 
 export function toCriSandbox(rec: SandboxRecord): MessageInitShape<typeof PodSandboxSchema> {
-  return sandboxFields(rec, sandboxConfigOf(rec));
+  return sandboxFields(rec, sandboxConfigView(rec));
 }
 
 /** PodSandboxStatus: every PodSandbox field, plus the pod's IPs and namespace options. */
 export function toCriSandboxStatus(rec: SandboxRecord): MessageInitShape<typeof PodSandboxStatusSchema> {
-  const config = sandboxConfigOf(rec);
+  const config = sandboxConfigView(rec);
   const [ip = "", ...more] = rec.ips;
   return {
     ...sandboxFields(rec, config),
@@ -70,7 +70,7 @@ export function toCriSandboxStatus(rec: SandboxRecord): MessageInitShape<typeof 
 }
 
 export function toCriContainer(rec: ContainerRecord): MessageInitShape<typeof ContainerSchema> {
-  const config = containerConfigOf(rec);
+  const config = containerConfigView(rec);
   return {
     id: rec.id,
     podSandboxId: rec.sandboxId,
@@ -86,7 +86,7 @@ export function toCriContainer(rec: ContainerRecord): MessageInitShape<typeof Co
 }
 
 export function toCriContainerStatus(rec: ContainerRecord, user?: { uid: number; gid: number; additionalGids?: number[] }): MessageInitShape<typeof ContainerStatusSchema> {
-  const config = containerConfigOf(rec);
+  const config = containerConfigView(rec);
   return {
     id: rec.id,
     metadata: config.metadata,

@@ -6,7 +6,7 @@ import type {
   StreamPodSandboxesRequest,
   StreamPodSandboxesResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
 import type { SandboxRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";
@@ -17,7 +17,7 @@ function selected(pods: Pods, filter: PodSandboxFilter | undefined): SandboxReco
   return pods.sandboxes.list().filter((s) => {
     if (filter?.id && !s.id.startsWith(filter.id)) return false;
     if (filter?.state && criSandboxState(s) !== filter.state.state) return false;
-    return matchesLabels(() => sandboxConfigOf(s).labels, filter?.labelSelector);
+    return matchesLabels(() => sandboxConfigView(s).labels, filter?.labelSelector);
   });
 }
 

@@ -6,8 +6,8 @@ import type {
   PodSandboxMetricsSchema,
   StreamPodSandboxMetricsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import { containerConfigOf } from "../container/container-manager.ts";
-import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
+import { containerConfigView } from "../container/container-manager.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
 import type { SandboxRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";
@@ -44,13 +44,13 @@ function metricsOf(scope: "pod" | "container", base: Record<(typeof BASE_LABELS)
  * per running container (a stopped one has no cgroup left to read, as in cAdvisor).
  */
 async function podMetricsOf(pods: Pods, rec: SandboxRecord): Promise<MessageInitShape<typeof PodSandboxMetricsSchema>> {
-  const meta = sandboxConfigOf(rec).metadata;
+  const meta = sandboxConfigView(rec).metadata;
   const podLabels = { namespace: meta?.namespace ?? "", pod: meta?.name ?? "" };
   const { pod, containers, total } = await podReadings(pods, rec);
   const containerMetrics = containers
     .filter(({ c }) => c.state === "running")
     .map(({ c, u }) => {
-      const config = containerConfigOf(c);
+      const config = containerConfigView(c);
       const base = { ...podLabels, container: c.metadata.name, id: c.id, name: c.id, image: config.image?.userSpecifiedImage || config.image?.image || "" };
       return { containerId: c.id, metrics: metricsOf("container", base, { cgroup: u.cgroup, layer: u.layer, startedAt: c.startedAt }) };
     });

@@ -10,7 +10,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { WindowsContainerStatsSchema, WindowsPodSandboxStatsSchema } from "../gen/runtime/v1/api_pb.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
-import { containerConfigOf } from "../container/container-manager.ts";
+import { containerConfigView } from "../container/container-manager.ts";
 import type { PodUsage } from "../sandbox/pod-usage.ts";
 import type { ContainerRecord } from "../store/index.ts";
 import { sumCgroups } from "./sum-cgroups.ts";
@@ -53,7 +53,7 @@ export function windowsPodStats(
 ): PodStats {
   const running = usages.filter(({ c }) => c.state === "running");
   const containers: ContainerStats[] = running.map(({ c, u }) => {
-    const config = containerConfigOf(c);
+    const config = containerConfigView(c);
     return {
       attributes: { id: c.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations },
       ...cpuMemory(c.id, u.timestamp, u.cgroup, rates),

@@ -10,7 +10,7 @@ import type {
   StreamPodSandboxStatsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { sandboxConfigOf } from "../sandbox/sandbox-manager.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
 import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
 import type { CgroupStats } from "../container/cgroup-stats.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
@@ -46,7 +46,7 @@ export async function podReadings(pods: Pods, rec: SandboxRecord): Promise<PodRe
 
 /** One pod's stats; the network is the pod's interfaces but `lo`, `eth0` the default. */
 async function statsOf(pods: Pods, rec: SandboxRecord): Promise<Stats> {
-  const config = sandboxConfigOf(rec);
+  const config = sandboxConfigView(rec);
   const { pod, containers: usages, total } = await podReadings(pods, rec);
   const attributes = { id: rec.id, metadata: config.metadata, labels: config.labels, annotations: config.annotations };
   // A Windows pod's figures go where a Windows kubelet reads them.
@@ -90,7 +90,7 @@ export function createPodSandboxStats(pods: Pods) {
 function selected(pods: Pods, filter: PodSandboxStatsFilter | undefined): SandboxRecord[] {
   return pods.sandboxes.list().filter((s) => {
     if (filter?.id && !s.id.startsWith(filter.id)) return false;
-    return matchesLabels(() => sandboxConfigOf(s).labels, filter?.labelSelector);
+    return matchesLabels(() => sandboxConfigView(s).labels, filter?.labelSelector);
   });
 }
 

@@ -50,9 +50,18 @@ export type PodContainers = {
   removeAll(sandboxId: string): Promise<void>;
 };
 
-/** The stored PodSandboxConfig of a record. */
+/** The stored PodSandboxConfig of a record: a message of its own, the caller's to change. */
 export function sandboxConfigOf(rec: SandboxRecord): PodSandboxConfig {
   return fromJson(PodSandboxConfigSchema, rec.config, { ignoreUnknownFields: true });
+}
+
+const configViews = new WeakMap<object, PodSandboxConfig>();
+
+/** The stored PodSandboxConfig, for reading only, decoded once per stored config (see `containerConfigView`). */
+export function sandboxConfigView(rec: SandboxRecord): PodSandboxConfig {
+  let view = configViews.get(rec.config);
+  if (!view) configViews.set(rec.config, (view = sandboxConfigOf(rec)));
+  return view;
 }
 
 function modes(config: PodSandboxConfig) {

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { AlreadyExistsError, NotFoundError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { resolveIdPrefix } from "./id-prefix.ts";
-import { decodeJson, encodeJson, type JsonObject } from "./json.ts";
+import { decodeJson, decodeJsonShared, encodeJson, type JsonObject } from "./json.ts";
 import { containerNameKey, type ContainerMetadata, type SandboxMetadata } from "./names.ts";
 import { isConstraintError } from "./sqlite-error.ts";
 import { updateRow } from "./update-row.ts";
@@ -98,10 +98,10 @@ function toRecord(r: ContainerRow): ContainerRecord {
     sandboxId: r.sandbox_id,
     name: r.name,
     state: r.state as ContainerState, // CHECK constraint keeps it one of CONTAINER_STATES
-    metadata: decodeJson(r.metadata, at("metadata")),
+    metadata: decodeJsonShared(r.metadata, at("metadata")),
     imageRef: r.image_ref,
     imageId: r.image_id,
-    config: decodeJson(r.config, at("config")),
+    config: decodeJsonShared(r.config, at("config")),
     createdAt: BigInt(r.created_at),
     startedAt: BigInt(r.started_at),
     finishedAt: BigInt(r.finished_at),
@@ -110,7 +110,7 @@ function toRecord(r: ContainerRow): ContainerRecord {
     message: r.message,
     logPath: r.log_path,
     updatedAt: BigInt(r.updated_at),
-    info: decodeJson(r.info, at("info")),
+    info: decodeJsonShared(r.info, at("info")),
   };
 }
 

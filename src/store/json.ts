@@ -38,3 +38,30 @@ export function decodeJson<T>(text: string, where: string): T {
     throw new Error(`store: ${where} holds invalid JSON`, { cause: err });
   }
 }
+
+/** Parsed JSON columns by their text, shared by every read that finds the same text. */
+const parsed = new Map<string, unknown>();
+/** Bound on the memo: a node's rows, many times over; past it the memo starts afresh. */
+const MEMO_LIMIT = 8192;
+
+function deepFreeze(v: unknown): void {
+  if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const child of Object.values(v)) deepFreeze(child);
+}
+
+/**
+ * `decodeJson` for the columns that listings read over and over (a kubelet lists every
+ * container every second): the value for a given text is parsed once and shared, frozen,
+ * so it must never be changed (spread it into a new object instead). Looking the text up
+ * costs a hash of it, a fraction of parsing it again.
+ */
+export function decodeJsonShared<T>(text: string, where: string): T {
+  const hit = parsed.get(text);
+  if (hit !== undefined) return hit as T;
+  const value = decodeJson<T>(text, where);
+  deepFreeze(value);
+  if (parsed.size >= MEMO_LIMIT) parsed.clear();
+  parsed.set(text, value);
+  return value;
+}

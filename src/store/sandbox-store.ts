@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
 import { resolveIdPrefix } from "./id-prefix.ts";
-import { decodeJson, encodeJson, type JsonObject } from "./json.ts";
+import { decodeJson, decodeJsonShared, encodeJson, type JsonObject } from "./json.ts";
 import { sandboxNameKey, type SandboxMetadata } from "./names.ts";
 import { isConstraintError } from "./sqlite-error.ts";
 import { updateRow } from "./update-row.ts";
@@ -78,14 +78,14 @@ function toRecord(r: SandboxRow): SandboxRecord {
     id: r.id,
     name: r.name,
     state: r.state as SandboxState, // CHECK constraint keeps it one of SANDBOX_STATES
-    metadata: decodeJson(r.metadata, at("metadata")),
-    config: decodeJson(r.config, at("config")),
+    metadata: decodeJsonShared(r.metadata, at("metadata")),
+    config: decodeJsonShared(r.config, at("config")),
     runtimeHandler: r.runtime_handler,
-    netns: decodeJson(r.netns, at("netns")),
-    ips: decodeJson(r.ips, at("ips")),
+    netns: decodeJsonShared(r.netns, at("netns")),
+    ips: decodeJsonShared(r.ips, at("ips")),
     createdAt: BigInt(r.created_at),
     updatedAt: BigInt(r.updated_at),
-    info: decodeJson(r.info, at("info")),
+    info: decodeJsonShared(r.info, at("info")),
   };
 }
 
