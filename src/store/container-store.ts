@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { AlreadyExistsError, NotFoundError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
+import { UntilChanged } from "./change-stamp.ts";
 import { resolveIdPrefix } from "./id-prefix.ts";
 import { decodeJson, decodeJsonShared, encodeJson, type JsonObject } from "./json.ts";
 import { containerNameKey, type ContainerMetadata, type SandboxMetadata } from "./names.ts";
@@ -131,10 +132,15 @@ function patchColumns(p: ContainerPatch): Record<string, string | bigint | numbe
 
 /** Containers. Every method is one statement or one transaction. */
 export class ContainerStore {
+  /** Every container, as the last unfiltered `list()` read them. */
+  readonly #all: UntilChanged<ContainerRecord>;
+
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#all = new UntilChanged(db);
+  }
 
   /**
    * Inserts a container into an existing sandbox; this reserves its name key, which is
@@ -241,11 +247,13 @@ export class ContainerStore {
       where.push(`state IN (${marks.join(", ")})`);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-    return this.db
-      .query<ContainerRow, string[]>(`SELECT * FROM containers ${clause} ORDER BY created_at, id`)
-      .safeIntegers(true)
-      .all(...params)
-      .map(toRecord);
+    const read = () =>
+      this.db
+        .query<ContainerRow, string[]>(`SELECT * FROM containers ${clause} ORDER BY created_at, id`)
+        .safeIntegers(true)
+        .all(...params)
+        .map(toRecord);
+    return where.length === 0 ? this.#all.get(read) : read();
   }
 
   /**

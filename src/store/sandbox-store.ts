@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors.ts";
 import type { Clock } from "./clock.ts";
+import { UntilChanged } from "./change-stamp.ts";
 import { resolveIdPrefix } from "./id-prefix.ts";
 import { decodeJson, decodeJsonShared, encodeJson, type JsonObject } from "./json.ts";
 import { sandboxNameKey, type SandboxMetadata } from "./names.ts";
@@ -100,10 +101,15 @@ function patchColumns(p: SandboxPatch): Record<string, string> {
 
 /** Pod sandboxes. Every method is one statement or one transaction. */
 export class SandboxStore {
+  /** Every sandbox, as the last unfiltered `list()` read them. */
+  readonly #all: UntilChanged<SandboxRecord>;
+
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.#all = new UntilChanged(db);
+  }
 
   /**
    * Inserts a sandbox; this reserves its name key.
@@ -188,11 +194,13 @@ export class SandboxStore {
     const states = filter.state === undefined ? undefined : ([] as string[]).concat(filter.state);
     if (states?.length === 0) return [];
     const where = states ? `WHERE state IN (${states.map((_, i) => `?${i + 1}`).join(", ")})` : "";
-    return this.db
-      .query<SandboxRow, string[]>(`SELECT * FROM sandboxes ${where} ORDER BY created_at, id`)
-      .safeIntegers(true)
-      .all(...(states ?? []))
-      .map(toRecord);
+    const read = () =>
+      this.db
+        .query<SandboxRow, string[]>(`SELECT * FROM sandboxes ${where} ORDER BY created_at, id`)
+        .safeIntegers(true)
+        .all(...(states ?? []))
+        .map(toRecord);
+    return states ? read() : this.#all.get(read);
   }
 
   /**
