@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import type { ContainerConfig, LinuxContainerResources } from "../gen/runtime/v1/api_pb.ts";
 import { ContainerConfigSchema, LinuxContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
 import { toOciResources } from "../oci/opts/resources.ts";
@@ -20,51 +20,18 @@ import type { ContainerRecord, JsonObject, SandboxRecord } from "../store/index.
 import { liveRecord, podContainersOf, unlessNotFound } from "../store/live-records.ts";
 import type { PodContext } from "../sandbox/pod-context.ts";
 import { newId } from "../sandbox/new-id.ts";
-import { sandboxConfigOf, type SandboxManager } from "../sandbox/sandbox-manager.ts";
+import type { SandboxManager } from "../sandbox/sandbox-manager.ts";
+import { sandboxConfigOf } from "../sandbox/sandbox-record.ts";
 import { checkContainerConfig, prepareLogPath, resolveMountSources } from "./container-config-check.ts";
 import { containerLogPath, containerPaths, type ContainerPaths } from "./container-paths.ts";
 import { imageConfigOf } from "./image-config.ts";
 import { type ContainerUsage, LayerUsageCache, containerUsage } from "./container-usage.ts";
 import { memoryCgroupOf, oomKillCount } from "./cgroup-stats.ts";
 import { writeContainerBundle } from "./container-bundle.ts";
+import { containerConfigOf, execSyncOutputCap, exitReason } from "./container-record.ts";
 import { pidTarget } from "./pid-target.ts";
 import { unmountAll } from "./mounts.ts";
 import type { PodEventType } from "../sandbox/pod-events.ts";
-
-/**
- * How much of each stream ExecSync keeps: the answer carries both, and must fit in one
- * gRPC message of at most `maxSendMessageBytes` (16 MiB by default, the kubelet's receive
- * limit too), or the call fails with ResourceExhausted instead of answering. The kubelet
- * keeps far less of a probe's output anyway. 4 KiB is left for the message's framing.
- */
-export function execSyncOutputCap(maxSendMessageBytes: number): number {
-  return Math.max(0, Math.floor((maxSendMessageBytes - 4096) / 2));
-}
-
-/** The stored ContainerConfig of a record: a message of its own, the caller's to change. */
-export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
-  return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
-}
-
-const configViews = new WeakMap<object, ContainerConfig>();
-
-/**
- * The stored ContainerConfig of a record, for reading only: decoded once per stored
- * config (records share their decoded JSON, see the store's `decodeJsonShared`) and
- * shared, so listings that convert every container every second do not decode each
- * config again. Never change it; use `containerConfigOf` for a copy to change.
- */
-export function containerConfigView(rec: ContainerRecord): ContainerConfig {
-  let view = configViews.get(rec.config);
-  if (!view) configViews.set(rec.config, (view = containerConfigOf(rec)));
-  return view;
-}
-
-/** The CRI reason for an exit: what the kubelet shows as a container's last state. */
-export function exitReason(exit: ExitInfo): string {
-  if (exit.oomKilled) return "OOMKilled";
-  return exit.exitCode === 0 ? "Completed" : "Error";
-}
 
 export class ContainerManager {
   readonly #lock = new KeyedLock();

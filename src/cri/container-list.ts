@@ -6,7 +6,7 @@ import type {
   StreamContainersRequest,
   StreamContainersResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import { containerConfigView } from "../container/container-manager.ts";
+import { containerConfigView } from "../container/container-record.ts";
 import type { ContainerRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";

@@ -11,7 +11,7 @@ import type {
 } from "../gen/runtime/v1/api_pb.ts";
 import type { CgroupStats } from "../container/cgroup-stats.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
-import { containerConfigView } from "../container/container-manager.ts";
+import { containerConfigView } from "../container/container-record.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { ContainerRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";

@@ -12,8 +12,8 @@ import {
   type PodSandboxStatusSchema,
 } from "../gen/runtime/v1/api_pb.ts";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { containerConfigView } from "../container/container-manager.ts";
-import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
+import { containerConfigView } from "../container/container-record.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-record.ts";
 import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
 
 const SANDBOX_STATE = { ready: PodSandboxState.SANDBOX_READY } as const;

@@ -6,7 +6,7 @@ import type {
   StreamPodSandboxesRequest,
   StreamPodSandboxesResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-record.ts";
 import type { SandboxRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";

@@ -6,8 +6,8 @@ import type {
   PodSandboxMetricsSchema,
   StreamPodSandboxMetricsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
-import { containerConfigView } from "../container/container-manager.ts";
-import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
+import { containerConfigView } from "../container/container-record.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-record.ts";
 import type { SandboxRecord } from "../store/index.ts";
 import type { Pods } from "./context.ts";
 import { STREAM_BATCH } from "./image-list.ts";

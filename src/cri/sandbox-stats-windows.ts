@@ -10,7 +10,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { WindowsContainerStatsSchema, WindowsPodSandboxStatsSchema } from "../gen/runtime/v1/api_pb.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";
-import { containerConfigView } from "../container/container-manager.ts";
+import { containerConfigView } from "../container/container-record.ts";
 import type { PodUsage } from "../sandbox/pod-usage.ts";
 import type { ContainerRecord } from "../store/index.ts";
 import { sumCgroups } from "./sum-cgroups.ts";

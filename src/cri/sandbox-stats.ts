@@ -10,7 +10,7 @@ import type {
   StreamPodSandboxStatsResponseSchema,
 } from "../gen/runtime/v1/api_pb.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { sandboxConfigView } from "../sandbox/sandbox-manager.ts";
+import { sandboxConfigView } from "../sandbox/sandbox-record.ts";
 import type { ContainerRecord, SandboxRecord } from "../store/index.ts";
 import type { CgroupStats } from "../container/cgroup-stats.ts";
 import type { ContainerUsage } from "../container/container-usage.ts";

@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { create, fromJson, toJson } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
 import type { LinuxContainerResources, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { LinuxPodSandboxConfigSchema, NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
 import { toOciResources } from "../oci/opts/resources.ts";
@@ -33,6 +33,7 @@ import { type InfraPlan, startInfra } from "./infra-start.ts";
 import { podNetworkRequest } from "./pod-network-request.ts";
 import { isAlive } from "../runtime/linux/process-identity.ts";
 import { newId } from "./new-id.ts";
+import { sandboxConfigOf } from "./sandbox-record.ts";
 import { checkSandboxConfig } from "./sandbox-config-check.ts";
 import { hasDnsConfig, hostnameFile, podHostsFile, resolvConfFile } from "./pod-files.ts";
 import type { PodContext } from "./pod-context.ts";
@@ -49,20 +50,6 @@ export type PodContainers = {
   /** Removes every container of the sandbox, running or not. */
   removeAll(sandboxId: string): Promise<void>;
 };
-
-/** The stored PodSandboxConfig of a record: a message of its own, the caller's to change. */
-export function sandboxConfigOf(rec: SandboxRecord): PodSandboxConfig {
-  return fromJson(PodSandboxConfigSchema, rec.config, { ignoreUnknownFields: true });
-}
-
-const configViews = new WeakMap<object, PodSandboxConfig>();
-
-/** The stored PodSandboxConfig, for reading only, decoded once per stored config (see `containerConfigView`). */
-export function sandboxConfigView(rec: SandboxRecord): PodSandboxConfig {
-  let view = configViews.get(rec.config);
-  if (!view) configViews.set(rec.config, (view = sandboxConfigOf(rec)));
-  return view;
-}
 
 function modes(config: PodSandboxConfig) {
   const ns = config.linux?.securityContext?.namespaceOptions;

@@ -12,7 +12,7 @@ import type { ContainerConfig, LinuxContainerResources, Mount, WindowsContainerR
 import { ContainerConfigSchema, Signal } from "../../gen/runtime/v1/api_pb.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from "../../errors.ts";
 import { checkContainerConfig } from "../../container/container-config-check.ts";
-import { containerConfigOf, execSyncOutputCap } from "../../container/container-manager.ts";
+import { containerConfigOf, execSyncOutputCap } from "../../container/container-record.ts";
 import { containerLogPath } from "../../container/container-paths.ts";
 import type { ContainerUsage } from "../../container/container-usage.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
@@ -21,7 +21,7 @@ import { buildSpec } from "../../oci/build.ts";
 import type { Spec } from "../../oci/spec.ts";
 import { isNamedPipe } from "../../oci/opts/windows.ts";
 import { requestedScratchBytes, windowsContainerSpecOpts, windowsSnapshotLabels } from "../../oci/windows.ts";
-import { sandboxConfigOf } from "../../sandbox/sandbox-manager.ts";
+import { sandboxConfigOf } from "../../sandbox/sandbox-record.ts";
 import { newId } from "../../sandbox/new-id.ts";
 import type { ContainerRecord, JsonObject } from "../../store/index.ts";
 import { liveRecord, podContainersOf, unlessNotFound } from "../../store/live-records.ts";

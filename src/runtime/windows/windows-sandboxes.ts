@@ -15,7 +15,7 @@ import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
 import { buildSpec } from "../../oci/build.ts";
 import { windowsSandboxSpecOpts } from "../../oci/windows.ts";
 import type { PodContainers } from "../../sandbox/sandbox-manager.ts";
-import { sandboxConfigOf } from "../../sandbox/sandbox-manager.ts";
+import { sandboxConfigOf } from "../../sandbox/sandbox-record.ts";
 import { checkSandboxConfig } from "../../sandbox/sandbox-config-check.ts";
 import { newId } from "../../sandbox/new-id.ts";
 import { podNetworkRequest } from "../../sandbox/pod-network-request.ts";

@@ -1,0 +1,44 @@
+/**
+ * Reading a container's stored record: its ContainerConfig (a copy to change, or a shared
+ * view for listings), the CRI reason for its exit, and how much output ExecSync keeps.
+ * Shared by the Linux and Windows container services and the CRI converters.
+ */
+import { fromJson } from "@bufbuild/protobuf";
+import { type ContainerConfig, ContainerConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import type { ExitInfo } from "../runtime/linux/oci-runtime.ts";
+import type { ContainerRecord } from "../store/index.ts";
+
+/**
+ * How much of each stream ExecSync keeps: the answer carries both, and must fit in one
+ * gRPC message of at most `maxSendMessageBytes` (16 MiB by default, the kubelet's receive
+ * limit too), or the call fails with ResourceExhausted instead of answering. The kubelet
+ * keeps far less of a probe's output anyway. 4 KiB is left for the message's framing.
+ */
+export function execSyncOutputCap(maxSendMessageBytes: number): number {
+  return Math.max(0, Math.floor((maxSendMessageBytes - 4096) / 2));
+}
+
+/** The stored ContainerConfig of a record: a message of its own, the caller's to change. */
+export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
+  return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
+}
+
+const configViews = new WeakMap<object, ContainerConfig>();
+
+/**
+ * The stored ContainerConfig of a record, for reading only: decoded once per stored
+ * config (records share their decoded JSON, see the store's `decodeJsonShared`) and
+ * shared, so listings that convert every container every second do not decode each
+ * config again. Never change it; use `containerConfigOf` for a copy to change.
+ */
+export function containerConfigView(rec: ContainerRecord): ContainerConfig {
+  let view = configViews.get(rec.config);
+  if (!view) configViews.set(rec.config, (view = containerConfigOf(rec)));
+  return view;
+}
+
+/** The CRI reason for an exit: what the kubelet shows as a container's last state. */
+export function exitReason(exit: ExitInfo): string {
+  if (exit.oomKilled) return "OOMKilled";
+  return exit.exitCode === 0 ? "Completed" : "Error";
+}
