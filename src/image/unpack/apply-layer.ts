@@ -56,6 +56,8 @@ export async function applyLayer(opts: ApplyLayerOptions): Promise<ApplyLayerRes
     compression: opts.compression,
     maxBytes: opts.maxBytes,
     blobVerified: opts.blobVerified && opts.expectedDigest === undefined,
+    // The tar reader and the body writers copy whatever they keep past the next chunks.
+    reuseBuffers: true,
     signal: opts.signal,
   });
   const entries = readTar(layer, { maxEntries: opts.maxEntries, maxHeaderBytes: opts.maxHeaderBytes });

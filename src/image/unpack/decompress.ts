@@ -11,6 +11,7 @@ import { createGunzip, createZstdDecompress } from "node:zlib";
 import { type LayerCompression, layerCompression } from "../media-types.ts";
 import { type ByteSource, iterateBytes } from "./byte-reader.ts";
 import { UnpackError, UnpackLimitError } from "./errors.ts";
+import { type NativeGunzip, openNativeGunzip } from "./native-gunzip.ts";
 import { ZstdFrameTracker } from "./zstd-frames.ts";
 
 export type Compression = LayerCompression;
@@ -35,6 +36,13 @@ export interface DecompressOptions {
    * content store only holds verified blobs). `digests().digest` is then "".
    */
   blobVerified?: boolean;
+  /**
+   * Let gzip chunks come from a ring of buffers used again (libz through FFI, see
+   * native-gunzip.ts): a chunk is then valid only until `RING` more have been read, so
+   * only a reader that copies whatever it keeps longer may ask. Ignored where there is no
+   * libz.
+   */
+  reuseBuffers?: boolean;
   signal?: AbortSignal;
 }
 
@@ -135,8 +143,11 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
           else yield self.#countIn(r.value);
         }
       };
+      const native = compression === "gzip" && this.#opts.reuseBuffers ? openNativeGunzip() : undefined;
       if (compression === "none") {
         for await (const chunk of input()) yield this.#countOut(chunk);
+      } else if (native) {
+        yield* this.#inflateNative(native, input());
       } else {
         yield* this.#inflate(compression, input());
       }
@@ -176,6 +187,20 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
       throw new UnpackError(`${kind} layer: ${(err as Error).message}`, undefined, { cause: err });
     } finally {
       z.destroy();
+    }
+  }
+
+  async *#inflateNative(gz: NativeGunzip, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of input) {
+        for (const out of gz.push(chunk)) yield this.#countOut(out);
+      }
+      gz.finish();
+    } catch (err) {
+      if (err instanceof UnpackError || (err as Error).name === "AbortError") throw err;
+      throw new UnpackError(`gzip layer: ${(err as Error).message}`, undefined, { cause: err });
+    } finally {
+      gz.close();
     }
   }
 

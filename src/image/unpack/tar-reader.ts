@@ -90,8 +90,11 @@ export async function* readTar(source: ByteSource | ByteReader, opts: TarReaderO
     }
     const data = (await reader.readExact(h.size, what)) ?? new Uint8Array(0);
     if (data.length < h.size) throw new TarFormatError(`archive truncated in ${what}`);
+    // A copy: skipping the padding may read the next chunk, and a chunk's buffer may be
+    // used again for it (decompress.ts, reuseBuffers).
+    const kept = data.slice();
     await reader.skip(padding(h.size), what);
-    return data;
+    return kept;
   };
 
   try {

@@ -19,34 +19,38 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
+/** Batch buffers not in use; a worker unpacks one file at a time, so this stays at one or two. */
+const freeBatches: Uint8Array[] = [];
+
 /** Writes `body` to a new file at `path` (mode 0600 until attributes are applied); returns the bytes written. */
 export async function writeBody(path: string, body: AsyncIterable<Uint8Array>): Promise<number> {
   const fd = openSync(path, CREATE_FLAGS, 0o600);
+  // Small chunks are gathered in a buffer kept from file to file: the reader may use its
+  // buffers again once we return, and copying into fresh arrays per chunk left a layer's
+  // worth of garbage behind.
+  const batch = freeBatches.pop() ?? new Uint8Array(BATCH);
   let total = 0;
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
+  let pending = 0;
   const flush = () => {
-    if (pendingBytes === 0) return;
-    writeAll(fd, pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes));
-    pending = [];
-    pendingBytes = 0;
+    if (pending === 0) return;
+    writeAll(fd, batch.subarray(0, pending));
+    pending = 0;
   };
   try {
     for await (const chunk of body) {
       total += chunk.length;
+      if (pending + chunk.length > BATCH) flush();
       if (chunk.length >= BATCH) {
-        flush();
         writeAll(fd, chunk);
         continue;
       }
-      // The reader may reuse its buffer after we return: keep a copy.
-      pending.push(chunk.slice());
-      pendingBytes += chunk.length;
-      if (pendingBytes >= BATCH) flush();
+      batch.set(chunk, pending);
+      pending += chunk.length;
     }
     flush();
   } finally {
     closeSync(fd);
+    freeBatches.push(batch);
   }
   return total;
 }
