@@ -129,6 +129,7 @@ export function baseDefaults(os: ConfigOs): Config {
     registry: { mirrors: {}, hosts: {} },
     image: {
       pullConcurrency: 3,
+      unpackConcurrency: 0,
       progressTimeoutMs: 5 * 60_000,
       sandboxImage: "",
       importDir: "",

@@ -195,6 +195,7 @@ export const hostFields: FieldTable<RegistryHostConfig> = [
 const img = fieldsOf<ImageConfig>();
 export const imageFields: FieldTable<ImageConfig> = [
   img("pull_concurrency", "pullConcurrency", int(1, 1024), "Layers downloaded at once per pull."),
+  img("unpack_concurrency", "unpackConcurrency", int(0, 64), "Layers unpacked at once, each in a Worker; 0 = one per core, at most 4."),
   img("progress_timeout", "progressTimeoutMs", duration, 'Cancel a pull that makes no progress for this long; "0s" never does.'),
   img("sandbox_image", "sandboxImage", str(), 'Pod infra image; "" uses the built-in catatonit infra, no pull needed.'),
   img("import_dir", "importDir", absPath(true), 'Image archives found here are imported at start; "" means <paths.root>/import.'),

@@ -152,6 +152,8 @@ export interface RegistryConfig {
 
 export interface ImageConfig {
   pullConcurrency: number;
+  /** Layers unpacked at once, each in a Worker of its own; 0 = one per core, at most 4. */
+  unpackConcurrency: number;
   /** A pull that makes no progress for this long is cancelled; 0 = never. */
   progressTimeoutMs: number;
   /** Image of the pod infra container; `""` = the built-in catatonit infra. */

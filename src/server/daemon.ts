@@ -7,7 +7,7 @@ import type { CriContext } from "../cri/context.ts";
 import { registerCriServices } from "../cri/runtime-service.ts";
 import { ImageManager } from "../image/image-manager.ts";
 import { platformFor } from "../image/platform-select.ts";
-import { createWorkerUnpacker } from "../image/unpack/worker-unpacker.ts";
+import { createWorkerUnpacker, unpackWorkers } from "../image/unpack/worker-unpacker.ts";
 import { createPlatform, type Platform } from "../platform/index.ts";
 import { PIPE_SDDL } from "../platform/windows/pipe-acl.ts";
 import { createWindowsPods } from "../runtime/windows/create-windows-pods.ts";
@@ -60,10 +60,7 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     want: platformFor(platform.os, process.arch, platform.windows ? { osVersion: platform.windows.osVersion() } : {}),
     log,
     unpack: createWorkerUnpacker(),
-    // One layer per core, plus one: unpacking is mostly CPU (decompression, tar, many
-    // small files) with short waits on reads, which the extra worker fills. Measured with
-    // bench/pull.ts on 2 cores: 2 workers 2.12 s, 3 workers 1.90 s.
-    unpackConcurrency: navigator.hardwareConcurrency + 1,
+    unpackConcurrency: unpackWorkers(config.image.unpackConcurrency, navigator.hardwareConcurrency),
   });
   const context: CriContext = {
     config,

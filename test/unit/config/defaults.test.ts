@@ -119,6 +119,7 @@ describe("defaultConfig", () => {
     });
     expect(c.image).toEqual({
       pullConcurrency: 3,
+      unpackConcurrency: 0,
       progressTimeoutMs: 300_000,
       sandboxImage: "",
       importDir: "/var/lib/skiff/import",
