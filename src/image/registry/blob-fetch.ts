@@ -180,8 +180,9 @@ export async function fetchBlobToFileFrom(
       // native sink, which reads the socket only as fast as the disk takes it; a JS read
       // loop makes Bun buffer whatever arrives ahead of it (measured: three 40 MiB layers
       // from a registry on loopback grew RSS by 126 MiB that way, by 6 MiB this way). The
-      // declared length, checked above, bounds what it writes. Resumes use the read loop.
-      const native = written === 0 && declared !== null;
+      // declared length, checked above, bounds what it writes. Resumes use the read loop,
+      // and so does Windows, where a second open of a file we hold open is not a given.
+      const native = written === 0 && declared !== null && process.platform !== "win32";
       try {
         if (native) await streamToFile(res);
         else await readIntoFile(res);
