@@ -24,7 +24,7 @@ import type { EndpointTransport } from "./transport.ts";
 /** How often the native sink's progress is read from the file's size. */
 const NATIVE_PROGRESS_POLL_MS = 50;
 /** The buffer a blob written by the native sink is hashed through. */
-const HASH_BUFFER_BYTES = 1 << 20;
+const HASH_BUFFER_BYTES = 256 * 1024;
 
 export type BlobFetchOptions = {
   signal?: AbortSignal;
