@@ -11,7 +11,7 @@ import { createGunzip, createZstdDecompress } from "node:zlib";
 import { type LayerCompression, layerCompression } from "../media-types.ts";
 import { type ByteSource, iterateBytes } from "./byte-reader.ts";
 import { UnpackError, UnpackLimitError } from "./errors.ts";
-import { type NativeGunzip, openNativeGunzip } from "./native-gunzip.ts";
+import { type NativeDecoder, openNativeDecoder } from "./native-decoders.ts";
 import { ZstdFrameTracker } from "./zstd-frames.ts";
 
 export type Compression = LayerCompression;
@@ -37,10 +37,10 @@ export interface DecompressOptions {
    */
   blobVerified?: boolean;
   /**
-   * Let gzip chunks come from a ring of buffers used again (libz through FFI, see
-   * native-gunzip.ts): a chunk is then valid only until `RING` more have been read, so
+   * Let chunks come from a ring of buffers used again (libz or libzstd through FFI, see
+   * native-decoders.ts): a chunk is then valid only until `RING` more have been read, so
    * only a reader that copies whatever it keeps longer may ask. Ignored where there is no
-   * libz.
+   * such library.
    */
   reuseBuffers?: boolean;
   signal?: AbortSignal;
@@ -143,11 +143,11 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
           else yield self.#countIn(r.value);
         }
       };
-      const native = compression === "gzip" && this.#opts.reuseBuffers ? openNativeGunzip() : undefined;
+      const native = compression !== "none" && this.#opts.reuseBuffers ? openNativeDecoder(compression) : undefined;
       if (compression === "none") {
         for await (const chunk of input()) yield this.#countOut(chunk);
       } else if (native) {
-        yield* this.#inflateNative(native, input());
+        yield* this.#inflateNative(compression as "gzip" | "zstd", native, input());
       } else {
         yield* this.#inflate(compression, input());
       }
@@ -190,17 +190,17 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
     }
   }
 
-  async *#inflateNative(gz: NativeGunzip, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async *#inflateNative(kind: "gzip" | "zstd", dec: NativeDecoder, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of input) {
-        for (const out of gz.push(chunk)) yield this.#countOut(out);
+        for (const out of dec.push(chunk)) yield this.#countOut(out);
       }
-      gz.finish();
+      dec.finish();
     } catch (err) {
       if (err instanceof UnpackError || (err as Error).name === "AbortError") throw err;
-      throw new UnpackError(`gzip layer: ${(err as Error).message}`, undefined, { cause: err });
+      throw new UnpackError(`${kind} layer: ${(err as Error).message}`, undefined, { cause: err });
     } finally {
-      gz.close();
+      dec.close();
     }
   }
 

@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import type { Platform } from "../../platform/types.ts";
 import { type ApplyLayerResult, applyLayer } from "./apply-layer.ts";
 import { sniffCompression } from "./decompress.ts";
-import { openNativeGunzip } from "./native-gunzip.ts";
+import { hasNativeDecoder } from "./native-decoders.ts";
 import type { UnpackJob } from "./worker-protocol.ts";
 
 /** The size of each read of a blob. */
@@ -10,8 +10,8 @@ const READ_BYTES = 256 * 1024;
 
 /**
  * The blob's bytes through one buffer used for every read. Only for a consumer that is
- * done with a chunk when it asks for the next: libz through FFI (native-gunzip.ts), or an
- * uncompressed tar going straight to the tar reader. node:zlib's stream keeps the chunks
+ * done with a chunk when it asks for the next: libz or libzstd through FFI
+ * (native-decoders.ts), or an uncompressed tar going straight to the tar reader. node:zlib's stream keeps the chunks
  * it was given, so its input gets a fresh array per read (Bun.file's stream).
  */
 async function* reusedReads(path: string): AsyncGenerator<Uint8Array> {
@@ -35,11 +35,7 @@ async function readsInPlace(path: string): Promise<boolean> {
     const head = new Uint8Array(4);
     const { bytesRead } = await fh.read(head, 0, 4, 0);
     const kind = sniffCompression(head.subarray(0, bytesRead));
-    if (kind === "none") return true;
-    if (kind !== "gzip") return false;
-    const probe = openNativeGunzip();
-    probe?.close();
-    return probe !== undefined;
+    return kind === "none" || hasNativeDecoder(kind);
   } finally {
     await fh.close();
   }

@@ -46,7 +46,7 @@ export function createWorkerUnpacker(): LayerUnpacker {
   return (job, signal) =>
     new Promise<ApplyLayerResult>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      // JavaScriptCore's small heap: an unpack makes little garbage (native-gunzip.ts,
+      // JavaScriptCore's small heap: an unpack makes little garbage (native-decoders.ts,
       // write-file.ts), and each Worker's heap adds to the pull's peak.
       const worker = new Worker(workerSpecifier(), { smol: true });
       const finish = (fn: () => void) => {

@@ -3,8 +3,8 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from "no
 import { join } from "node:path";
 import { applyLayer } from "../../../../src/image/unpack/apply-layer.ts";
 import { decompressLayer } from "../../../../src/image/unpack/decompress.ts";
-import { openNativeGunzip, RING } from "../../../../src/image/unpack/native-gunzip.ts";
-import { concat, gzip, sha256, type TarEntrySpec, tar, webStream } from "../../../support/tar-writer.ts";
+import { openNativeDecoder, RING } from "../../../../src/image/unpack/native-decoders.ts";
+import { concat, gzip, sha256, type TarEntrySpec, tar, webStream, zstd } from "../../../support/tar-writer.ts";
 import { fakePlatform, type Scratch, scratch } from "./fixture.ts";
 
 /** Bytes that compress somewhat (text-like) with random stretches, from a seed. */
@@ -19,8 +19,8 @@ function sample(n: number, seed = 1): Uint8Array<ArrayBuffer> {
 }
 
 /** Feeds `blob` in pieces of the given sizes (cycled) and copies every chunk at once. */
-function inflateAll(blob: Uint8Array, sizes: number[]): Uint8Array {
-  const gz = openNativeGunzip()!;
+function inflateAll(blob: Uint8Array, sizes: number[], kind: "gzip" | "zstd" = "gzip"): Uint8Array {
+  const gz = openNativeDecoder(kind)!;
   const parts: Uint8Array[] = [];
   try {
     for (let off = 0, i = 0; off < blob.length; i++) {
@@ -40,7 +40,7 @@ describe("native gunzip (libz through FFI)", () => {
   const blob = gzip(data);
 
   test("is there on this Linux host", () => {
-    expect(openNativeGunzip()).toBeDefined();
+    expect(openNativeDecoder("gzip")).toBeDefined();
   });
 
   test("gives back the bytes, whatever the input's chunking", () => {
@@ -66,7 +66,7 @@ describe("native gunzip (libz through FFI)", () => {
   });
 
   test(`a chunk stays intact while ${RING - 1} more are read`, () => {
-    const gz = openNativeGunzip()!;
+    const gz = openNativeDecoder("gzip")!;
     try {
       const held: { view: Uint8Array; copy: Uint8Array }[] = [];
       for (const out of gz.push(blob)) {
@@ -78,6 +78,49 @@ describe("native gunzip (libz through FFI)", () => {
     } finally {
       gz.close();
     }
+  });
+
+  test("a layer's digests are the same through either decoder", async () => {
+    const read = async (reuseBuffers: boolean) => {
+      const layer = decompressLayer(webStream(blob, 50_000), { reuseBuffers });
+      for await (const _ of layer) {
+        // read through
+      }
+      return layer.digests();
+    };
+    expect(await read(true)).toEqual(await read(false));
+  });
+});
+
+describe("native zstd (libzstd through FFI)", () => {
+  const data = sample(3 * 2 ** 20 + 777, 5);
+  const blob = zstd(data);
+
+  test("is there on this Linux host", () => {
+    expect(openNativeDecoder("zstd")).toBeDefined();
+  });
+
+  test("gives back the bytes, whatever the input's chunking", () => {
+    for (const sizes of [[blob.length], [1, 7, 4096], [65536], [100_000, 3]]) {
+      expect(sha256(inflateAll(blob, sizes, "zstd"))).toBe(sha256(data));
+    }
+  });
+
+  test("reads several frames, skippable frames included", () => {
+    const a = sample(300_000, 6);
+    const b = sample(70_000, 7);
+    // A skippable frame: magic 0x184D2A5x, a 4-byte length, that many bytes.
+    const skippable = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9]);
+    const joined = concat([zstd(a), skippable, zstd(b)]);
+    expect(sha256(inflateAll(joined, [4096], "zstd"))).toBe(sha256(concat([a, b])));
+  });
+
+  test("a stream cut inside a frame, and corrupt data, are errors", () => {
+    expect(() => inflateAll(blob.subarray(0, blob.length - 10), [65536], "zstd")).toThrow("unexpected end of file");
+    expect(() => inflateAll(new Uint8Array(0), [1], "zstd")).toThrow("unexpected end of file");
+    const corrupt = blob.slice();
+    corrupt.fill(0x55, 0, 8);
+    expect(() => inflateAll(corrupt, [65536], "zstd")).toThrow("zstd:");
   });
 
   test("a layer's digests are the same through either decoder", async () => {
@@ -141,11 +184,16 @@ describe("a layer unpacked through the ring of buffers", () => {
     }
   });
 
-  test("gives back every entry, byte for byte", async () => {
+  test("gives back every entry, byte for byte, gzip and zstd", async () => {
     expect(layerTar.length).toBeGreaterThan(20 * 256 * 1024);
     const r = await applyLayer({ platform: fakePlatform(), dest: s.dest, stream: webStream(blob, 65_536) });
     expect(r.diffId).toBe(sha256(layerTar));
     check(s.dest);
+    const zdest = join(s.base, "zstd");
+    mkdirSync(zdest);
+    const z = await applyLayer({ platform: fakePlatform(), dest: zdest, stream: webStream(zstd(layerTar), 65_536) });
+    expect(z.diffId).toBe(sha256(layerTar));
+    check(zdest);
     expect(readdirSync(join(s.dest, "d")).length).toBe(entries.length - 1);
   });
 });
