@@ -154,6 +154,9 @@ export async function startDaemon(config: Config, configSource: string, log: Con
     log.error(`streaming server not started: ${err instanceof Error ? err.message : String(err)}`);
   }
   readiness.ready();
+  // Start-up (config, store migrations, recovery, loading the CRI descriptors) leaves
+  // garbage and compiled code that serving never runs again: give it back once, now.
+  setTimeout(() => Bun.shrink(), 0).unref();
   // Gives back what bursts of calls leave behind (see memory-trim.ts for the figures).
   const trimmer = startMemoryTrimmer({
     intervalMs: 2_000,
