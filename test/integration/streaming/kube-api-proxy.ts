@@ -5,6 +5,7 @@
  * (the CRI Exec, Attach or PortForward RPC, through `urlFor`) and proxies kubectl's bytes
  * to it unchanged. So every byte kubectl sends and reads is the runtime's streaming server's.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -53,16 +54,24 @@ export type KubeApiProxy = {
   close(): void;
 };
 
+/**
+ * kubectl with `args` against the API server on 127.0.0.1:`port`, its HOME and cache in
+ * `home`; on `spdy`, kept off WebSocket (kubectl 1.32 tries WebSocket first).
+ */
+export function kubectlCommand(port: number, home: string, args: string[], transport: "spdy" | "websocket"): { argv: string[]; env: Record<string, string> } {
+  return {
+    argv: [KUBECTL as string, "--server", `http://127.0.0.1:${port}`, "--cache-dir", path.join(home, "cache"), ...args],
+    env: { PATH: process.env.PATH ?? "", HOME: home, ...(transport === "spdy" ? { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false", KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" } : {}) },
+  };
+}
+
 export async function startKubeApiProxy(urlFor: UrlFor): Promise<KubeApiProxy> {
   const server = net.createServer((s) => void serve(s, urlFor).catch(() => s.destroy()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-kubectl-"));
   const proxy: KubeApiProxy = {
-    command: (args, transport) => ({
-      argv: [KUBECTL as string, "--server", `http://127.0.0.1:${port}`, "--cache-dir", path.join(home, "cache"), ...args],
-      env: { PATH: process.env.PATH ?? "", HOME: home, ...(transport === "spdy" ? { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false", KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" } : {}) },
-    }),
+    command: (args, transport) => kubectlCommand(port, home, args, transport),
     spawn(args, transport, stdin) {
       const { argv, env } = proxy.command(args, transport);
       return Bun.spawn(argv, { stdin: stdin ?? "ignore", stdout: "pipe", stderr: "pipe", env });
@@ -86,6 +95,11 @@ export async function startKubeApiProxy(urlFor: UrlFor): Promise<KubeApiProxy> {
  */
 export async function kubectlPortForward(proxy: KubeApiProxy, transport: "spdy" | "websocket", remote: number, local?: number) {
   const proc = proxy.spawn(["port-forward", "p", `${local ?? ""}:${remote}`], transport);
+  return { proc, port: await forwardingPort(proc) };
+}
+
+/** Reads a running `kubectl port-forward`'s stdout until it says which local port it forwards, and returns that port. */
+export async function forwardingPort(proc: Bun.Subprocess<any, "pipe", "pipe">): Promise<number> {
   const reader = proc.stdout.getReader();
   let out = "";
   const forwarding = /Forwarding from 127\.0\.0\.1:(\d+)/;
@@ -95,5 +109,29 @@ export async function kubectlPortForward(proxy: KubeApiProxy, transport: "spdy" 
     out += new TextDecoder().decode(value);
   }
   reader.releaseLock();
-  return { proc, port: Number(forwarding.exec(out)?.[1]) };
+  return Number(forwarding.exec(out)?.[1]);
+}
+
+/**
+ * Sends `data` to 127.0.0.1:`port` and reads until as many bytes came back (an echo on the
+ * far side); returns how many came back and their sha256, to compare with `data`'s.
+ */
+export async function echoRoundTrip(port: number, data: Uint8Array): Promise<{ bytes: number; sha256: string }> {
+  const sock = net.connect(port, "127.0.0.1");
+  const hash = createHash("sha256");
+  let bytes = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.on("data", (c: Buffer) => {
+        hash.update(c);
+        bytes += c.length;
+        if (bytes >= data.length) resolve();
+      });
+      sock.on("error", reject);
+      sock.write(data);
+    });
+  } finally {
+    sock.destroy();
+  }
+  return { bytes, sha256: hash.digest("hex") };
 }

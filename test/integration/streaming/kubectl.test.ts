@@ -8,10 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import * as net from "node:net";
 import * as path from "node:path";
 import { isRoot } from "../harness.ts";
-import { type KubeApiProxy, KUBECTL, kubectlPortForward, queryFlag, startKubeApiProxy } from "./kube-api-proxy.ts";
+import { echoRoundTrip, type KubeApiProxy, KUBECTL, kubectlPortForward, queryFlag, startKubeApiProxy } from "./kube-api-proxy.ts";
 import { type StreamEnv, startStreamEnv } from "./stream-fixtures.ts";
 
 let env: StreamEnv;
@@ -75,21 +74,9 @@ describe.skipIf(!isRoot || !KUBECTL)("kubectl through a kubelet-style proxy to t
       const { proc: p, port } = await kubectlPortForward(api, transport, ECHO);
       try {
         const data = randomBytes(32 * 1024 * 1024);
-        const sock = net.connect(port, "127.0.0.1");
-        const hash = createHash("sha256");
-        let got = 0;
-        await new Promise<void>((resolve, reject) => {
-          sock.on("data", (c: Buffer) => {
-            hash.update(c);
-            got += c.length;
-            if (got >= data.length) resolve();
-          });
-          sock.on("error", reject);
-          sock.write(data);
-        });
-        expect(hash.digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
+        const back = await echoRoundTrip(port, data);
+        expect(back.sha256).toBe(createHash("sha256").update(data).digest("hex"));
         expect(upgradesSince(mark).join("\n")).toContain(SPOKE.portforward);
-        sock.destroy();
       } finally {
         p.kill();
         await p.exited;

@@ -12,28 +12,13 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type SpdySession, type SpdyStream, createSpdySession, negotiate, spdyUpgradeResponse, splitHttpHead } from "../../../src/streaming/spdy/index.ts";
+import { headerHas, parseRequestHead, readHead } from "../../../src/streaming/http-head.ts";
+import { type SpdySession, type SpdyStream, createSpdySession, negotiate, spdyUpgradeResponse } from "../../../src/streaming/spdy/index.ts";
 import { DISCOVERY } from "../../support/kube-api-docs.ts";
-
-/** $KUBECTL_BIN, else kubectl on PATH. */
-const KUBECTL = process.env.KUBECTL_BIN ?? Bun.which("kubectl");
+import { echoRoundTrip, forwardingPort, KUBECTL, kubectlCommand } from "./kube-api-proxy.ts";
 
 type ApiServer = { port: number; sessions: SpdySession[]; close(): void };
 
-
-/** Reads one request head off a fresh connection: the request line, its headers, and the bytes after it. */
-async function readHead(sock: net.Socket): Promise<{ line: string; headers: [string, string][]; rest: Uint8Array }> {
-  let buf: Uint8Array = new Uint8Array(0);
-  for (;;) {
-    buf = Buffer.concat([buf, await new Promise<Uint8Array>((resolve, reject) => sock.once("data", resolve).once("error", reject))]);
-    const split = splitHttpHead(buf);
-    if (!split) continue;
-    sock.pause();
-    const [line = "", ...rest] = split.head.split("\r\n");
-    const headers = rest.map((l): [string, string] => [l.slice(0, l.indexOf(":")).trim().toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]);
-    return { line, headers, rest: split.rest };
-  }
-}
 
 /** A toy remotecommand v4 server: waits for the streams the query asks for, runs one of three commands, sends the v4 Status. */
 async function serveExec(session: SpdySession, query: URLSearchParams): Promise<void> {
@@ -84,28 +69,27 @@ async function startApiServer(): Promise<ApiServer> {
   const sessions: SpdySession[] = [];
   const server = net.createServer(async (sock) => {
     sock.on("error", () => {});
-    const { line, headers, rest } = await readHead(sock);
-    const [method = "", target = ""] = line.split(" ");
-    const url = new URL(target, "http://x");
-    const doc = DISCOVERY[url.pathname];
-    if (method === "GET" && doc) {
+    const head = await readHead(sock, 10_000);
+    const req = parseRequestHead(head.text);
+    const doc = DISCOVERY[req.path];
+    if (req.method === "GET" && doc) {
       const body = JSON.stringify(doc);
       sock.end(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    const isExec = url.pathname.endsWith("/exec");
+    const isExec = req.path.endsWith("/exec");
     const supported = isExec ? ["v4.channel.k8s.io"] : ["portforward.k8s.io"];
-    const chosen = negotiate(headers.filter(([k]) => k === "x-stream-protocol-version").map(([, v]) => v), supported);
-    const upgrade = headers.some(([k, v]) => k === "upgrade" && v.toLowerCase() === "spdy/3.1");
+    const chosen = negotiate(req.headers.get("x-stream-protocol-version") ?? [], supported);
+    const upgrade = headerHas(req.headers, "upgrade", "spdy/3.1");
     if (!upgrade || !chosen) {
       sock.end("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       return;
     }
     sock.write(spdyUpgradeResponse(chosen));
-    const session = createSpdySession(sock, "server", {}, rest);
+    const session = createSpdySession(sock, "server", {}, head.rest);
     sock.resume();
     sessions.push(session);
-    if (isExec) serveExec(session, url.searchParams).catch((err) => console.error(`exec handler: ${err}`));
+    if (isExec) serveExec(session, req.query).catch((err) => console.error(`exec handler: ${err}`));
     else servePortForward(session);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -126,13 +110,10 @@ describe("SPDY/3.1 server sessions against kubectl (client-go over spdystream)",
   });
 
   /** kubectl against the fake API server, forced onto SPDY (newer kubectls try WebSocket first). */
-  const kubectl = (args: string[], stdin?: Uint8Array) =>
-    Bun.spawn([KUBECTL as string, "--server", `http://127.0.0.1:${api.port}`, "--cache-dir", path.join(home, "cache"), ...args], {
-      stdin: stdin ?? "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { PATH: process.env.PATH ?? "", HOME: home, KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false", KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" },
-    });
+  const kubectl = (args: string[], stdin?: Uint8Array) => {
+    const { argv, env } = kubectlCommand(api.port, home, args, "spdy");
+    return Bun.spawn(argv, { stdin: stdin ?? "ignore", stdout: "pipe", stderr: "pipe", env });
+  };
 
   async function run(args: string[], stdin?: Uint8Array) {
     const p = kubectl(args, stdin);
@@ -169,31 +150,11 @@ describe("SPDY/3.1 server sessions against kubectl (client-go over spdystream)",
   test("port-forward: 32 MiB through kubectl's local port comes back from our echo byte-identical", async () => {
     const p = kubectl(["port-forward", "p", ":8080"]);
     try {
-      const reader = p.stdout.getReader();
-      let out = "";
-      while (!/Forwarding from 127\.0\.0\.1:(\d+)/.test(out)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`kubectl port-forward ended: ${await new Response(p.stderr).text()}`);
-        out += new TextDecoder().decode(value);
-      }
-      const port = Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+      const port = await forwardingPort(p);
       const data = randomBytes(32 * 1024 * 1024);
-      const sock = net.connect(port, "127.0.0.1");
-      const hash = createHash("sha256");
-      let got = 0;
-      const done = new Promise<void>((resolve, reject) => {
-        sock.on("data", (c: Buffer) => {
-          hash.update(c);
-          got += c.length;
-          if (got >= data.length) resolve();
-        });
-        sock.on("error", reject);
-      });
-      sock.write(data);
-      await done;
-      expect(got).toBe(data.length);
-      expect(hash.digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
-      sock.end();
+      const back = await echoRoundTrip(port, data);
+      expect(back.bytes).toBe(data.length);
+      expect(back.sha256).toBe(createHash("sha256").update(data).digest("hex"));
     } finally {
       p.kill();
       await p.exited;
