@@ -20,6 +20,8 @@ export interface ApplyLayerOptions {
   dest: string;
   /** The layer blob as fetched: compressed or not. */
   stream: ByteSource;
+  /** `stream` uses a chunk's buffer again once the next is asked for (see `DecompressOptions`). */
+  sourceReusesBuffers?: boolean;
   /** The descriptor's media type; unknown ones are refused (`NotSupportedError`). */
   mediaType?: string;
   /** Forces a decoder instead of sniffing the magic bytes. */
@@ -58,6 +60,7 @@ export async function applyLayer(opts: ApplyLayerOptions): Promise<ApplyLayerRes
     blobVerified: opts.blobVerified && opts.expectedDigest === undefined,
     // The tar reader and the body writers copy whatever they keep past the next chunks.
     reuseBuffers: true,
+    sourceReusesBuffers: opts.sourceReusesBuffers,
     signal: opts.signal,
   });
   const entries = readTar(layer, { maxEntries: opts.maxEntries, maxHeaderBytes: opts.maxHeaderBytes });

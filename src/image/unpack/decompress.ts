@@ -43,6 +43,13 @@ export interface DecompressOptions {
    * such library.
    */
   reuseBuffers?: boolean;
+  /**
+   * The source may use a chunk's buffer again once the next chunk is asked for (as
+   * run-job.ts's reads do). Whatever is kept past that is then copied here: the sniffed
+   * head when it spans chunks, node:zlib's input (its stream holds chunks until it has
+   * inflated them), and uncompressed chunks for a reader that did not ask for `reuseBuffers`.
+   */
+  sourceReusesBuffers?: boolean;
   signal?: AbortSignal;
 }
 
@@ -115,7 +122,10 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
       // Gather the first 4 bytes to sniff; keep the chunks to replay them.
       const head: Uint8Array[] = [];
       let headLen = 0;
+      const reused = this.#opts.sourceReusesBuffers === true;
       while (headLen < ZSTD_MAGIC.length) {
+        // The next read may overwrite the chunk kept so far.
+        if (reused && head.length > 0) head[head.length - 1] = head[head.length - 1]!.slice();
         const r = await it.next();
         if (r.done) {
           ended = true;
@@ -145,11 +155,12 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
       };
       const native = compression !== "none" && this.#opts.reuseBuffers ? openNativeDecoder(compression) : undefined;
       if (compression === "none") {
-        for await (const chunk of input()) yield this.#countOut(chunk);
+        const copy = reused && !this.#opts.reuseBuffers;
+        for await (const chunk of input()) yield this.#countOut(copy ? chunk.slice() : chunk);
       } else if (native) {
         yield* this.#inflateNative(compression as "gzip" | "zstd", native, input());
       } else {
-        yield* this.#inflate(compression, input());
+        yield* this.#inflate(compression, input(), reused);
       }
       this.#digests = {
         compression,
@@ -163,7 +174,7 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
     }
   }
 
-  async *#inflate(kind: "gzip" | "zstd", input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async *#inflate(kind: "gzip" | "zstd", input: AsyncIterable<Uint8Array>, copyInput: boolean): AsyncGenerator<Uint8Array> {
     const z = kind === "gzip" ? createGunzip() : createZstdDecompress();
     // Feed the decoder from the source, honouring its back-pressure; a source error
     // destroys the decoder, which makes the read loop below throw it.
@@ -171,7 +182,7 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
       try {
         for await (const chunk of input) {
           if (z.destroyed) return;
-          if (!z.write(chunk)) await drained(z);
+          if (!z.write(copyInput ? chunk.slice() : chunk)) await drained(z);
         }
         z.end();
       } catch (err) {

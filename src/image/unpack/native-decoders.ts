@@ -111,11 +111,6 @@ export function openNativeDecoder(kind: "gzip" | "zstd"): NativeDecoder | undefi
   return z ? new NativeZstd(z) : undefined;
 }
 
-/** Whether `openNativeDecoder(kind)` gives a decoder on this thread. */
-export function hasNativeDecoder(kind: "gzip" | "zstd"): boolean {
-  return (kind === "gzip" ? loadZlib() : loadZstd()) !== null;
-}
-
 class NativeGunzip implements NativeDecoder {
   readonly #z: Zlib;
   readonly #strm = new Uint8Array(Z_STREAM_SIZE);

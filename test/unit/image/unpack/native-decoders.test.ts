@@ -18,6 +18,17 @@ function sample(n: number, seed = 1): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** `bytes` as chunks of `size` bytes copied into a ring of `ring` buffers, each used again. */
+async function* ringSource(bytes: Uint8Array, size: number, ring: number): AsyncGenerator<Uint8Array> {
+  const bufs = Array.from({ length: ring }, () => new Uint8Array(size));
+  for (let off = 0, i = 0; off < bytes.length; off += size, i++) {
+    const b = bufs[i % ring]!;
+    const part = bytes.subarray(off, off + size);
+    b.set(part);
+    yield b.subarray(0, part.length);
+  }
+}
+
 /** Reads a layer blob through the native decoders (reuseBuffers) or node:zlib, for its digests. */
 async function digestsOf(blob: Uint8Array, reuseBuffers: boolean) {
   const layer = decompressLayer(webStream(blob, 50_000), { reuseBuffers });
@@ -130,6 +141,26 @@ describe("native zstd (libzstd through FFI)", () => {
   });
 });
 
+describe("a source that reuses its buffer", () => {
+  const tarBytes = tar([{ name: "a", data: sample(700_000, 21) }, { name: "b", data: sample(3, 22) }]);
+  const plain = async (blob: Uint8Array) => digestsOf(blob, false);
+  /** Reads the layer keeping every chunk it hands out, as a reader that did not ask for `reuseBuffers` may. */
+  const reused = async (blob: Uint8Array, size: number) => {
+    const layer = decompressLayer(ringSource(blob, size, 1), { sourceReusesBuffers: true });
+    const kept: Uint8Array[] = [];
+    for await (const chunk of layer) kept.push(chunk);
+    return { digests: layer.digests(), kept: sha256(concat(kept)) };
+  };
+
+  test("is copied where node:zlib or an ordinary reader keeps its chunks", async () => {
+    for (const blob of [gzip(tarBytes), zstd(tarBytes), tarBytes]) {
+      const want = await plain(blob);
+      // 3-byte chunks make the sniffed head span reads as well.
+      for (const size of [3, 4096, 65_536]) expect(await reused(blob, size)).toEqual({ digests: want, kept: sha256(tarBytes) });
+    }
+  });
+});
+
 describe("a layer unpacked through the ring of buffers", () => {
   let s: Scratch;
   beforeEach(() => {
@@ -148,17 +179,6 @@ describe("a layer unpacked through the ring of buffers", () => {
   }
   const layerTar = tar(entries);
   const blob = gzip(layerTar);
-
-  /** The tar as chunks of `size` bytes copied into a ring of `ring` buffers, each used again. */
-  async function* ringSource(bytes: Uint8Array, size: number, ring: number): AsyncGenerator<Uint8Array> {
-    const bufs = Array.from({ length: ring }, () => new Uint8Array(size));
-    for (let off = 0, i = 0; off < bytes.length; off += size, i++) {
-      const b = bufs[i % ring]!;
-      const part = bytes.subarray(off, off + size);
-      b.set(part);
-      yield b.subarray(0, part.length);
-    }
-  }
 
   const check = (dest: string) => {
     for (const e of entries) {
