@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError, NotSupportedError } from "../../errors.ts";
 import { createPlatform } from "../../platform/index.ts";
+import { collectWhile } from "./collect-while.ts";
 import { runUnpackJob } from "./run-job.ts";
 import { UnpackError, UnpackLimitError } from "./errors.ts";
 import type { UnpackFailure, UnpackJob, UnpackReply } from "./worker-protocol.ts";
@@ -21,12 +22,14 @@ function kindOf(err: unknown): UnpackFailure {
 declare const self: Worker;
 
 const platform = createPlatform();
+/** How often the worker collects its garbage while it unpacks (figures in collect-while.ts). */
+const COLLECT_EVERY_MS = 30;
 
 self.onmessage = async (e: MessageEvent<UnpackJob>) => {
   const job = e.data;
   let reply: UnpackReply;
   try {
-    const result = await runUnpackJob(platform, job);
+    const result = await collectWhile(() => runUnpackJob(platform, job), COLLECT_EVERY_MS);
     reply = { ok: true, result };
   } catch (err) {
     const chain: string[] = [];
