@@ -6,9 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { clone } from "@bufbuild/protobuf";
 import type { ContainerConfig, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { ContainerConfigSchema } from "../gen/runtime/v1/api_pb.ts";
 import { buildSpec } from "../oci/build.ts";
 import { containerSpecOpts } from "../oci/container.ts";
 import { deviceHostPaths } from "../oci/devices.ts";
@@ -59,8 +57,8 @@ export function writeContainerBundle(ctx: Pick<PodContext, "platform" | "store" 
   const ns = sandbox.netns as Record<string, string>;
   const info = sandbox.info as { pid?: number };
   const pidOf = r.targetPid ?? info.pid;
-  const withSources = clone(ContainerConfigSchema, config);
-  withSources.mounts = r.mounts;
+  // The spec options only read the config: a shallow copy carries the resolved mounts.
+  const withSources: ContainerConfig = { ...config, mounts: r.mounts };
   const opts = containerSpecOpts({
     id,
     sandboxId: sandbox.id,

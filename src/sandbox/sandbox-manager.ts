@@ -147,19 +147,27 @@ export class SandboxManager {
     const chainId = infra?.image?.chainId ?? null;
     const info = { ...store.sandboxes.get(id).info, chainId };
     store.sandboxes.update(id, { netns: pins, info });
-    if (!hostIpc) mountShm(platform, p.shm, this.ctx.config.linux.shmSize);
-    t.mark("namespaces+shm");
+    t.mark("namespaces");
 
-    const hostname = hostNet ? os.hostname() : config.hostname;
-    fs.writeFileSync(p.hostname, hostnameFile(hostname), { mode: 0o644 });
-    fs.writeFileSync(p.resolvConf, hasDnsConfig(config.dnsConfig) ? resolvConfFile(config.dnsConfig) : readOr("/etc/resolv.conf", ""), { mode: 0o644 });
-    fs.writeFileSync(p.hosts, hostNet ? readOr("/etc/hosts", "") : podHostsFile(hostname, []), { mode: 0o644 });
-
-    t.mark("files");
-    // CNI and the infra process need only the pinned namespaces: do both at once.
+    // CNI needs only the pinned network namespace: the plugins run while the rest of the
+    // pod is made. Whatever happens here, ADD is waited for before this returns, so an
+    // undo never races it.
     const named = pins as Partial<Record<NamespaceKind, string>>;
+    const networkUp = hostNet ? Promise.resolve({ ips: [] as string[] }) : network.setUp(podNetworkRequest(id, config, named.net!));
+    const hostname = hostNet ? os.hostname() : config.hostname;
+    try {
+      if (!hostIpc) mountShm(platform, p.shm, this.ctx.config.linux.shmSize);
+      fs.writeFileSync(p.hostname, hostnameFile(hostname), { mode: 0o644 });
+      fs.writeFileSync(p.resolvConf, hasDnsConfig(config.dnsConfig) ? resolvConfFile(config.dnsConfig) : readOr("/etc/resolv.conf", ""), { mode: 0o644 });
+      fs.writeFileSync(p.hosts, hostNet ? readOr("/etc/hosts", "") : podHostsFile(hostname, []), { mode: 0o644 });
+    } catch (err) {
+      await networkUp.catch(() => {});
+      throw err;
+    }
+    t.mark("shm+files");
+    // The infra process needs the files too; it starts while CNI may still run.
     const [net, run] = await Promise.allSettled([
-      hostNet ? Promise.resolve({ ips: [] as string[] }) : network.setUp(podNetworkRequest(id, config, named.net!)),
+      networkUp,
       infra ? startInfra(this.ctx, { id, config, handler, infra, paths: p, pins: named, hostIpc }) : Promise.resolve(undefined),
     ]);
     if (net.status === "rejected") throw net.reason;
