@@ -176,6 +176,27 @@ describe("RunPodSandbox rolls back", () => {
     });
   }
 
+  test("a failure while CNI ADD is still running undoes the network only after ADD ends", async () => {
+    const s = setup(new Set());
+    const order: string[] = [];
+    const { setUp, tearDown } = s.network;
+    s.network.setUp = async (req) => {
+      order.push("add started");
+      await Bun.sleep(30);
+      const res = await setUp(req);
+      order.push("add done");
+      return res;
+    };
+    s.network.tearDown = async (req) => {
+      order.push("del");
+      await tearDown(req);
+    };
+    s.platform.injectError("mount", new SyscallError("mount", 12, "ENOMEM"));
+    await expect(s.sandboxes.run(podConfig(), "")).rejects.toThrow("ENOMEM");
+    expect(order).toEqual(["add started", "add done", "del"]);
+    expectNothingLeft(s);
+  });
+
   test("a run that succeeds pins, mounts and records the pod ready", async () => {
     const s = setup(new Set());
     const id = await s.sandboxes.run(podConfig(), "");
