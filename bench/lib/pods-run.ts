@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { CriClient } from "../../src/cli/cri-client.ts";
 import { type ContainerConfigSchema, NamespaceMode, type PodSandboxConfigSchema } from "../../src/gen/runtime/v1/api_pb.ts";
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../src/oci/base-spec.ts";
 import { readRss } from "./stats.ts";
 
 export type PodConfig = MessageInitShape<typeof PodSandboxConfigSchema>;
@@ -37,25 +38,14 @@ export function benchPodConfig(i: number, logRoot: string, cgroupParent?: string
 
 /**
  * The masked and read-only paths the kubelet puts in every container's security context
- * when the pod leaves `procMount` at Default (Kubernetes' pkg/securitycontext lists).
- * containerd 1.6 applies exactly what the request lists and nothing when it lists none,
- * while skiff falls back to its own defaults: without these, containerd would make 16
- * fewer mounts per container than under a kubelet.
+ * when the pod leaves `procMount` at Default (Kubernetes' pkg/securitycontext lists): the
+ * same as skiff's own defaults, less `/proc/interrupts`. containerd 1.6 applies exactly
+ * what the request lists and nothing when it lists none, while skiff falls back to its
+ * defaults: without these, containerd would make 16 fewer mounts per container than
+ * under a kubelet.
  */
-const KUBELET_MASKED_PATHS = [
-  "/proc/asound",
-  "/proc/acpi",
-  "/proc/kcore",
-  "/proc/keys",
-  "/proc/latency_stats",
-  "/proc/timer_list",
-  "/proc/timer_stats",
-  "/proc/sched_debug",
-  "/proc/scsi",
-  "/sys/firmware",
-  "/sys/devices/virtual/powercap",
-];
-const KUBELET_READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+const KUBELET_MASKED_PATHS = DEFAULT_MASKED_PATHS.filter((p) => p !== "/proc/interrupts");
+const KUBELET_READONLY_PATHS = [...DEFAULT_READONLY_PATHS];
 
 /** The container every pod runs: busybox sleeping for an hour, shaped as the kubelet sends it. */
 export function benchContainerConfig(image: string): ContainerConfig {
