@@ -1,25 +1,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { defineCommand } from "citty";
-import { type ConsolaInstance, createConsola } from "consola";
 import { loadConfig } from "../config/index.ts";
+import { createLogger, type LogLevel, type Logger } from "../logger.ts";
 import type { Config } from "../config/index.ts";
 import { createFakeWindowsPlatform } from "../platform/fake/fake-windows-platform.ts";
 import { createPlatform } from "../platform/index.ts";
 import { startDaemon } from "../server/daemon.ts";
 import { WINDOWS_SERVICE_NAME } from "./windows-service.ts";
 
-/** Config log levels and consola's numeric levels. */
-const LOG_LEVELS = { debug: 4, info: 3, warn: 1, error: 0 } as const;
-
 /** A service has no console: its log goes to `<paths.root>/skiff.log`. */
-function serviceLog(config: Config, level: number): ConsolaInstance {
+function serviceLog(config: Config, level: LogLevel): Logger {
   const file = path.join(config.paths.root, "skiff.log");
   fs.mkdirSync(config.paths.root, { recursive: true });
-  return createConsola({
-    level,
-    reporters: [{ log: (o) => fs.appendFileSync(file, `${o.date.toISOString()} ${o.type} ${o.args.map(String).join(" ")}\n`) }],
-  });
+  return createLogger({ level, write: (line) => fs.appendFileSync(file, `${line}\n`) });
 }
 
 /** `skiff serve`: run the CRI daemon until SIGTERM or SIGINT (or, as a Windows service, until the SCM stops it). */
@@ -38,9 +32,9 @@ export const serveCommand = defineCommand({
   async run({ args }) {
     const fake = args.platform === "windows-fake";
     const { config, source } = await loadConfig({ path: args.config, env: process.env, handlerOs: fake ? "windows" : undefined });
-    const level = LOG_LEVELS[(args["log-level"] ?? config.server.logLevel) as keyof typeof LOG_LEVELS] ?? LOG_LEVELS.info;
+    const level = (args["log-level"] ?? config.server.logLevel) as LogLevel;
     const service = args["windows-service"] === true;
-    const log = service ? serviceLog(config, level) : createConsola({ level });
+    const log = service ? serviceLog(config, level) : createLogger({ level });
     log.info(`config: ${source}`);
     if (fake) log.warn("--platform windows-fake: a TEST MODE; no container runs, every HCS call goes to a fake");
     const platform = fake ? createFakeWindowsPlatform(path.join(config.paths.state, "fake-windows")) : createPlatform();

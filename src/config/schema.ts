@@ -7,12 +7,12 @@
  * `runtimes.<h>.runtimeRoot`) are filled, so consumers never re-derive anything.
  * The field tables in `fields.ts` map each TOML key to its property here.
  */
+import { LOG_LEVELS, type LogLevel } from "../logger.ts";
 
 /** The OS a config is meant for. Built from `process.platform` by `toConfigOs`. */
 export type ConfigOs = "linux" | "windows";
 
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const CGROUP_DRIVERS = ["auto", "systemd", "cgroupfs"] as const;
 export type CgroupDriver = (typeof CGROUP_DRIVERS)[number];

@@ -1,4 +1,4 @@
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import type { Config } from "../config/index.ts";
 import type { Platform } from "../platform/index.ts";
 import type { HostFacts } from "../runtime/host-facts.ts";
@@ -24,7 +24,7 @@ export type CriContext = {
   platform: Platform;
   host: HostFacts;
   readiness: Readiness;
-  log: ConsolaInstance;
+  log: Logger;
   /** skiff's own version, from package.json. */
   version: string;
   /** Absent where pods are not built yet: their RPCs answer Unimplemented. */

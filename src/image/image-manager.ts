@@ -1,6 +1,6 @@
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import type { Config } from "../config/index.ts";
 import type { Platform } from "../platform/types.ts";
 import type { LayerSnapshots } from "../snapshot/layer-snapshots.ts";
@@ -28,7 +28,7 @@ export type ImageManagerDeps = {
   platform: Platform;
   /** The platform images are pulled for (this node's). */
   want: WantedPlatform;
-  log: ConsolaInstance;
+  log: Logger;
   /** Layer unpacking off the main thread (workers); in-process when unset. */
   unpack?: LayerUnpacker;
   /** Layers unpacked at once. */

@@ -1,5 +1,5 @@
 /** What the sandbox and container managers share: the daemon's parts they act through. */
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import type { Config } from "../config/index.ts";
 import type { ImageManager } from "../image/image-manager.ts";
 import type { CniNetwork } from "../network/cni-network.ts";
@@ -21,7 +21,7 @@ export type PodContext = {
   /** The host facts spec generation takes (DESIGN.md rule 1). */
   specHost: SpecHostFacts;
   clock: Clock;
-  log: Pick<ConsolaInstance, "info" | "warn" | "debug" | "error">;
+  log: Logger;
   /** Where pod and container lifecycle events go (GetContainerEvents); none in some tests. */
   events?: PodEvents;
 };

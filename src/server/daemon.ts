@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { type Config, checkHost } from "../config/index.ts";
 import type { CriContext } from "../cri/context.ts";
@@ -38,7 +38,7 @@ export const storePath = (config: Config) => path.join(config.paths.root, "skiff
  * before the socket is up undoes what came before it and throws.
  */
 /** `platform`: another Platform than the running OS's (`skiff serve --platform windows-fake`). */
-export async function startDaemon(config: Config, configSource: string, log: ConsolaInstance, opts: { platform?: Platform } = {}): Promise<Daemon> {
+export async function startDaemon(config: Config, configSource: string, log: Logger, opts: { platform?: Platform } = {}): Promise<Daemon> {
   const { errors, warnings } = await checkHost(config);
   for (const w of warnings) log.warn(w);
   if (errors.length > 0) throw new Error(`host checks failed:\n  ${errors.join("\n  ")}`);

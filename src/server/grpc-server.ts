@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { type CallLimits, DEFAULT_CALL_LIMITS, limitCalls } from "./call-limits.ts";
 import { bindSocketPrivately, prepareSocketPath } from "./socket-file.ts";
@@ -13,7 +13,7 @@ export type GrpcServerOptions = {
   readMaxBytes: number;
   /** Largest response message sent. */
   writeMaxBytes: number;
-  log: ConsolaInstance;
+  log: Logger;
   /** Bounds on calls in flight and unread responses; defaults in call-limits.ts. */
   limits?: CallLimits;
 };

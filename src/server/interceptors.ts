@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import { toConnectError } from "./connect-error.ts";
 import type { Readiness } from "./readiness.ts";
 
@@ -29,7 +29,7 @@ export function createErrorInterceptor(): Interceptor {
 }
 
 /** Logs each call at debug level, and failures with their code at warn (internal at error). */
-export function createLoggingInterceptor(log: ConsolaInstance): Interceptor {
+export function createLoggingInterceptor(log: Logger): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
     const name = req.method.name;

@@ -18,7 +18,8 @@ function add(series: Map<string, Series>, key: string, seconds: number): void {
 }
 
 function renderHistogram(out: string[], name: string, series: Map<string, Series>, labels: (key: string) => string): void {
-  for (const [key, s] of [...series].sort(([a], [b]) => a.localeCompare(b))) {
+  // Code-unit order: stable, and no ICU collator kept resident for a scrape (see logger.ts).
+  for (const [key, s] of [...series].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const l = labels(key);
     BUCKETS.forEach((b, i) => out.push(`${name}_bucket{${l},le="${b}"} ${s.buckets[i]}`));
     out.push(`${name}_bucket{${l},le="+Inf"} ${s.count}`);

@@ -1,5 +1,5 @@
 /** Starts the exec/attach/port-forward server from the config, for the daemon. */
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../logger.ts";
 import type { Config } from "../config/index.ts";
 import type { CriContext } from "../cri/context.ts";
 import { NotSupportedError } from "../errors.ts";
@@ -8,7 +8,7 @@ import { type StreamingServer, startStreamingServer } from "../streaming/streami
 import { loadOrMakeCertificate } from "../streaming/tls-cert.ts";
 import { spdySessionFactory } from "../streaming/spdy-factory.ts";
 
-export async function startStreaming(config: Config, ctx: CriContext, log: ConsolaInstance): Promise<StreamingServer> {
+export async function startStreaming(config: Config, ctx: CriContext, log: Logger): Promise<StreamingServer> {
   const st = config.streaming;
   const tls = st.enableTls ? await loadOrMakeCertificate(st.tlsCertFile, st.tlsKeyFile) : undefined;
   const pods = () => {

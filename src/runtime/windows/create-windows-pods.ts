@@ -3,7 +3,7 @@
  * `skiff serve --platform windows-fake`): CNI, the hcs runtime handlers, the compute
  * systems and the sandbox and container managers, then recovers what a previous run left.
  */
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../../logger.ts";
 import type { Config } from "../../config/index.ts";
 import type { Pods } from "../../cri/context.ts";
 import type { ImageManager } from "../../image/image-manager.ts";
@@ -26,7 +26,7 @@ export type WindowsPodDeps = {
   images: ImageManager;
   host: WindowsHost;
   clock: Clock;
-  log: ConsolaInstance;
+  log: Logger;
   /** The executable's path: its name is the owner of every compute system. */
   executable: string;
 };

@@ -1,6 +1,6 @@
 /** What the Windows sandbox and container managers share. */
 import * as path from "node:path";
-import type { ConsolaInstance } from "consola";
+import type { Logger } from "../../logger.ts";
 import type { Config } from "../../config/index.ts";
 import type { ImageManager } from "../../image/image-manager.ts";
 import type { CniNetwork } from "../../network/cni-network.ts";
@@ -26,7 +26,7 @@ export type WindowsPodContext = {
   /** The Windows build (the third part of the OS version). */
   hostBuild: number;
   clock: Clock;
-  log: Pick<ConsolaInstance, "info" | "warn" | "debug" | "error">;
+  log: Logger;
   events?: PodEvents;
 };
 

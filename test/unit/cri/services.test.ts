@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import { createConsola } from "consola";
+import { createLogger } from "../../../src/logger.ts";
 import { defaultConfig } from "../../../src/config/index.ts";
 import type { CriContext } from "../../../src/cri/context.ts";
 import { registerCriServices } from "../../../src/cri/runtime-service.ts";
@@ -26,7 +26,7 @@ function setup(overrides: Partial<CriContext> = {}) {
   const config = { ...base, paths: { ...base.paths, root } };
   const store = openStore(path.join(root, "skiff.db"));
   const platform = new FakePlatform();
-  const log = createConsola({ level: -999 });
+  const log = createLogger({ level: "silent" });
   const ctx: CriContext = {
     config,
     configSource: "<test>",

@@ -9,7 +9,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createConsola } from "consola";
+import { createLogger } from "../../../src/logger.ts";
 import { createCriClient } from "../../../src/cli/cri-client.ts";
 import { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { DEFAULT_CALL_LIMITS } from "../../../src/server/call-limits.ts";
@@ -39,7 +39,7 @@ async function server(limits: Partial<typeof DEFAULT_CALL_LIMITS>) {
     interceptors: [createErrorInterceptor()],
     readMaxBytes: 1024 * 1024,
     writeMaxBytes: 1024 * 1024,
-    log: createConsola({ level: -999 }),
+    log: createLogger({ level: "silent" }),
     limits: { ...DEFAULT_CALL_LIMITS, ...limits },
   });
   await s.listen({ kind: "unix", path: socket }, { mode: 0o600, group: "" });

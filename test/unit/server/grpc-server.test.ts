@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createConsola } from "consola";
+import { createLogger } from "../../../src/logger.ts";
 import { createCriClient } from "../../../src/cli/cri-client.ts";
 import { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { createGrpcServer } from "../../../src/server/grpc-server.ts";
@@ -28,7 +28,7 @@ async function slowServer(delayMs: number, clientTimeoutMs = 20_000) {
     interceptors: [createErrorInterceptor()],
     readMaxBytes: 1024 * 1024,
     writeMaxBytes: 1024 * 1024,
-    log: createConsola({ level: -999 }),
+    log: createLogger({ level: "silent" }),
   });
   await server.listen({ kind: "unix", path: socket }, { mode: 0o600, group: "" });
   return { server, socket, client: createCriClient(`unix://${socket}`, { timeoutMs: clientTimeoutMs }) };
