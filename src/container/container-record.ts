@@ -6,7 +6,7 @@
 import { fromJson } from "@bufbuild/protobuf";
 import { type ContainerConfig, ContainerConfigSchema } from "../gen/runtime/v1/api_pb.ts";
 import type { ExitInfo } from "../runtime/linux/oci-runtime.ts";
-import type { ContainerRecord } from "../store/index.ts";
+import { type ContainerRecord, derivedOnce, type JsonObject } from "../store/index.ts";
 
 /**
  * How much of each stream ExecSync keeps: the answer carries both, and must fit in one
@@ -20,10 +20,11 @@ export function execSyncOutputCap(maxSendMessageBytes: number): number {
 
 /** The stored ContainerConfig of a record: a message of its own, the caller's to change. */
 export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
-  return fromJson(ContainerConfigSchema, rec.config, { ignoreUnknownFields: true });
+  return decodeConfig(rec.config);
 }
 
-const configViews = new WeakMap<object, ContainerConfig>();
+const decodeConfig = (config: JsonObject) => fromJson(ContainerConfigSchema, config, { ignoreUnknownFields: true });
+const configView = derivedOnce(decodeConfig);
 
 /**
  * The stored ContainerConfig of a record, for reading only: decoded once per stored
@@ -32,9 +33,7 @@ const configViews = new WeakMap<object, ContainerConfig>();
  * config again. Never change it; use `containerConfigOf` for a copy to change.
  */
 export function containerConfigView(rec: ContainerRecord): ContainerConfig {
-  let view = configViews.get(rec.config);
-  if (!view) configViews.set(rec.config, (view = containerConfigOf(rec)));
-  return view;
+  return configView(rec.config);
 }
 
 /** The CRI reason for an exit: what the kubelet shows as a container's last state. */

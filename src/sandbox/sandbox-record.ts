@@ -5,18 +5,17 @@
  */
 import { fromJson } from "@bufbuild/protobuf";
 import { type PodSandboxConfig, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
-import type { SandboxRecord } from "../store/index.ts";
+import { derivedOnce, type JsonObject, type SandboxRecord } from "../store/index.ts";
 
 /** The stored PodSandboxConfig of a record: a message of its own, the caller's to change. */
 export function sandboxConfigOf(rec: SandboxRecord): PodSandboxConfig {
-  return fromJson(PodSandboxConfigSchema, rec.config, { ignoreUnknownFields: true });
+  return decodeConfig(rec.config);
 }
 
-const configViews = new WeakMap<object, PodSandboxConfig>();
+const decodeConfig = (config: JsonObject) => fromJson(PodSandboxConfigSchema, config, { ignoreUnknownFields: true });
+const configView = derivedOnce(decodeConfig);
 
 /** The stored PodSandboxConfig, for reading only, decoded once per stored config (see `containerConfigView`). */
 export function sandboxConfigView(rec: SandboxRecord): PodSandboxConfig {
-  let view = configViews.get(rec.config);
-  if (!view) configViews.set(rec.config, (view = sandboxConfigOf(rec)));
-  return view;
+  return configView(rec.config);
 }

@@ -6,6 +6,7 @@ export type { Migration } from "./migrations/index.ts";
 export { systemClock } from "./clock.ts";
 export type { Clock } from "./clock.ts";
 export type { JsonObject, JsonValue } from "./json.ts";
+export { derivedOnce } from "./json.ts";
 export { containerNameKey, sandboxNameKey } from "./names.ts";
 export type { ContainerMetadata, SandboxMetadata } from "./names.ts";
 export { resolveIdPrefix } from "./id-prefix.ts";

@@ -65,3 +65,17 @@ export function decodeJsonShared<T>(text: string, where: string): T {
   parsed.set(text, value);
   return value;
 }
+
+/**
+ * `derive` kept per shared value: a value `decodeJsonShared` returned is computed from
+ * once, and the result kept as long as that value lives. The result is shared as well,
+ * so it must never be changed either.
+ */
+export function derivedOnce<V>(derive: (value: JsonObject) => V): (value: JsonObject) => V {
+  const kept = new WeakMap<JsonObject, V>();
+  return (value) => {
+    let v = kept.get(value);
+    if (v === undefined) kept.set(value, (v = derive(value)));
+    return v;
+  };
+}

@@ -30,9 +30,10 @@ export function workerSpecifier(moduleUrl = import.meta.url): string {
 
 /**
  * How many layers to unpack at once: `configured`, or for 0 one per core, at most 4.
- * Each Worker adds about 16 MiB to a pull's peak while it works; measured with
- * bench/pull.ts on 2 cores (peak RSS, pull time): 1 Worker 100 MiB, 2.42 s; 2 Workers
- * 116 MiB, 1.74 s; 3 Workers 130 MiB, 1.63 s. Past the cores the time barely moves.
+ * Each Worker added about 16 MiB to a pull's peak while it worked, before the Workers
+ * collected their garbage; measured with bench/pull.ts on 2 cores (peak RSS, pull time):
+ * 1 Worker 100 MiB, 2.42 s; 2 Workers 116 MiB, 1.74 s; 3 Workers 130 MiB, 1.63 s. Past
+ * the cores the time barely moves.
  */
 export function unpackWorkers(configured: number, cores: number): number {
   return configured > 0 ? configured : Math.max(1, Math.min(4, cores));
@@ -46,8 +47,8 @@ export function createWorkerUnpacker(): LayerUnpacker {
   return (job, signal) =>
     new Promise<ApplyLayerResult>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      // JavaScriptCore's small heap: an unpack makes little garbage (native-decoders.ts,
-      // write-file.ts), and each Worker's heap adds to the pull's peak.
+      // JavaScriptCore's small heap, which the worker also collects while it unpacks
+      // (collect-while.ts): each Worker's heap adds to the pull's peak.
       const worker = new Worker(workerSpecifier(), { smol: true });
       const finish = (fn: () => void) => {
         signal?.removeEventListener("abort", onAbort);
