@@ -100,10 +100,20 @@ export function rawH2(socketPath: string, settings: [number, number][] = []): Pr
     let buf = Buffer.alloc(0);
     const counts = new Map<number, Map<number, number>>();
     let closedResolve = () => {};
+    // What is sent in one tick goes out as one write. Thousands of small writes in a row
+    // through Bun's net.Socket to its own HTTP/2 server sometimes stall the connection
+    // (the client stops at ~60 KB written, nothing queued, nothing read; one write of the
+    // same bytes never does), which made a test of the server flaky.
+    let pending: Uint8Array[] = [];
+    const flush = () => {
+      const bytes = Buffer.concat(pending);
+      pending = [];
+      if (!sock.destroyed) sock.write(bytes);
+    };
     const c: RawH2 = {
       sock,
       send: (b) => {
-        if (!sock.destroyed) sock.write(b);
+        if (pending.push(b) === 1) queueMicrotask(flush);
       },
       framesOf: (t) => counts.get(t) ?? new Map(),
       resets: new Map(),
