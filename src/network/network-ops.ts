@@ -4,6 +4,7 @@
  * See https://github.com/containernetworking/cni/blob/main/SPEC.md#section-4-plugin-delegation
  */
 import { type CniResult, convertResult } from "./cni-result.ts";
+import { idleCall } from "./idle-plugins.ts";
 import type { NetworkConfigList } from "./network-config.ts";
 import { type PluginCall, invokePlugin } from "./plugin-exec.ts";
 import { type CniCommand, pluginStdin } from "./plugin-input.ts";
@@ -23,12 +24,15 @@ export type Attachment = {
 /** CHECK and prevResult on DEL came with spec 0.4.0. */
 export const hasPrevResultOnDel = (version: string): boolean => !/^0\.[0-3]\./.test(version);
 
-function call(net: NetworkConfigList, i: number, command: CniCommand, a: Attachment, prev: unknown) {
+async function call(net: NetworkConfigList, i: number, command: CniCommand, a: Attachment, prev: unknown): Promise<CniResult | undefined> {
   const plugin = net.plugins[i]!;
+  const stdin = pluginStdin(net, plugin, a.runtimeConfig, prev);
+  const idle = idleCall(plugin.type, command, stdin);
+  if (idle.skip) return idle.result as CniResult | undefined;
   return invokePlugin({
     type: plugin.type,
     network: net.name,
-    stdin: pluginStdin(net, plugin, a.runtimeConfig, prev),
+    stdin,
     inv: { command, containerId: a.containerId, netns: a.netns, ifName: a.ifName, args: a.cniArgs, binDirs: a.binDirs },
     timeoutMs: a.timeoutMs,
     observe: a.observe,

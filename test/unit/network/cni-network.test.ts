@@ -309,6 +309,37 @@ describe("tearDown and check", () => {
   });
 });
 
+describe("a portmap with no host ports to map is not run", () => {
+  beforeEach(() => writeConflist(fb.confDir, "10-skiff.conflist", mainList));
+  const noPorts: PodNetworkRequest = { ...req, portMappings: [{ hostPort: 0, containerPort: 81, protocol: "tcp", hostIp: "" }] };
+
+  test("ADD, CHECK and DEL run the other plugins, and ADD's result is the one before it", async () => {
+    // A portmap that fails whenever it runs: none of these calls may reach it.
+    fb.plugin("portmap", { error: { code: 999, msg: "portmap ran" } });
+    const n = await ready();
+    const r = await n.setUp(noPorts);
+    expect(r.results).toEqual([bridgeResult]);
+    await n.check(noPorts);
+    await n.tearDown(noPorts);
+    expect(fb.calls().map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["ADD bridge", "CHECK bridge", "DEL bridge"]);
+  });
+
+  test("a pod that maps a host port runs it on ADD and on DEL", async () => {
+    const n = await ready();
+    await n.setUp(req);
+    await n.tearDown({ ...req, portMappings: [] });
+    expect(fb.calls().map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["ADD bridge", "ADD portmap", "DEL portmap", "DEL bridge"]);
+  });
+
+  test("first in a list it still runs, so its own error reaches the operator", async () => {
+    writeConflist(fb.confDir, "10-skiff.conflist", { ...mainList, plugins: [{ type: "portmap", capabilities: { portMappings: true } }] });
+    fb.plugin("portmap", { error: { code: 999, msg: "must be called as chained plugin" } });
+    const n = await ready();
+    await expect(n.setUp(noPorts)).rejects.toThrow("set up network");
+    expect(fb.calls().map((c) => `${c.env.CNI_COMMAND} ${c.type}`)).toEqual(["ADD portmap"]);
+  });
+});
+
 describe("ifNameFor", () => {
   const cases = [
     { desc: "the first network keeps the given name", base: "eth0", i: 0, want: "eth0" },
