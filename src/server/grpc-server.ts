@@ -5,6 +5,7 @@ import type { Logger } from "../logger.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { type CallLimits, DEFAULT_CALL_LIMITS, limitCalls } from "./call-limits.ts";
 import { bindSocketPrivately, prepareSocketPath } from "./socket-file.ts";
+import { type UnaryRoutes, recordingRouter, unaryLane } from "./unary-lane.ts";
 
 export type GrpcServerOptions = {
   routes: (router: ConnectRouter) => void;
@@ -42,8 +43,9 @@ export type GrpcServer = {
  * speak nothing else, and a smaller surface is less to get wrong.
  */
 export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
+  const unary: UnaryRoutes = new Map();
   const handler = connectNodeAdapter({
-    routes: opts.routes,
+    routes: (router) => opts.routes(recordingRouter(router, unary)),
     interceptors: opts.interceptors,
     grpc: true,
     connect: false,
@@ -51,7 +53,8 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
     readMaxBytes: opts.readMaxBytes,
     writeMaxBytes: opts.writeMaxBytes,
   });
-  const limited = limitCalls(handler, opts.limits ?? DEFAULT_CALL_LIMITS, (line) => opts.log.debug(line));
+  const lane = unaryLane(unary, opts, handler);
+  const limited = limitCalls(lane, opts.limits ?? DEFAULT_CALL_LIMITS, (line) => opts.log.debug(line));
   const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION } }, limited.handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   let endpoint: Endpoint | undefined;
