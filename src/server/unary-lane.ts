@@ -159,18 +159,34 @@ function encodeReply(schema: DescMessage, out: unknown, writeMaxBytes: number): 
 }
 
 /**
- * The one message of a finished request body, or the error connect gives for it.
- * `chunks` hold `total` bytes.
+ * What `bytes` (a request body so far) hold past the first envelope, as connect sees it
+ * while it splits envelopes: nothing, a second envelope not all there yet, one announced
+ * over `readMaxBytes`, or a whole second message.
  */
-function singleMessage(chunks: Buffer[], total: number): Uint8Array {
-  if (total === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
-  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
-  if (total < ENVELOPE_HEADER) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+function pastFirst(bytes: Buffer, readMaxBytes: number): "none" | "partial" | "too big" | "extra" {
+  const rest = bytes.byteLength - ENVELOPE_HEADER - bytes.readUInt32BE(1);
+  if (rest <= 0) return "none";
+  if (rest < ENVELOPE_HEADER) return "partial";
+  const second = bytes.readUInt32BE(bytes.byteLength - rest + 1);
+  if (second > readMaxBytes) return "too big";
+  return rest >= ENVELOPE_HEADER + second ? "extra" : "partial";
+}
+
+const tooBig = (length: number, max: number) => new ConnectError(`message size ${length} is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted);
+const extra = () => new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+const incomplete = () => new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
+
+/** The one message of a finished request body, or the error connect gives for it. */
+function singleMessage(body: Buffer, readMaxBytes: number): Uint8Array {
+  if (body.byteLength === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+  if (body.byteLength < ENVELOPE_HEADER) throw incomplete();
   const length = body.readUInt32BE(1);
-  if (total < ENVELOPE_HEADER + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if (total > ENVELOPE_HEADER + length) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+  if (body.byteLength < ENVELOPE_HEADER + length) throw incomplete();
+  const past = pastFirst(body, readMaxBytes);
+  if (past === "partial") throw incomplete();
+  if (past === "extra") throw extra();
   if ((body[0]! & 0x01) !== 0) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-  return body.subarray(ENVELOPE_HEADER);
+  return body.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + length);
 }
 
 /** Wraps `fallback` (connect's handler) with the lane for `routes`. */
@@ -188,27 +204,39 @@ export function unaryLane(routes: UnaryRoutes, opts: UnaryLaneOptions, fallback:
       // Like an HTTP/2 server that answered before the body ended: no more of it, please.
       req.stream.close();
     };
+    // As connect splits envelopes: one announced too big is refused as soon as its
+    // header is in, and a second whole message as soon as it is. Only the headers are
+    // looked at while the body comes; it is joined once, at the end.
+    let first = -1;
+    let second = -1;
+    const join = () => {
+      if (chunks.length > 1) chunks.splice(0, chunks.length, Buffer.concat(chunks, total));
+      return chunks[0]!;
+    };
     req.on("data", (chunk: Buffer) => {
       if (refused) return;
       chunks.push(chunk);
       total += chunk.byteLength;
-      if (total < ENVELOPE_HEADER) return;
-      const first = chunks[0]!.byteLength >= ENVELOPE_HEADER ? chunks[0]! : Buffer.concat(chunks, total);
-      const length = first.readUInt32BE(1);
-      if (length > opts.readMaxBytes) {
-        refuse(new ConnectError(`message size ${length} is larger than configured readMaxBytes ${opts.readMaxBytes}`, Code.ResourceExhausted));
-      } else if (total > ENVELOPE_HEADER + length + ENVELOPE_HEADER) {
-        refuse(new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented));
+      if (first < 0) {
+        if (total < ENVELOPE_HEADER) return;
+        first = join().readUInt32BE(1);
+        if (first > opts.readMaxBytes) return refuse(tooBig(first, opts.readMaxBytes));
       }
+      if (total < 2 * ENVELOPE_HEADER + first) return;
+      if (second < 0) {
+        second = join().readUInt32BE(ENVELOPE_HEADER + first + 1);
+        if (second > opts.readMaxBytes) return refuse(tooBig(second, opts.readMaxBytes));
+      }
+      if (total >= 2 * ENVELOPE_HEADER + first + second) refuse(extra());
     });
     req.once("end", () => {
-      if (!refused) void run(route, req, res, chunks, total, opts);
+      if (!refused) void run(route, req, res, total === 0 ? Buffer.alloc(0) : join(), opts);
     });
   };
 }
 
 /** Parses the request, runs the interceptors and the handler, and answers. */
-async function run(route: UnaryRoute, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, chunks: Buffer[], total: number, opts: UnaryLaneOptions): Promise<void> {
+async function run(route: UnaryRoute, req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, body: Buffer, opts: UnaryLaneOptions): Promise<void> {
   const gone = new AbortController();
   const onClose = () => gone.abort(new ConnectError("the client went away", Code.Canceled));
   req.once("close", onClose);
@@ -227,8 +255,7 @@ async function run(route: UnaryRoute, req: http2.Http2ServerRequest, res: http2.
     contextValues: createContextValues(),
   });
   try {
-    const bytes = singleMessage(chunks, total);
-    chunks.length = 0;
+    const bytes = singleMessage(body, opts.readMaxBytes);
     let input: unknown;
     try {
       input = fromBinary(route.method.input, bytes);
