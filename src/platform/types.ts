@@ -124,6 +124,12 @@ export interface Platform {
    * thread enters it, reads, and returns, in one synchronous step.
    */
   readNetDev(netnsPath: string): string;
+  /**
+   * Unmaps the resident pages of skiff's own executable that hold no private data (see
+   * `linux/code-pages.ts`): what start-up alone ran leaves RSS, what serving runs faults
+   * back in from the page cache. Returns the KiB that were resident in them.
+   */
+  releaseCodePages(): number;
 }
 
 /** Every implementation is built by a factory of this type (see STYLE.md, "Do this" 2). */

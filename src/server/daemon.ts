@@ -155,8 +155,16 @@ export async function startDaemon(config: Config, configSource: string, log: Log
   }
   readiness.ready();
   // Start-up (config, store migrations, recovery, loading the CRI descriptors) leaves
-  // garbage and compiled code that serving never runs again: give it back once, now.
-  setTimeout(() => Bun.shrink(), 0).unref();
+  // garbage, compiled code and mapped pages of the executable that serving never runs
+  // again: give them back once, now (see platform/linux/code-pages.ts for the figures).
+  setTimeout(() => {
+    Bun.shrink();
+    try {
+      log.debug(`unmapped ${(platform.releaseCodePages() / 1024).toFixed(1)} MiB of the executable's pages after start-up`);
+    } catch (err) {
+      log.debug(`the executable's pages stay mapped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }, 0).unref();
   // Gives back what bursts of calls leave behind (see memory-trim.ts for the figures).
   const trimmer = startMemoryTrimmer({
     intervalMs: 2_000,

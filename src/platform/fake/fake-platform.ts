@@ -134,6 +134,10 @@ export class FakePlatform implements Platform {
   clockSync(): ClockSync {
     return this.#call("clockSync", [], () => ({ ...this.clockResult }));
   }
+  /** Nothing to unmap in a fake: the call is logged and 0 KiB released. */
+  releaseCodePages(): number {
+    return this.#call("releaseCodePages", [], () => 0);
+  }
 
   pinNamespaces<K extends NamespaceKind>(
     kinds: readonly K[],

@@ -2,9 +2,10 @@
  * The Linux `Platform`: thin wrappers over libc via `bun:ffi`
  * (https://bun.sh/docs/api/ffi). libc is opened inside the factory, never at import.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import type { ClockSync, NamespaceKind, Platform, PlatformFactory, StatFs } from "../types.ts";
 import { cstr, cstrOrNull, makeChecker, O_CLOEXEC, O_CREAT, O_EXCL, O_RDONLY, O_WRONLY, openLibc } from "./libc.ts";
+import { droppableCodeRanges } from "./code-pages.ts";
 import { type NsSys, inNetworkNamespace, pinNamespaces, readNetDev, unpinNamespace } from "./namespaces.ts";
 import { type SocketSys, connectSeqpacket } from "./sockets.ts";
 
@@ -31,6 +32,9 @@ const IFREQ_SIZE = 40;
 const TIMEX_SIZE = 208;
 const TIME_ERROR = 5;
 const STA_UNSYNC = 0x0040;
+
+// madvise(2) advice (linux/include/uapi/asm-generic/mman-common.h).
+const MADV_DONTNEED = 4;
 
 export const createLinuxPlatform: PlatformFactory = () => {
   const libc = openLibc();
@@ -116,6 +120,15 @@ export const createLinuxPlatform: PlatformFactory = () => {
     readNetDev: (netnsPath) => readNetDev(sys, netnsPath),
     inNetworkNamespace: (nsPath, fn) => inNetworkNamespace(sys, nsPath, fn),
     connectSeqpacket: (path) => connectSeqpacket(sockets, path),
+    releaseCodePages() {
+      const exe = readlinkSync("/proc/self/exe");
+      let kib = 0;
+      for (const r of droppableCodeRanges(readFileSync("/proc/self/smaps", "utf8"), exe)) {
+        check(libc.madvise(r.start, r.end - r.start, MADV_DONTNEED), "madvise", exe);
+        kib += r.rssKiB;
+      }
+      return kib;
+    },
   };
   return platform;
 };

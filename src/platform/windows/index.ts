@@ -40,6 +40,7 @@ export function linuxOnlyCalls(): Omit<Platform, "os" | "windows" | "statfs"> {
     inNetworkNamespace: unsupported("inNetworkNamespace"),
     connectSeqpacket: unsupported("connectSeqpacket"),
     clockSync: unsupported("clockSync"),
+    releaseCodePages: unsupported("releaseCodePages"),
   };
 }
 

@@ -3,7 +3,7 @@
  * unshare, trusted.* xattrs); skipped otherwise.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { SyscallError } from "../../../src/errors.ts";
@@ -243,5 +243,29 @@ describe("linux platform (any user)", () => {
     expect(clock.maxErrorUs).toBeGreaterThanOrEqual(0);
     expect(clock.maxErrorUs).toBeLessThanOrEqual(16_000_000);
     if (clock.maxErrorUs >= 16_000_000) expect(clock.synchronized).toBe(false);
+  });
+
+  test("releaseCodePages unmaps the executable's resident code and data, and the code it runs next comes back", async () => {
+    const exe = readlinkSync("/proc/self/exe");
+    const residentOfExe = () => {
+      let kib = 0;
+      let mine = false;
+      for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+        if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) mine = line.endsWith(` ${exe}`);
+        else if (mine && line.startsWith("Rss:")) kib += Number(/(\d+) kB/.exec(line)?.[1]);
+      }
+      return kib;
+    };
+    const before = residentOfExe();
+    const released = createLinuxPlatform().releaseCodePages();
+    const after = residentOfExe();
+    // This process's runtime had megabytes of its code resident; most of it is gone.
+    expect(released).toBeGreaterThan(4096);
+    expect(after).toBeLessThan(before - released / 2);
+    // The runtime goes on: parsing, hashing, the file system and timers fault their code back in.
+    expect(JSON.parse(JSON.stringify({ a: [1, 2] }))).toEqual({ a: [1, 2] });
+    expect(new Bun.CryptoHasher("sha256").update("x").digest("hex")).toHaveLength(64);
+    await Bun.sleep(1);
+    expect(residentOfExe()).toBeGreaterThan(after);
   });
 });
