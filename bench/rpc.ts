@@ -15,6 +15,9 @@
  *      every call timed alone; RSS read after each runtime's last call of each RPC
  *   4. concurrent: --n calls of each RPC with --concurrency in flight on one HTTP/2
  *      connection (as a kubelet has), reporting calls/s; RSS read at the end
+ *   5. at rest: 12 s with no calls, RSS read again
+ *   6. kubelet-paced: 30 s of one kubelet round a second (the relist, status, images
+ *      and stats calls) to both daemons at once; RSS read at the end
  * Daemon CPU per call comes from /proc/<pid>/stat, client CPU from process.cpuUsage().
  * Prints a table and writes bench/results/rpc-<date>.json.
  */
@@ -60,6 +63,8 @@ const ROUNDS = positiveInt("rounds", args.rounds!);
 const SETTLE_MS = 250;
 /** Quiet time before the at-rest RSS reading: long enough for the runtimes' own collectors to run. */
 const REST_MS = 12_000;
+/** How long the kubelet-paced phase polls, one round a second. */
+const PACED_S = 30;
 
 function positiveInt(name: string, raw: string): number {
   const v = Number(raw);
@@ -90,7 +95,7 @@ type RuntimeResult = {
   runtimeApiVersion: string;
   pid: number;
   startMs: number;
-  rss: { idle?: Rss; afterVersion?: Rss; afterStatus?: Rss; afterConcurrent?: Rss; atRest?: Rss };
+  rss: { idle?: Rss; afterVersion?: Rss; afterStatus?: Rss; afterConcurrent?: Rss; atRest?: Rss; paced?: Rss };
   sequential: Partial<Record<RpcName, Phase>>;
   concurrent: Partial<Record<RpcName, Phase>>;
 };
@@ -104,6 +109,21 @@ async function call(client: CriClient, rpc: RpcName): Promise<void> {
     const s = await client.runtime.status({});
     if (!s.status) throw new Error("Status answered without status");
   }
+}
+
+/**
+ * One round of what a kubelet asks a runtime every second or so when no pod changes:
+ * the PLEG relist, the status probe, and the stats the summary API reads.
+ */
+async function kubeletRound(client: CriClient): Promise<void> {
+  await client.runtime.version({ version: "v1" });
+  await client.runtime.status({});
+  await client.runtime.listPodSandbox({});
+  await client.runtime.listContainers({});
+  await client.image.listImages({});
+  await client.image.imageFsInfo({});
+  await client.runtime.listContainerStats({});
+  await client.runtime.listPodSandboxStats({});
 }
 
 /** Raw figures of one block of calls, before summarising. */
@@ -214,11 +234,11 @@ function printTables(results: Partial<Record<RuntimeName, RuntimeResult>>): void
   console.log(`\nDaemon RSS, MiB (VmRSS of the daemon process; peak = VmHWM at the end)`);
   console.log(
     table(
-      ["runtime", "idle", "idle anon / file", `+${N} Version`, `+${N} Status`, "+concurrent", `at rest (${REST_MS / 1000} s later) anon / file`, "peak", "start ms"],
+      ["runtime", "idle", "idle anon / file", `+${N} Version`, `+${N} Status`, "+concurrent", `at rest (${REST_MS / 1000} s later) anon / file`, `kubelet-paced (${PACED_S} s) anon / file`, "peak", "start ms"],
       runtimes.map((r) => {
         const x = results[r]!;
         const idle = x.rss.idle!;
-        return [r, mib(idle.rssKiB), `${mib(idle.anonKiB)} / ${mib(idle.fileKiB)}`, mib(x.rss.afterVersion!.rssKiB), mib(x.rss.afterStatus!.rssKiB), mib(x.rss.afterConcurrent!.rssKiB), `${mib(x.rss.atRest!.rssKiB)} (${mib(x.rss.atRest!.anonKiB)} / ${mib(x.rss.atRest!.fileKiB)})`, mib(x.rss.afterConcurrent!.hwmKiB), Math.round(x.startMs)];
+        return [r, mib(idle.rssKiB), `${mib(idle.anonKiB)} / ${mib(idle.fileKiB)}`, mib(x.rss.afterVersion!.rssKiB), mib(x.rss.afterStatus!.rssKiB), mib(x.rss.afterConcurrent!.rssKiB), `${mib(x.rss.atRest!.rssKiB)} (${mib(x.rss.atRest!.anonKiB)} / ${mib(x.rss.atRest!.fileKiB)})`, `${mib(x.rss.paced!.rssKiB)} (${mib(x.rss.paced!.anonKiB)} / ${mib(x.rss.paced!.fileKiB)})`, mib(x.rss.paced!.hwmKiB), Math.round(x.startMs)];
       }),
     ),
   );
@@ -271,6 +291,15 @@ async function main(): Promise<void> {
     // 5. At rest: what each daemon holds once the calls have stopped for a while.
     await Bun.sleep(REST_MS);
     for (const t of targets) results[t.name]!.rss.atRest = readRss(t.daemon.pid);
+
+    // 6. Kubelet-paced: a daemon a kubelet uses is never at rest for long. Both runtimes
+    // get one kubelet round a second, side by side, and RSS is read at the end.
+    for (let i = 0; i < PACED_S; i++) {
+      const tick = Bun.sleep(1000);
+      await Promise.all(targets.map((t) => kubeletRound(t.client)));
+      await tick;
+    }
+    for (const t of targets) results[t.name]!.rss.paced = readRss(t.daemon.pid);
   } finally {
     for (const t of targets) {
       t.client.close();
@@ -300,6 +329,8 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       order: "one runtime under load at a time; each phase split into rounds that alternate between runtimes, order flipped every round",
       settleMsBeforeEachBlock: SETTLE_MS,
+      restMs: REST_MS,
+      kubeletPaced: `${PACED_S} s, both runtimes at once, one round a second: Version, Status, ListPodSandbox, ListContainers, ListImages, ImageFsInfo, ListContainerStats, ListPodSandboxStats; RSS read at the end`,
       rss: "/proc/<daemon pid>/status VmRSS (KiB); hwm = VmHWM",
       cpu: "daemon: utime+stime from /proc/<pid>/stat over the phase; client: process.cpuUsage() of the bench process",
     },
