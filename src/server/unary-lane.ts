@@ -17,7 +17,11 @@
  *   INVALID_ARGUMENT, a compressed one without `grpc-encoding` and bytes that do not parse
  *   INTERNAL;
  * - the handler gets a context from connect's `createHandlerContext`, whose signal fires
- *   at the `grpc-timeout` deadline or when the client goes away.
+ *   at the `grpc-timeout` deadline or when the client goes away;
+ * - one difference: the lane never compresses an answer, where connect gzips one over
+ *   1 KiB for a client that accepts gzip (grpc-js says it does by default). gRPC lets a
+ *   server answer uncompressed whatever the client accepts, and on a local socket
+ *   compressing costs CPU and saves nothing.
  *
  * The lane sits under `limitCalls` (call-limits.ts), which sees and bounds its calls as
  * it does connect's.

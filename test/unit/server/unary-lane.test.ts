@@ -167,6 +167,15 @@ describe("the unary lane answers as connect does", () => {
     session.close();
   });
 
+  test("an answer is never compressed, even for a client that accepts gzip", async () => {
+    const accepts = { "grpc-accept-encoding": "identity,deflate,gzip" };
+    const got = await call(lane.socket, "PodSandboxStatus", [status("p".repeat(4096))], accepts);
+    expect(got.grpcStatus).toBe("0");
+    // The envelope's flag byte is 0 (not compressed) and it holds the id as sent.
+    expect(got.data.slice(0, 2)).toBe("00");
+    expect(Buffer.from(got.data, "hex").includes(Buffer.from("p".repeat(4096)))).toBe(true);
+  });
+
   test("the interceptors run in connect's order, outermost first", async () => {
     seen.length = 0;
     await call(lane.socket, "Version", [version]);
