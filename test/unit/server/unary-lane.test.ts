@@ -43,12 +43,17 @@ function routes(router: ConnectRouter): void {
     },
     podSandboxStatus: async (req) => {
       if (req.podSandboxId === "") throw new ConnectError("pod_sandbox_id: is required", Code.InvalidArgument);
+      if (req.podSandboxId === "detailed") {
+        throw new ConnectError("with details", Code.NotFound, { "x-meta": "m" }, [{ desc: VersionRequestSchema, value: { version: "v9" } }]);
+      }
+      if (req.podSandboxId === "surrogate") throw new ConnectError("half a pair: \ud800", Code.NotFound);
       if (req.podSandboxId === "big") return { info: { x: "y".repeat(WRITE_MAX) } };
       return { status: { id: req.podSandboxId } };
     },
     listPodSandbox: async (_req, ctx: HandlerContext) => {
-      contexts.push({ deadline: ctx.timeoutMs(), aborted: new Promise((r) => ctx.signal.addEventListener("abort", () => r(ctx.signal.reason))) });
-      await new Promise((r) => ctx.signal.addEventListener("abort", r));
+      const aborted = ctx.signal.aborted ? Promise.resolve(ctx.signal.reason) : new Promise((r) => ctx.signal.addEventListener("abort", () => r(ctx.signal.reason)));
+      contexts.push({ deadline: ctx.timeoutMs(), aborted });
+      if (!ctx.signal.aborted) await new Promise((r) => ctx.signal.addEventListener("abort", r));
       return {};
     },
   });
@@ -84,7 +89,7 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-type Answer = { status?: number; type?: string; data: string; grpcStatus?: string; grpcMessage?: string };
+type Answer = { status?: number; type?: string; data: string; grpcStatus?: string; grpcMessage?: string; details?: string; meta?: string };
 
 /** One call with raw headers and body chunks; what came back. */
 function call(socket: string, method: string, chunks: Uint8Array[], headers: Record<string, string> = {}): Promise<Answer> {
@@ -99,6 +104,8 @@ function call(socket: string, method: string, chunks: Uint8Array[], headers: Rec
       if (h["content-type"] !== undefined) out.type = String(h["content-type"]);
       if (h["grpc-status"] !== undefined) out.grpcStatus = String(h["grpc-status"]);
       if (h["grpc-message"] !== undefined) out.grpcMessage = decodeURIComponent(String(h["grpc-message"]));
+      if (h["grpc-status-details-bin"] !== undefined) out.details = String(h["grpc-status-details-bin"]);
+      if (h["x-meta"] !== undefined) out.meta = String(h["x-meta"]);
     };
     req.on("response", take);
     req.on("trailers", take);
@@ -131,6 +138,7 @@ describe("the unary lane answers as connect does", () => {
     { desc: "a reply, the request split across chunks", method: "Version", chunks: [version.subarray(0, 3), version.subarray(3, 7), version.subarray(7)] },
     { desc: "content type application/grpc+proto", method: "Version", chunks: [version], headers: { "content-type": "application/grpc+proto" } },
     { desc: "a ConnectError's code and message", method: "PodSandboxStatus", chunks: [status("")] },
+    { desc: "a ConnectError's metadata and details", method: "PodSandboxStatus", chunks: [status("detailed")] },
     { desc: "a plain error (INTERNAL with its message, through the error interceptor)", method: "Status", chunks: [envelope(new Uint8Array(0))] },
     { desc: "no message", method: "Version", chunks: [new Uint8Array(0)] },
     { desc: "two messages", method: "Version", chunks: [version, version] },
@@ -138,6 +146,9 @@ describe("the unary lane answers as connect does", () => {
     { desc: "a second message cut short", method: "Version", chunks: [version, version.subarray(0, version.byteLength - 1)] },
     { desc: "a second envelope header cut short", method: "Version", chunks: [version, version.subarray(0, 3)] },
     { desc: "a second message announced over readMaxBytes", method: "Version", chunks: [version, envelope(new Uint8Array(8), 0, READ_MAX + 1)] },
+    { desc: "a first message that does not parse, then a second", method: "Version", chunks: [envelope(new Uint8Array([0x0a, 0xff, 0xff, 0x03])), version] },
+    { desc: "the same in one chunk", method: "Version", chunks: [Buffer.concat([envelope(new Uint8Array([0x0a, 0xff, 0xff, 0x03])), version])] },
+    { desc: "a compressed first message, then a second", method: "Version", chunks: [envelope(new Uint8Array(0), 1), version] },
     { desc: "a message cut short", method: "Version", chunks: [version.subarray(0, version.byteLength - 1)] },
     { desc: "a cut envelope header", method: "Version", chunks: [version.subarray(0, 3)] },
     { desc: "a compressed message without grpc-encoding", method: "Version", chunks: [envelope(new Uint8Array(0), 1)] },
@@ -174,6 +185,30 @@ describe("the unary lane answers as connect does", () => {
     // The envelope's flag byte is 0 (not compressed) and it holds the id as sent.
     expect(got.data.slice(0, 2)).toBe("00");
     expect(Buffer.from(got.data, "hex").includes(Buffer.from("p".repeat(4096)))).toBe(true);
+  });
+
+  test("an error message that cannot be percent-encoded is still answered, with its broken half replaced", async () => {
+    const got = await call(lane.socket, "PodSandboxStatus", [status("surrogate")]);
+    expect(got.grpcStatus).toBe(String(Code.NotFound));
+    expect(got.grpcMessage).toBe("half a pair: \ufffd");
+    // And the server goes on.
+    expect((await call(lane.socket, "Version", [version])).grpcStatus).toBe("0");
+  });
+
+  test("the deadline counts from the request's headers, not from the end of its body", async () => {
+    contexts.length = 0;
+    const session = http2.connect("http://localhost", { createConnection: () => net.connect(lane.socket) });
+    session.on("error", () => {});
+    const req = session.request({ ":method": "POST", ":path": `${SVC}/ListPodSandbox`, "content-type": "application/grpc", "grpc-timeout": "200m" });
+    req.on("error", () => {});
+    req.resume();
+    const body = envelope(new Uint8Array(0));
+    req.write(body.subarray(0, 2));
+    await Bun.sleep(400);
+    req.end(body.subarray(2));
+    await new Promise((r) => req.on("close", r));
+    expect(contexts[0]!.deadline).toBeLessThanOrEqual(0);
+    session.close();
   });
 
   test("the interceptors run in connect's order, outermost first", async () => {
