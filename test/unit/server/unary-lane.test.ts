@@ -132,6 +132,16 @@ function envelope(payload: Uint8Array, flags = 0, declared = payload.byteLength)
 const version = envelope(toBinary(VersionRequestSchema, create(VersionRequestSchema, { version: "v1" })));
 const status = (id: string) => envelope(toBinary(PodSandboxStatusRequestSchema, create(PodSandboxStatusRequestSchema, { podSandboxId: id })));
 
+/** A ListPodSandbox call to the lane with `grpc-timeout`, its body not sent yet; the handler's contexts are cleared. */
+function listWithTimeout(timeout: string) {
+  contexts.length = 0;
+  const session = http2.connect("http://localhost", { createConnection: () => net.connect(lane.socket) });
+  session.on("error", () => {});
+  const req = session.request({ ":method": "POST", ":path": `${SVC}/ListPodSandbox`, "content-type": "application/grpc", "grpc-timeout": timeout });
+  req.on("error", () => {});
+  return { session, req };
+}
+
 describe("the unary lane answers as connect does", () => {
   const cases: { desc: string; method: string; chunks: Uint8Array[]; headers?: Record<string, string> }[] = [
     { desc: "a reply", method: "Version", chunks: [version] },
@@ -196,11 +206,7 @@ describe("the unary lane answers as connect does", () => {
   });
 
   test("the deadline counts from the request's headers, not from the end of its body", async () => {
-    contexts.length = 0;
-    const session = http2.connect("http://localhost", { createConnection: () => net.connect(lane.socket) });
-    session.on("error", () => {});
-    const req = session.request({ ":method": "POST", ":path": `${SVC}/ListPodSandbox`, "content-type": "application/grpc", "grpc-timeout": "200m" });
-    req.on("error", () => {});
+    const { session, req } = listWithTimeout("200m");
     req.resume();
     const body = envelope(new Uint8Array(0));
     req.write(body.subarray(0, 2));
@@ -218,11 +224,7 @@ describe("the unary lane answers as connect does", () => {
   });
 
   test("the handler's context has the deadline and is aborted when the client goes away", async () => {
-    contexts.length = 0;
-    const session = http2.connect("http://localhost", { createConnection: () => net.connect(lane.socket) });
-    session.on("error", () => {});
-    const req = session.request({ ":method": "POST", ":path": `${SVC}/ListPodSandbox`, "content-type": "application/grpc", "grpc-timeout": "20S" });
-    req.on("error", () => {});
+    const { session, req } = listWithTimeout("20S");
     req.end(envelope(new Uint8Array(0)));
     for (let i = 0; i < 100 && contexts.length === 0; i++) await Bun.sleep(10);
     expect(contexts[0]!.deadline).toBeGreaterThan(19_000);
