@@ -42,8 +42,8 @@ import {
   createHandlerContext,
   createServiceImplSpec,
 } from "@connectrpc/connect";
-import { type MethodSerializationLookup, createMethodSerializationLookup, invokeUnaryImplementation } from "@connectrpc/connect/protocol";
-import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { type MethodSerializationLookup, createMethodSerializationLookup, encodeEnvelope, invokeUnaryImplementation } from "@connectrpc/connect/protocol";
+import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 
 type Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
 
@@ -63,7 +63,6 @@ export type UnaryLaneOptions = {
 /** What the lane takes; its paths are `/<service>/<method>` exactly, as the kubelet sends them. */
 export type UnaryRoutes = Map<string, UnaryRoute>;
 
-const TIMEOUT = /^\d{1,8}[HMSmun]$/;
 const GRPC_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
 const ENVELOPE_HEADER = 5;
 
@@ -87,22 +86,21 @@ export function recordingRouter(router: ConnectRouter, into: UnaryRoutes): Conne
   return recording;
 }
 
-/** True when the lane can take this request; false sends it to connect. */
-function takes(req: http2.Http2ServerRequest): boolean {
-  if (req.method !== "POST") return false;
-  if (!GRPC_TYPES.has(req.headers["content-type"] ?? "")) return false;
+/**
+ * The request's deadline (`timeoutMs` absent for none) when the lane can take it;
+ * undefined sends it to connect, which also answers a `grpc-timeout` it cannot parse.
+ */
+function takes(req: http2.Http2ServerRequest): { timeoutMs?: number } | undefined {
+  if (req.method !== "POST") return undefined;
+  if (!GRPC_TYPES.has(req.headers["content-type"] ?? "")) return undefined;
   const encoding = req.headers["grpc-encoding"];
-  if (encoding !== undefined && encoding !== "identity") return false;
+  if (encoding !== undefined && encoding !== "identity") return undefined;
   const timeout = req.headers["grpc-timeout"];
-  return timeout === undefined || (typeof timeout === "string" && TIMEOUT.test(timeout));
-}
-
-/** Milliseconds in a valid `grpc-timeout` value. */
-function timeoutMs(value: string): number {
-  const n = Number(value.slice(0, -1));
-  const unit = value.at(-1);
-  const scale = unit === "H" ? 3_600_000 : unit === "M" ? 60_000 : unit === "S" ? 1_000 : unit === "m" ? 1 : unit === "u" ? 1e-3 : 1e-6;
-  return n * scale;
+  if (timeout === undefined) return {};
+  if (typeof timeout !== "string") return undefined;
+  // No bound: skiff gives connect none either.
+  const parsed = parseTimeout(timeout, Number.MAX_SAFE_INTEGER);
+  return parsed.error ? undefined : { timeoutMs: parsed.timeoutMs };
 }
 
 /** The request's headers as connect's adapter gives them to handlers: no pseudo-headers, lists joined. */
@@ -157,36 +155,29 @@ function answer(res: http2.Http2ServerResponse, header: Headers, trailer: Header
   }
 }
 
-/** One envelope holding `bytes`. */
-function envelope(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(ENVELOPE_HEADER + bytes.byteLength);
-  new DataView(out.buffer).setUint32(1, bytes.byteLength);
-  out.set(bytes, ENVELOPE_HEADER);
-  return out;
-}
-
 const tooBig = (length: number, max: number) => new ConnectError(`message size ${length} is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted);
 const incomplete = () => new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
 const extra = () => new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
 
-/** The first message of `body`, parsed, when its envelope is all there; connect's error if it is bad. */
-function firstMessage(body: Buffer, parse: (b: Uint8Array) => unknown): unknown {
+/** The first message of `body`, parsed, when its envelope (`length` bytes) is all there; connect's error if it is bad. */
+function firstMessage(body: Buffer, length: number, parse: (b: Uint8Array) => unknown): unknown {
   if ((body[0]! & 0x01) !== 0) throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
-  return parse(body.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + body.readUInt32BE(1)));
+  return parse(body.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + length));
 }
 
-/** The one message of a finished request body, parsed, or the error connect gives for it. */
-function singleMessage(body: Buffer, parse: (b: Uint8Array) => unknown, readMaxBytes: number): unknown {
-  if (body.byteLength === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
-  if (body.byteLength < ENVELOPE_HEADER || body.byteLength < ENVELOPE_HEADER + body.readUInt32BE(1)) throw incomplete();
-  const input = firstMessage(body, parse);
-  const rest = body.byteLength - ENVELOPE_HEADER - body.readUInt32BE(1);
-  if (rest === 0) return input;
-  if (rest < ENVELOPE_HEADER) throw incomplete();
-  const second = body.readUInt32BE(body.byteLength - rest + 1);
-  if (second > readMaxBytes) throw tooBig(second, readMaxBytes);
-  if (rest < ENVELOPE_HEADER + second) throw incomplete();
-  throw extra();
+/**
+ * The one message of a finished body of `total` bytes whose first envelope announced
+ * `first` bytes (-1: no whole header came), parsed, or the error connect gives for it.
+ * A second message announced too big or whole was refused while the body came, so what
+ * follows the first can only be part of one.
+ */
+function singleMessage(body: Buffer, total: number, first: number, parse: (b: Uint8Array) => unknown): unknown {
+  if (total === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+  if (first < 0 || total < ENVELOPE_HEADER + first) throw incomplete();
+  // connect reads the first message before it looks at what follows.
+  const input = firstMessage(body, first, parse);
+  if (total > ENVELOPE_HEADER + first) throw incomplete();
+  return input;
 }
 
 /** Wraps `fallback` (connect's handler) with the lane for `routes`. */
@@ -194,7 +185,8 @@ export function unaryLane(routes: UnaryRoutes, opts: UnaryLaneOptions, fallback:
   const limits = { readMaxBytes: opts.readMaxBytes, writeMaxBytes: opts.writeMaxBytes };
   return (req, res) => {
     const route = routes.get(req.url);
-    if (route === undefined || !takes(req)) return fallback(req, res);
+    const taken = route === undefined ? undefined : takes(req);
+    if (route === undefined || taken === undefined) return fallback(req, res);
     const arrived = Date.now();
     route.serialization ??= createMethodSerializationLookup(route.spec.method, undefined, undefined, limits);
     const parse = (b: Uint8Array) => route.serialization!.getI(true).parse(b);
@@ -231,7 +223,7 @@ export function unaryLane(routes: UnaryRoutes, opts: UnaryLaneOptions, fallback:
       try {
         if (second < 0) {
           const body = join();
-          firstMessage(body, parse);
+          firstMessage(body, first, parse);
           second = body.readUInt32BE(ENVELOPE_HEADER + first + 1);
           if (second > opts.readMaxBytes) return refuse(tooBig(second, opts.readMaxBytes));
         }
@@ -242,7 +234,10 @@ export function unaryLane(routes: UnaryRoutes, opts: UnaryLaneOptions, fallback:
     });
     req.once("end", () => {
       if (refused) return;
-      run(route, req, res, total === 0 ? Buffer.alloc(0) : join(), parse, arrived, opts).catch((err) => answer(res, new Headers(), new Headers(), undefined, err));
+      const input = () => singleMessage(total === 0 ? Buffer.alloc(0) : join(), total, first, parse);
+      // Counted from the headers, as connect counts it: a slow body does not buy time.
+      const timeoutMs = taken.timeoutMs === undefined ? undefined : taken.timeoutMs - (Date.now() - arrived);
+      run(route, req, res, input, timeoutMs, opts).catch((err) => answer(res, new Headers(), new Headers(), undefined, err));
     });
   };
 }
@@ -252,23 +247,20 @@ async function run(
   route: UnaryRoute,
   req: http2.Http2ServerRequest,
   res: http2.Http2ServerResponse,
-  body: Buffer,
-  parse: (b: Uint8Array) => unknown,
-  arrived: number,
+  input: () => unknown,
+  timeoutMs: number | undefined,
   opts: UnaryLaneOptions,
 ): Promise<void> {
   const gone = new AbortController();
   const onClose = () => gone.abort(new ConnectError("the client went away", Code.Canceled));
   req.once("close", onClose);
-  const timeout = req.headers["grpc-timeout"];
   const ctx = createHandlerContext({
     service: route.service,
     method: route.spec.method as DescMethod & { methodKind: "unary" },
     protocolName: "grpc",
     requestMethod: "POST",
     url: new URL(req.url, `http://${req.authority || "localhost"}`).toString(),
-    // Counted from the headers, as connect counts it: a slow body does not buy time.
-    timeoutMs: typeof timeout === "string" ? timeoutMs(timeout) - (Date.now() - arrived) : undefined,
+    timeoutMs,
     requestSignal: gone.signal,
     requestHeader: requestHeaders(req),
     responseHeader: {},
@@ -276,10 +268,9 @@ async function run(
     contextValues: createContextValues(),
   });
   try {
-    const input = singleMessage(body, parse, opts.readMaxBytes);
-    const output = await invokeUnaryImplementation(route.spec, ctx, input as never, opts.interceptors);
+    const output = await invokeUnaryImplementation(route.spec, ctx, input() as never, opts.interceptors);
     const bytes = route.serialization!.getO(true).serialize(output);
-    answer(res, ctx.responseHeader, ctx.responseTrailer, envelope(bytes), undefined);
+    answer(res, ctx.responseHeader, ctx.responseTrailer, encodeEnvelope(0, bytes), undefined);
   } catch (err) {
     answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, err);
   } finally {
