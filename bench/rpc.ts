@@ -27,6 +27,7 @@ import { parseArgs } from "node:util";
 import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
 import { runBench, runCleanups } from "./lib/cleanup.ts";
 import { containerdVersion, startContainerd } from "./lib/containerd.ts";
+import { LIST_METHODS, timedList } from "./lib/load-calls.ts";
 import type { RunningDaemon } from "./lib/daemon.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
 import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport, writeReport, warnIfLoaded } from "./lib/stats.ts";
@@ -118,12 +119,9 @@ async function call(client: CriClient, rpc: RpcName): Promise<void> {
 async function kubeletRound(client: CriClient): Promise<void> {
   await client.runtime.version({ version: "v1" });
   await client.runtime.status({});
-  await client.runtime.listPodSandbox({});
-  await client.runtime.listContainers({});
   await client.image.listImages({});
   await client.image.imageFsInfo({});
-  await client.runtime.listContainerStats({});
-  await client.runtime.listPodSandboxStats({});
+  for (const m of LIST_METHODS) await timedList(client, m);
 }
 
 /** Raw figures of one block of calls, before summarising. */
@@ -330,7 +328,7 @@ async function main(): Promise<void> {
       order: "one runtime under load at a time; each phase split into rounds that alternate between runtimes, order flipped every round",
       settleMsBeforeEachBlock: SETTLE_MS,
       restMs: REST_MS,
-      kubeletPaced: `${PACED_S} s, both runtimes at once, one round a second: Version, Status, ListPodSandbox, ListContainers, ListImages, ImageFsInfo, ListContainerStats, ListPodSandboxStats; RSS read at the end`,
+      kubeletPaced: `${PACED_S} s, both runtimes at once, one round a second: Version, Status, ListImages, ImageFsInfo, then load.ts's List calls (${LIST_METHODS.join(", ")}); RSS read at the end`,
       rss: "/proc/<daemon pid>/status VmRSS (KiB); hwm = VmHWM",
       cpu: "daemon: utime+stime from /proc/<pid>/stat over the phase; client: process.cpuUsage() of the bench process",
     },
