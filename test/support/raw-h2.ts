@@ -63,9 +63,10 @@ export function grpcHeaders(path: string): Buffer {
   ]);
 }
 
-/** One gRPC length-prefixed message (uncompressed). */
-export function grpcMessage(payload: Uint8Array, declaredLength = payload.length): Buffer {
+/** One gRPC length-prefixed message; `flags` 1 marks it compressed. */
+export function grpcMessage(payload: Uint8Array, declaredLength = payload.length, flags = 0): Buffer {
   const b = Buffer.alloc(5 + payload.length);
+  b[0] = flags;
   b.writeUInt32BE(declaredLength >>> 0, 1);
   b.set(payload, 5);
   return b;
@@ -157,35 +158,57 @@ export function rawH2(socketPath: string, settings: [number, number][] = []): Pr
   });
 }
 
-export type H2Answer = { status?: number; grpcStatus?: string; grpcMessage?: string; rstCode?: number };
+export type H2Answer = {
+  status?: number;
+  grpcStatus?: string;
+  grpcMessage?: string;
+  rstCode?: number;
+  /** Every other header and trailer but `date`, as received. */
+  others: Record<string, string>;
+  /** The response body, in hex. */
+  data: string;
+};
 
 /**
- * One gRPC call through node:http2 with a hand-made body, on a session of its own (or
- * `session`): what the server answered, headers and trailers decoded. `end: false`
- * leaves the request body open (the server waits for the rest).
+ * One gRPC call through node:http2 with a hand-made body (sent in the chunks given), on
+ * a session of its own (or `session`): what the server answered, headers and trailers
+ * decoded. `end: false` leaves the request body open (the server waits for the rest);
+ * `headers` are added to (or replace) the gRPC request headers.
  */
-export function h2Call(socketPath: string, path: string, body: Uint8Array, opts: { session?: http2.ClientHttp2Session; end?: boolean } = {}): { answer: Promise<H2Answer>; cancel(): void } {
+export function h2Call(
+  socketPath: string,
+  path: string,
+  body: Uint8Array | Uint8Array[],
+  opts: { session?: http2.ClientHttp2Session; end?: boolean; headers?: Record<string, string> } = {},
+): { answer: Promise<H2Answer>; cancel(): void } {
   const session = opts.session ?? http2.connect("http://localhost", { createConnection: () => net.connect(socketPath) });
   session.on("error", () => {});
-  const req = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
-  const out: H2Answer = {};
+  const req = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...opts.headers });
+  const out: H2Answer = { others: {}, data: "" };
+  const data: Buffer[] = [];
   const answer = new Promise<H2Answer>((resolve) => {
     const take = (h: Record<string, unknown>) => {
-      if (h[":status"] !== undefined) out.status = Number(h[":status"]);
-      if (h["grpc-status"] !== undefined) out.grpcStatus = String(h["grpc-status"]);
-      if (h["grpc-message"] !== undefined) out.grpcMessage = decodeURIComponent(String(h["grpc-message"]));
+      for (const [k, v] of Object.entries(h)) {
+        if (k === ":status") out.status = Number(v);
+        else if (k === "grpc-status") out.grpcStatus = String(v);
+        else if (k === "grpc-message") out.grpcMessage = decodeURIComponent(String(v));
+        else if (k !== "date") out.others[k] = String(v);
+      }
     };
     req.on("response", take);
     req.on("trailers", take);
-    req.on("data", () => {});
+    req.on("data", (c: Buffer) => data.push(c));
     req.on("error", () => {});
     req.on("close", () => {
       out.rstCode = req.rstCode;
+      out.data = Buffer.concat(data).toString("hex");
       if (!opts.session) session.close();
       resolve(out);
     });
   });
-  if (opts.end === false) req.write(body);
-  else req.end(body);
+  const chunks = Array.isArray(body) ? body : [body];
+  for (const c of chunks.slice(0, -1)) req.write(c);
+  if (opts.end === false) req.write(chunks.at(-1) ?? new Uint8Array(0));
+  else req.end(chunks.at(-1));
   return { answer, cancel: () => req.close() };
 }

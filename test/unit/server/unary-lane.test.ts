@@ -1,8 +1,8 @@
 /**
  * The unary lane against connect itself: the same requests to a server with the lane and
- * to connect's adapter alone get the same answers, byte for byte where it matters
- * (status, content type, reply envelope, grpc-status and grpc-message); and the lane
- * leaves to connect what it does not take.
+ * to connect's adapter alone get the same answers: status, every header and trailer
+ * but the date, the reply's bytes, the stream's reset code (test/support/raw-h2.ts's
+ * h2Call); and the lane leaves to connect what it does not take.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as http2 from "node:http2";
@@ -16,6 +16,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { PodSandboxStatusRequestSchema, RuntimeService, VersionRequestSchema } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { createErrorInterceptor } from "../../../src/server/interceptors.ts";
 import { recordingRouter, type UnaryRoutes, unaryLane } from "../../../src/server/unary-lane.ts";
+import { grpcMessage, type H2Answer, h2Call } from "../../support/raw-h2.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-lane-"));
 const READ_MAX = 64 * 1024;
@@ -89,48 +90,12 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-type Answer = { status?: number; type?: string; data: string; grpcStatus?: string; grpcMessage?: string; details?: string; meta?: string };
+/** One call to `method` with the body in `chunks` and extra request headers. */
+const call = (socket: string, method: string, chunks: Uint8Array[], headers: Record<string, string> = {}): Promise<H2Answer> =>
+  h2Call(socket, `${SVC}/${method}`, chunks, { headers }).answer;
 
-/** One call with raw headers and body chunks; what came back. */
-function call(socket: string, method: string, chunks: Uint8Array[], headers: Record<string, string> = {}): Promise<Answer> {
-  const session = http2.connect("http://localhost", { createConnection: () => net.connect(socket) });
-  session.on("error", () => {});
-  const req = session.request({ ":method": "POST", ":path": `${SVC}/${method}`, "content-type": "application/grpc", te: "trailers", ...headers });
-  const out: Answer = { data: "" };
-  const data: Buffer[] = [];
-  return new Promise((resolve) => {
-    const take = (h: http2.IncomingHttpHeaders) => {
-      if (h[":status"] !== undefined) out.status = Number(h[":status"]);
-      if (h["content-type"] !== undefined) out.type = String(h["content-type"]);
-      if (h["grpc-status"] !== undefined) out.grpcStatus = String(h["grpc-status"]);
-      if (h["grpc-message"] !== undefined) out.grpcMessage = decodeURIComponent(String(h["grpc-message"]));
-      if (h["grpc-status-details-bin"] !== undefined) out.details = String(h["grpc-status-details-bin"]);
-      if (h["x-meta"] !== undefined) out.meta = String(h["x-meta"]);
-    };
-    req.on("response", take);
-    req.on("trailers", take);
-    req.on("data", (c: Buffer) => data.push(c));
-    req.on("error", () => {});
-    req.on("close", () => {
-      out.data = Buffer.concat(data).toString("hex");
-      session.close();
-      resolve(out);
-    });
-    for (const c of chunks.slice(0, -1)) req.write(c);
-    req.end(chunks.at(-1));
-  });
-}
-
-function envelope(payload: Uint8Array, flags = 0, declared = payload.byteLength): Uint8Array {
-  const b = Buffer.alloc(5 + payload.byteLength);
-  b[0] = flags;
-  b.writeUInt32BE(declared, 1);
-  b.set(payload, 5);
-  return b;
-}
-
-const version = envelope(toBinary(VersionRequestSchema, create(VersionRequestSchema, { version: "v1" })));
-const status = (id: string) => envelope(toBinary(PodSandboxStatusRequestSchema, create(PodSandboxStatusRequestSchema, { podSandboxId: id })));
+const version = grpcMessage(toBinary(VersionRequestSchema, create(VersionRequestSchema, { version: "v1" })));
+const status = (id: string) => grpcMessage(toBinary(PodSandboxStatusRequestSchema, create(PodSandboxStatusRequestSchema, { podSandboxId: id })));
 
 /** A ListPodSandbox call to the lane with `grpc-timeout`, its body not sent yet; the handler's contexts are cleared. */
 function listWithTimeout(timeout: string) {
@@ -149,21 +114,21 @@ describe("the unary lane answers as connect does", () => {
     { desc: "content type application/grpc+proto", method: "Version", chunks: [version], headers: { "content-type": "application/grpc+proto" } },
     { desc: "a ConnectError's code and message", method: "PodSandboxStatus", chunks: [status("")] },
     { desc: "a ConnectError's metadata and details", method: "PodSandboxStatus", chunks: [status("detailed")] },
-    { desc: "a plain error (INTERNAL with its message, through the error interceptor)", method: "Status", chunks: [envelope(new Uint8Array(0))] },
+    { desc: "a plain error (INTERNAL with its message, through the error interceptor)", method: "Status", chunks: [grpcMessage(new Uint8Array(0))] },
     { desc: "no message", method: "Version", chunks: [new Uint8Array(0)] },
     { desc: "two messages", method: "Version", chunks: [version, version] },
     { desc: "two messages in one chunk", method: "Version", chunks: [Buffer.concat([version, version])] },
     { desc: "a second message cut short", method: "Version", chunks: [version, version.subarray(0, version.byteLength - 1)] },
     { desc: "a second envelope header cut short", method: "Version", chunks: [version, version.subarray(0, 3)] },
-    { desc: "a second message announced over readMaxBytes", method: "Version", chunks: [version, envelope(new Uint8Array(8), 0, READ_MAX + 1)] },
-    { desc: "a first message that does not parse, then a second", method: "Version", chunks: [envelope(new Uint8Array([0x0a, 0xff, 0xff, 0x03])), version] },
-    { desc: "the same in one chunk", method: "Version", chunks: [Buffer.concat([envelope(new Uint8Array([0x0a, 0xff, 0xff, 0x03])), version])] },
-    { desc: "a compressed first message, then a second", method: "Version", chunks: [envelope(new Uint8Array(0), 1), version] },
+    { desc: "a second message announced over readMaxBytes", method: "Version", chunks: [version, grpcMessage(new Uint8Array(8), READ_MAX + 1)] },
+    { desc: "a first message that does not parse, then a second", method: "Version", chunks: [grpcMessage(new Uint8Array([0x0a, 0xff, 0xff, 0x03])), version] },
+    { desc: "the same in one chunk", method: "Version", chunks: [Buffer.concat([grpcMessage(new Uint8Array([0x0a, 0xff, 0xff, 0x03])), version])] },
+    { desc: "a compressed first message, then a second", method: "Version", chunks: [grpcMessage(new Uint8Array(0), 0, 1), version] },
     { desc: "a message cut short", method: "Version", chunks: [version.subarray(0, version.byteLength - 1)] },
     { desc: "a cut envelope header", method: "Version", chunks: [version.subarray(0, 3)] },
-    { desc: "a compressed message without grpc-encoding", method: "Version", chunks: [envelope(new Uint8Array(0), 1)] },
-    { desc: "bytes that do not parse", method: "Version", chunks: [envelope(new Uint8Array([0x0a, 0xff, 0xff, 0x03]))] },
-    { desc: "a message over readMaxBytes", method: "Version", chunks: [envelope(new Uint8Array(READ_MAX + 1))] },
+    { desc: "a compressed message without grpc-encoding", method: "Version", chunks: [grpcMessage(new Uint8Array(0), 0, 1)] },
+    { desc: "bytes that do not parse", method: "Version", chunks: [grpcMessage(new Uint8Array([0x0a, 0xff, 0xff, 0x03]))] },
+    { desc: "a message over readMaxBytes", method: "Version", chunks: [grpcMessage(new Uint8Array(READ_MAX + 1))] },
     { desc: "a reply over writeMaxBytes", method: "PodSandboxStatus", chunks: [status("big")] },
     { desc: "a deadline that passes before the reply", method: "Version", chunks: [version], headers: { "grpc-timeout": "1n" } },
   ];
@@ -180,7 +145,7 @@ describe("the unary lane answers as connect does", () => {
     const session = http2.connect("http://localhost", { createConnection: () => net.connect(lane.socket) });
     session.on("error", () => {});
     const req = session.request({ ":method": "POST", ":path": `${SVC}/Version`, "content-type": "application/grpc" });
-    req.write(envelope(new Uint8Array(16), 0, 1 << 30).subarray(0, 21));
+    req.write(grpcMessage(new Uint8Array(16), 1 << 30).subarray(0, 21));
     const trailers = await new Promise<http2.IncomingHttpHeaders>((r) => req.on("trailers", r));
     expect(trailers["grpc-status"]).toBe(String(Code.ResourceExhausted));
     expect(decodeURIComponent(String(trailers["grpc-message"]))).toBe(`message size ${1 << 30} is larger than configured readMaxBytes ${READ_MAX}`);
@@ -208,7 +173,7 @@ describe("the unary lane answers as connect does", () => {
   test("the deadline counts from the request's headers, not from the end of its body", async () => {
     const { session, req } = listWithTimeout("200m");
     req.resume();
-    const body = envelope(new Uint8Array(0));
+    const body = grpcMessage(new Uint8Array(0));
     req.write(body.subarray(0, 2));
     await Bun.sleep(400);
     req.end(body.subarray(2));
@@ -225,7 +190,7 @@ describe("the unary lane answers as connect does", () => {
 
   test("the handler's context has the deadline and is aborted when the client goes away", async () => {
     const { session, req } = listWithTimeout("20S");
-    req.end(envelope(new Uint8Array(0)));
+    req.end(grpcMessage(new Uint8Array(0)));
     for (let i = 0; i < 100 && contexts.length === 0; i++) await Bun.sleep(10);
     expect(contexts[0]!.deadline).toBeGreaterThan(19_000);
     expect(contexts[0]!.deadline).toBeLessThanOrEqual(20_000);
