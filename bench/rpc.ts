@@ -1,12 +1,15 @@
 #!/usr/bin/env bun
 /**
  * CRI round-trip benchmark: Version and Status against skiff and containerd in one run,
- * both driven by skiff's own CRI client (connect-es, gRPC over h2c on a unix socket).
+ * all driven by skiff's own CRI client (connect-es, gRPC over h2c on a unix socket).
+ * A third row, bun-floor, is Bun's own HTTP/2 server compiled like skiff and answering
+ * the same calls with canned bytes (lib/bun-floor-server.ts): the memory and latency
+ * floor of the runtime skiff is built on, measured in the same run.
  *
  *   bun bench/rpc.ts [--n 10000] [--warmup 200] [--concurrency 16] [--rounds 5]
- *                    [--runtimes skiff,containerd] [--rebuild] [--out FILE]
+ *                    [--runtimes skiff,containerd,bun-floor] [--rebuild] [--out FILE]
  *
- * Only one runtime is ever under load; the other daemon sits idle meanwhile. Each phase
+ * Only one runtime is ever under load; the others sit idle meanwhile. Each phase
  * is split into --rounds rounds that take turns between the runtimes, the order flipped
  * every round, so neither always goes first.
  *   1. start the daemons one after the other; warm up (--warmup calls of each RPC)
@@ -15,9 +18,9 @@
  *      every call timed alone; RSS read after each runtime's last call of each RPC
  *   4. concurrent: --n calls of each RPC with --concurrency in flight on one HTTP/2
  *      connection (as a kubelet has), reporting calls/s; RSS read at the end
- *   5. at rest: 12 s with no calls, RSS read again
+ *   5. at rest: 20 s with no calls, RSS read again
  *   6. kubelet-paced: 30 s of one kubelet round a second (the relist, status, images
- *      and stats calls) to both daemons at once; RSS read at the end
+ *      and stats calls) to every daemon at once; RSS read at the end
  * Daemon CPU per call comes from /proc/<pid>/stat, client CPU from process.cpuUsage().
  * Prints a table and writes bench/results/rpc-<date>.json.
  */
@@ -26,13 +29,14 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type CriClient, createCriClient } from "../src/cli/cri-client.ts";
 import { runBench, runCleanups } from "./lib/cleanup.ts";
+import { startBunFloor } from "./lib/bun-floor.ts";
 import { containerdVersion, startContainerd } from "./lib/containerd.ts";
 import { LIST_METHODS, timedList } from "./lib/load-calls.ts";
 import type { RunningDaemon } from "./lib/daemon.ts";
 import { REPO, ensureSkiffBinary, startSkiff } from "./lib/skiff.ts";
 import { type LatencySummary, mib, type Rss, readCpuMs, readRss, selfCpuMs, summarize, table, hostReport, writeReport, warnIfLoaded } from "./lib/stats.ts";
 
-const RUNTIMES = ["skiff", "containerd"] as const;
+const RUNTIMES = ["skiff", "containerd", "bun-floor"] as const;
 type RuntimeName = (typeof RUNTIMES)[number];
 const RPCS = ["Version", "Status"] as const;
 type RpcName = (typeof RPCS)[number];
@@ -50,7 +54,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log("usage: bun bench/rpc.ts [--n 10000] [--warmup 200] [--concurrency 16] [--rounds 5] [--runtimes skiff,containerd] [--rebuild] [--out FILE]");
+  console.log(`usage: bun bench/rpc.ts [--n 10000] [--warmup 200] [--concurrency 16] [--rounds 5] [--runtimes ${RUNTIMES.join(",")}] [--rebuild] [--out FILE]`);
   process.exit(0);
 }
 const N = positiveInt("n", args.n!);
@@ -62,8 +66,13 @@ const runtimes = RUNTIMES.filter((r) => selected.includes(r));
 const ROUNDS = positiveInt("rounds", args.rounds!);
 /** Pause before each block so one daemon's after-load GC does not run into the next block. */
 const SETTLE_MS = 250;
-/** Quiet time before the at-rest RSS reading: long enough for the runtimes' own collectors to run. */
-const REST_MS = 12_000;
+/**
+ * Quiet time before the at-rest RSS reading: long enough for the runtimes' own collectors
+ * to run and finish. skiff shrinks its heap 5-7 s after its last call and the freed pages
+ * leave its RSS about 4 s later (in the background); a 12 s rest read it before or after
+ * that by chance, 50 or 58 MiB for the same build.
+ */
+const REST_MS = 20_000;
 /** How long the kubelet-paced phase polls, one round a second. */
 const PACED_S = 30;
 
@@ -153,7 +162,7 @@ async function block(t: Target, rpc: RpcName, n: number, width: number): Promise
 /**
  * `n` calls of one RPC per runtime, split into ROUNDS rounds that take turns between the
  * runtimes (order flipped every round), so slow drift of the machine (other load, clock
- * changes) is spread over both instead of landing on whichever ran second.
+ * changes) is spread over all of them instead of landing on whichever ran last.
  * `after(t)` runs as soon as a runtime has finished its last round (for the RSS reading).
  */
 async function runPhase(targets: Target[], rpc: RpcName, n: number, width: number, after: (t: Target) => void): Promise<Map<Target, Phase>> {
@@ -196,7 +205,7 @@ async function runPhase(targets: Target[], rpc: RpcName, n: number, width: numbe
 async function start(name: RuntimeName): Promise<{ daemon: RunningDaemon; startMs: number }> {
   if (name === "skiff") await ensureSkiffBinary({ build: args.rebuild ? "always" : "if-missing" });
   const t0 = performance.now();
-  const daemon = name === "skiff" ? await startSkiff({ build: "never" }) : await startContainerd();
+  const daemon = name === "skiff" ? await startSkiff({ build: "never" }) : name === "containerd" ? await startContainerd() : await startBunFloor();
   return { daemon, startMs: performance.now() - t0 };
 }
 
@@ -290,8 +299,8 @@ async function main(): Promise<void> {
     await Bun.sleep(REST_MS);
     for (const t of targets) results[t.name]!.rss.atRest = readRss(t.daemon.pid);
 
-    // 6. Kubelet-paced: a daemon a kubelet uses is never at rest for long. Both runtimes
-    // get one kubelet round a second, side by side, and RSS is read at the end.
+    // 6. Kubelet-paced: a daemon a kubelet uses is never at rest for long. Every runtime
+    // gets one kubelet round a second, side by side, and RSS is read at the end.
     for (let i = 0; i < PACED_S; i++) {
       const tick = Bun.sleep(1000);
       await Promise.all(targets.map((t) => kubeletRound(t.client)));
@@ -328,7 +337,8 @@ async function main(): Promise<void> {
       order: "one runtime under load at a time; each phase split into rounds that alternate between runtimes, order flipped every round",
       settleMsBeforeEachBlock: SETTLE_MS,
       restMs: REST_MS,
-      kubeletPaced: `${PACED_S} s, both runtimes at once, one round a second: Version, Status, ListImages, ImageFsInfo, then load.ts's List calls (${LIST_METHODS.join(", ")}); RSS read at the end`,
+      bunFloor: "bench/lib/bun-floor-server.ts compiled with skiff's flags: node:http2 on a unix socket, canned Version and Status answers, empty answers to the rest, Bun.shrink after start and after 5 s without calls",
+      kubeletPaced: `${PACED_S} s, every runtime at once, one round a second: Version, Status, ListImages, ImageFsInfo, then load.ts's List calls (${LIST_METHODS.join(", ")}); RSS read at the end`,
       rss: "/proc/<daemon pid>/status VmRSS (KiB); hwm = VmHWM",
       cpu: "daemon: utime+stime from /proc/<pid>/stat over the phase; client: process.cpuUsage() of the bench process",
     },

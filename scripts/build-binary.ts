@@ -16,6 +16,9 @@ export type Target = keyof typeof TARGETS;
 
 const root = path.resolve(import.meta.dir, "..");
 
+/** How every executable is compiled (benchmarks compile their reference servers alike). */
+export const COMPILE_FLAGS = ["--compile", "--minify", "--sourcemap", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
+
 /** Compiles one target into dist/; throws with bun's output when it fails. */
 export async function buildTarget(target: Target): Promise<string> {
   const t = TARGETS[target];
@@ -24,12 +27,8 @@ export async function buildTarget(target: Target): Promise<string> {
     [
       process.execPath,
       "build",
-      "--compile",
+      ...COMPILE_FLAGS,
       `--target=${t.bun}`,
-      "--minify",
-      "--sourcemap",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
       path.join(root, "src/main.ts"),
       // Worker entry points must be bundled as entry points of their own.
       path.join(root, "src/image/unpack/unpack-worker.ts"),
