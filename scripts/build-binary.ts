@@ -16,31 +16,47 @@ export type Target = keyof typeof TARGETS;
 
 const root = path.resolve(import.meta.dir, "..");
 
-/** How every executable is compiled (benchmarks compile their reference servers alike). */
-export const COMPILE_FLAGS = ["--compile", "--minify", "--sourcemap", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig"];
-
-/** Compiles one target into dist/; throws with bun's output when it fails. */
-export async function buildTarget(target: Target): Promise<string> {
-  const t = TARGETS[target];
-  const outfile = path.join(root, "dist", t.out);
+/**
+ * Compiles `entries` (the first is the program, the rest Worker entry points) into one
+ * executable at `outfile`, with the flags every executable here is built with (benchmarks
+ * compile their reference servers alike); throws with bun's output when it fails.
+ */
+export async function compile(entries: string[], outfile: string, bunTarget?: string): Promise<void> {
   const proc = Bun.spawn(
     [
       process.execPath,
       "build",
-      ...COMPILE_FLAGS,
-      `--target=${t.bun}`,
-      path.join(root, "src/main.ts"),
-      // Worker entry points must be bundled as entry points of their own.
-      path.join(root, "src/image/unpack/unpack-worker.ts"),
-      path.join(root, "src/platform/windows/windows-call-worker.ts"),
-      path.join(root, "src/platform/windows/service-dispatcher-worker.ts"),
+      "--compile",
+      ...(bunTarget ? [`--target=${bunTarget}`] : []),
+      "--minify",
+      "--sourcemap",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      ...entries,
       "--outfile",
       outfile,
     ],
     { cwd: root, stdout: "pipe", stderr: "pipe" },
   );
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`bun build for ${target} failed (${code}):\n${out}${err}`);
+  if (code !== 0) throw new Error(`bun build of ${outfile} failed (${code}):\n${out}${err}`);
+}
+
+/** Compiles one target into dist/. */
+export async function buildTarget(target: Target): Promise<string> {
+  const t = TARGETS[target];
+  const outfile = path.join(root, "dist", t.out);
+  await compile(
+    [
+      path.join(root, "src/main.ts"),
+      // Worker entry points must be bundled as entry points of their own.
+      path.join(root, "src/image/unpack/unpack-worker.ts"),
+      path.join(root, "src/platform/windows/windows-call-worker.ts"),
+      path.join(root, "src/platform/windows/service-dispatcher-worker.ts"),
+    ],
+    outfile,
+    t.bun,
+  );
   return outfile;
 }
 

@@ -48,7 +48,8 @@ if (!socketPath) {
 }
 fs.rmSync(socketPath, { force: true });
 
-// The same stream limit skiff's server sets (MAX_STREAMS_PER_CONNECTION).
+// The same stream limit skiff's server sets (MAX_STREAMS_PER_CONNECTION), written out:
+// importing it from src/server/grpc-server.ts would bring connect into the floor.
 const server = http2.createServer({ settings: { maxConcurrentStreams: 256 } });
 let lastCall = 0;
 let shrunkSinceLastCall = true;
