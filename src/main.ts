@@ -36,6 +36,7 @@ import { logsCommand } from "./cli/logs.ts";
 import { execCommand } from "./cli/exec.ts";
 import { attachCommand } from "./cli/attach.ts";
 import { portForwardCommand } from "./cli/port-forward.ts";
+import { startOverWithDaemonJit } from "./cli/daemon-jit.ts";
 
 /** The one command tree: the daemon and the client verbs. */
 export const mainCommand = defineCommand({
@@ -114,4 +115,8 @@ async function resolveForUsage(rawArgs: string[]): Promise<[typeof mainCommand, 
   return [cmd, parent];
 }
 
-if (import.meta.main) main(process.argv.slice(2)).then((code) => process.exit(code));
+if (import.meta.main) {
+  const rawArgs = process.argv.slice(2);
+  if (rawArgs[0] === "serve") startOverWithDaemonJit();
+  main(rawArgs).then((code) => process.exit(code));
+}

@@ -7,6 +7,7 @@ import type { Config } from "../config/index.ts";
 import { createFakeWindowsPlatform } from "../platform/fake/fake-windows-platform.ts";
 import { createPlatform } from "../platform/index.ts";
 import { startDaemon } from "../server/daemon.ts";
+import { jscEnvInEffect } from "./daemon-jit.ts";
 import { WINDOWS_SERVICE_NAME } from "./windows-service.ts";
 
 /** A service has no console: its log goes to `<paths.root>/skiff.log`. */
@@ -36,6 +37,7 @@ export const serveCommand = defineCommand({
     const service = args["windows-service"] === true;
     const log = service ? serviceLog(config, level) : createLogger({ level });
     log.info(`config: ${source}`);
+    log.info(`JavaScriptCore: ${jscEnvInEffect(process.env)}`);
     if (fake) log.warn("--platform windows-fake: a TEST MODE; no container runs, every HCS call goes to a fake");
     const platform = fake ? createFakeWindowsPlatform(path.join(config.paths.state, "fake-windows")) : createPlatform();
     if (service) {

@@ -170,6 +170,8 @@ export type StartDaemonOptions = {
   args?: string[];
   /** Runs on the dir before the daemon starts. */
   setup?: (dir: string) => void;
+  /** More environment for the daemon. */
+  env?: Record<string, string>;
 };
 
 /** Starts skiff with a fresh temp dir (or `reuseDir`, to test restarts). */
@@ -183,6 +185,7 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Daemon
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    env: { ...process.env, ...opts.env },
   });
   let text = "";
   const drain = async (s: ReadableStream<Uint8Array>) => {

@@ -40,6 +40,7 @@ const SYMBOLS = {
   // ioctl is variadic; its one pointer argument travels like a fixed one on both ABIs.
   ioctl: { args: ["i32", "u64", "ptr"], returns: "i32" },
   madvise: { args: ["u64", "u64", "i32"], returns: "i32" },
+  execve: { args: ["ptr", "ptr", "ptr"], returns: "i32" },
 } as const;
 
 export type LibcSymbols = ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"];

@@ -56,6 +56,25 @@ describe("the socket", () => {
   });
 });
 
+describe("JavaScriptCore settings", () => {
+  const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+
+  test("the daemon starts itself over in place with the FTL tier off, and says so", async () => {
+    const d = await started();
+    // Same pid: the process the caller started (and a service manager watches) is the daemon.
+    expect(environ(d.proc.pid)).toContain("BUN_JSC_useFTLJIT=0");
+    expect(fs.readFileSync(`/proc/${d.proc.pid}/cmdline`, "utf8").split("\0")).toContain(d.configPath);
+    expect(d.output()).toContain("JavaScriptCore: BUN_JSC_useFTLJIT=0");
+    expect(await d.stop()).toBe(0);
+  });
+
+  test("a setting the operator's environment names is kept", async () => {
+    const d = await started({ env: { BUN_JSC_useFTLJIT: "1" } });
+    expect(environ(d.proc.pid)).toContain("BUN_JSC_useFTLJIT=1");
+    expect(d.output()).toContain("JavaScriptCore: BUN_JSC_useFTLJIT=1");
+  });
+});
+
 describe("stopping", () => {
   test("SIGTERM exits 0 and removes the socket", async () => {
     const d = await started();
