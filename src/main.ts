@@ -2,79 +2,50 @@
 import { defineCommand, runCommand, showUsage } from "citty";
 import pkg from "../package.json" with { type: "json" };
 import { describeError } from "./errors.ts";
-import { UsageError } from "./cli/client-args.ts";
-import { configCommand } from "./cli/config.ts";
-import { doctorCommand } from "./cli/doctor.ts";
-import { bundleCommand } from "./cli/bundle.ts";
-import { installCommand } from "./cli/install.ts";
-import { uninstallCommand } from "./cli/uninstall.ts";
-import { imageCommand } from "./cli/image.ts";
-import { imagefsinfoCommand } from "./cli/imagefsinfo.ts";
-import { imagesCommand } from "./cli/images.ts";
-import { infoCommand } from "./cli/info.ts";
-import { inspectiCommand } from "./cli/inspecti.ts";
-import { pullCommand } from "./cli/pull.ts";
-import { rmiCommand } from "./cli/rmi.ts";
-import { serveCommand } from "./cli/serve.ts";
-import { specCommand } from "./cli/spec.ts";
-import { versionCommand } from "./cli/version.ts";
-import { runpCommand } from "./cli/runp.ts";
-import { createCommand } from "./cli/create.ts";
-import { startCommand } from "./cli/start.ts";
-import { stopCommand } from "./cli/stop.ts";
-import { rmCommand } from "./cli/rm.ts";
-import { stoppCommand } from "./cli/stopp.ts";
-import { rmpCommand } from "./cli/rmp.ts";
-import { podsCommand } from "./cli/pods.ts";
-import { psCommand } from "./cli/ps.ts";
-import { statsCommand } from "./cli/stats.ts";
-import { statspCommand } from "./cli/statsp.ts";
-import { eventsCommand } from "./cli/events.ts";
-import { inspectCommand } from "./cli/inspect.ts";
-import { inspectpCommand } from "./cli/inspectp.ts";
-import { logsCommand } from "./cli/logs.ts";
-import { execCommand } from "./cli/exec.ts";
-import { attachCommand } from "./cli/attach.ts";
-import { portForwardCommand } from "./cli/port-forward.ts";
+import { UsageError } from "./cli/usage-error.ts";
 import { startOverWithDaemonJit } from "./cli/daemon-jit.ts";
 
-/** The one command tree: the daemon and the client verbs. */
+/**
+ * The one command tree: the daemon and the client verbs. Each verb's module loads when it
+ * is run, so `skiff serve` never loads what only the client verbs use (protobuf-es's
+ * reflection over the CRI's descriptors and connect's client among it).
+ */
 export const mainCommand = defineCommand({
   meta: { name: "skiff", version: pkg.version, description: "a Kubernetes container runtime (CRI) in one file" },
   subCommands: {
-    serve: serveCommand,
-    version: versionCommand,
-    info: infoCommand,
-    config: configCommand,
-    doctor: doctorCommand,
-    install: installCommand,
-    uninstall: uninstallCommand,
-    bundle: bundleCommand,
-    pull: pullCommand,
-    images: imagesCommand,
-    inspecti: inspectiCommand,
-    rmi: rmiCommand,
-    imagefsinfo: imagefsinfoCommand,
-    image: imageCommand,
-    spec: specCommand,
-    runp: runpCommand,
-    create: createCommand,
-    start: startCommand,
-    stop: stopCommand,
-    rm: rmCommand,
-    stopp: stoppCommand,
-    rmp: rmpCommand,
-    pods: podsCommand,
-    ps: psCommand,
-    stats: statsCommand,
-    statsp: statspCommand,
-    events: eventsCommand,
-    inspect: inspectCommand,
-    inspectp: inspectpCommand,
-    logs: logsCommand,
-    exec: execCommand,
-    attach: attachCommand,
-    "port-forward": portForwardCommand,
+    serve: () => import("./cli/serve.ts").then((m) => m.serveCommand),
+    version: () => import("./cli/version.ts").then((m) => m.versionCommand),
+    info: () => import("./cli/info.ts").then((m) => m.infoCommand),
+    config: () => import("./cli/config.ts").then((m) => m.configCommand),
+    doctor: () => import("./cli/doctor.ts").then((m) => m.doctorCommand),
+    install: () => import("./cli/install.ts").then((m) => m.installCommand),
+    uninstall: () => import("./cli/uninstall.ts").then((m) => m.uninstallCommand),
+    bundle: () => import("./cli/bundle.ts").then((m) => m.bundleCommand),
+    pull: () => import("./cli/pull.ts").then((m) => m.pullCommand),
+    images: () => import("./cli/images.ts").then((m) => m.imagesCommand),
+    inspecti: () => import("./cli/inspecti.ts").then((m) => m.inspectiCommand),
+    rmi: () => import("./cli/rmi.ts").then((m) => m.rmiCommand),
+    imagefsinfo: () => import("./cli/imagefsinfo.ts").then((m) => m.imagefsinfoCommand),
+    image: () => import("./cli/image.ts").then((m) => m.imageCommand),
+    spec: () => import("./cli/spec.ts").then((m) => m.specCommand),
+    runp: () => import("./cli/runp.ts").then((m) => m.runpCommand),
+    create: () => import("./cli/create.ts").then((m) => m.createCommand),
+    start: () => import("./cli/start.ts").then((m) => m.startCommand),
+    stop: () => import("./cli/stop.ts").then((m) => m.stopCommand),
+    rm: () => import("./cli/rm.ts").then((m) => m.rmCommand),
+    stopp: () => import("./cli/stopp.ts").then((m) => m.stoppCommand),
+    rmp: () => import("./cli/rmp.ts").then((m) => m.rmpCommand),
+    pods: () => import("./cli/pods.ts").then((m) => m.podsCommand),
+    ps: () => import("./cli/ps.ts").then((m) => m.psCommand),
+    stats: () => import("./cli/stats.ts").then((m) => m.statsCommand),
+    statsp: () => import("./cli/statsp.ts").then((m) => m.statspCommand),
+    events: () => import("./cli/events.ts").then((m) => m.eventsCommand),
+    inspect: () => import("./cli/inspect.ts").then((m) => m.inspectCommand),
+    inspectp: () => import("./cli/inspectp.ts").then((m) => m.inspectpCommand),
+    logs: () => import("./cli/logs.ts").then((m) => m.logsCommand),
+    exec: () => import("./cli/exec.ts").then((m) => m.execCommand),
+    attach: () => import("./cli/attach.ts").then((m) => m.attachCommand),
+    "port-forward": () => import("./cli/port-forward.ts").then((m) => m.portForwardCommand),
   },
 });
 
@@ -106,9 +77,10 @@ async function resolveForUsage(rawArgs: string[]): Promise<[typeof mainCommand, 
   let cmd: typeof mainCommand = mainCommand;
   let parent: typeof mainCommand | undefined;
   for (const word of rawArgs) {
-    const subs = (cmd.subCommands ?? {}) as Record<string, typeof mainCommand>;
-    const next = subs[word];
-    if (!next) break;
+    const subs = (cmd.subCommands ?? {}) as Record<string, typeof mainCommand | (() => Promise<typeof mainCommand>)>;
+    const entry = subs[word];
+    if (!entry) break;
+    const next = typeof entry === "function" ? await entry() : entry;
     parent = cmd;
     cmd = next;
   }

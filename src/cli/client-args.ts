@@ -1,3 +1,4 @@
+import { UsageError } from "./usage-error.ts";
 import { DEFAULT_ENDPOINT } from "../config/index.ts";
 import { type CriClient, createCriClient } from "./cri-client.ts";
 import { OUTPUT_FORMATS, type OutputFormat, render } from "./output.ts";
@@ -38,5 +39,4 @@ export function print(value: unknown, args: ClientArgValues): void {
   console.log(render(value, (args.output ?? "table") as OutputFormat));
 }
 
-/** A mistake in how the command was called; exits with 2. */
-export class UsageError extends Error {}
+export { UsageError };

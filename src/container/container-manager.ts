@@ -6,9 +6,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { create, toJson } from "@bufbuild/protobuf";
 import type { ContainerConfig, LinuxContainerResources } from "../gen/runtime/v1/api_pb.ts";
-import { ContainerConfigSchema, LinuxContainerConfigSchema, Signal } from "../gen/runtime/v1/api_pb.ts";
+import { Signal, createLinuxContainerConfig, jsonContainerConfig } from "../wire/gen/runtime-v1.ts";
 import { toOciResources } from "../oci/opts/resources.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../errors.ts";
 import { KeyedLock } from "../runtime/keyed-lock.ts";
@@ -78,7 +77,7 @@ export class ContainerManager {
       id,
       sandboxId: sandbox.id,
       metadata: { name: config.metadata!.name, attempt: config.metadata!.attempt },
-      config: toJson(ContainerConfigSchema, config) as JsonObject,
+      config: jsonContainerConfig(config) as JsonObject,
       imageRef: image.refs.find((r) => r.includes("@")) ?? image.id,
       imageId: image.id,
       logPath,
@@ -305,8 +304,8 @@ export class ContainerManager {
       const handler = this.#requireHandler(cur);
       await handler.runtime.update(rec.id, resources);
       const config = containerConfigOf(cur);
-      config.linux = { ...(config.linux ?? create(LinuxContainerConfigSchema)), resources: linux };
-      this.ctx.store.containers.update(rec.id, { config: toJson(ContainerConfigSchema, config) as JsonObject });
+      config.linux = { ...(config.linux ?? createLinuxContainerConfig()), resources: linux };
+      this.ctx.store.containers.update(rec.id, { config: jsonContainerConfig(config) as JsonObject });
     });
   }
 

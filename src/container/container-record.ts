@@ -3,8 +3,8 @@
  * view for listings), the CRI reason for its exit, and how much output ExecSync keeps.
  * Shared by the Linux and Windows container services and the CRI converters.
  */
-import { fromJson } from "@bufbuild/protobuf";
-import { type ContainerConfig, ContainerConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import type { ContainerConfig } from "../gen/runtime/v1/api_pb.ts";
+import { fromJsonContainerConfig } from "../wire/gen/runtime-v1.ts";
 import type { ExitInfo } from "../runtime/linux/oci-runtime.ts";
 import { type ContainerRecord, derivedOnce, type JsonObject } from "../store/index.ts";
 
@@ -23,7 +23,7 @@ export function containerConfigOf(rec: ContainerRecord): ContainerConfig {
   return decodeConfig(rec.config);
 }
 
-const decodeConfig = (config: JsonObject) => fromJson(ContainerConfigSchema, config, { ignoreUnknownFields: true });
+const decodeConfig = (config: JsonObject) => fromJsonContainerConfig(config);
 const configView = derivedOnce(decodeConfig);
 
 /**

@@ -4,7 +4,7 @@
  * before anything is created, each refusal with the code the CRI calls for.
  */
 import type { ContainerConfig } from "../gen/runtime/v1/api_pb.ts";
-import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../wire/gen/runtime-v1.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { ContainerRecord } from "../store/index.ts";
 

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { ContainerEventType, type ContainerEventResponseSchema, type GetEventsRequest } from "../gen/runtime/v1/api_pb.ts";
+import { type ContainerEventResponseSchema, type GetEventsRequest } from "../gen/runtime/v1/api_pb.ts";
+import { ContainerEventType } from "../wire/gen/runtime-v1.ts";
 import type { PodEvent, PodEventType } from "../sandbox/pod-events.ts";
 import type { Pods } from "./context.ts";
 import { containerStatusOf } from "./container-status.ts";

@@ -3,14 +3,8 @@
  * ContainerStatus. Pure; the handlers fetch the records.
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import {
-  ContainerState,
-  type ContainerSchema,
-  type ContainerStatusSchema,
-  PodSandboxState,
-  type PodSandboxSchema,
-  type PodSandboxStatusSchema,
-} from "../gen/runtime/v1/api_pb.ts";
+import { type ContainerSchema, type ContainerStatusSchema, type PodSandboxSchema, type PodSandboxStatusSchema } from "../gen/runtime/v1/api_pb.ts";
+import { ContainerState, PodSandboxState } from "../wire/gen/runtime-v1.ts";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
 import { containerConfigView } from "../container/container-record.ts";
 import { sandboxConfigView } from "../sandbox/sandbox-record.ts";

@@ -14,7 +14,7 @@
  */
 import type { CgroupStats } from "../container/cgroup-stats.ts";
 import type { Layer } from "../container/container-usage.ts";
-import { MetricType } from "../gen/runtime/v1/api_pb.ts";
+import { MetricType } from "../wire/gen/runtime-v1.ts";
 import type { InterfaceUsage } from "../sandbox/pod-usage.ts";
 
 /**

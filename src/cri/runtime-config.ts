@@ -1,5 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { CgroupDriver, type RuntimeConfigRequest, type RuntimeConfigResponseSchema } from "../gen/runtime/v1/api_pb.ts";
+import { type RuntimeConfigRequest, type RuntimeConfigResponseSchema } from "../gen/runtime/v1/api_pb.ts";
+import { CgroupDriver } from "../wire/gen/runtime-v1.ts";
 import type { CriContext } from "./context.ts";
 
 /**

@@ -1,6 +1,8 @@
-import type { ConnectRouter } from "@connectrpc/connect";
-import { ImageService, RuntimeService } from "../gen/runtime/v1/api_pb.ts";
-import { Images as SkiffImages } from "../gen/skiff/v1/skiff_pb.ts";
+import type { ImageService, RuntimeService } from "../gen/runtime/v1/api_pb.ts";
+import type { Images as SkiffImages } from "../gen/skiff/v1/skiff_pb.ts";
+import { ImageServiceRpc, RuntimeServiceRpc } from "../wire/gen/runtime-v1.ts";
+import { ImagesRpc } from "../wire/gen/skiff-v1.ts";
+import type { Router } from "../server/rpc.ts";
 import type { CriContext } from "./context.ts";
 import { createImageFsInfo } from "./image-fs-info.ts";
 import { createListImages, createStreamImages } from "./image-list.ts";
@@ -99,12 +101,12 @@ function plannedFor(method: string): string {
   return "planned";
 }
 
-/** Wires the CRI services, and skiff's own skiff.v1 services, onto a connect router. Handlers live one per file next to this one. */
-export function registerCriServices(router: ConnectRouter, ctx: CriContext): void {
-  router.service(
-    RuntimeService,
-    withUnimplemented(
-      RuntimeService,
+/** Wires the CRI services, and skiff's own skiff.v1 services, onto a router. Handlers live one per file next to this one. */
+export function registerCriServices(router: Router, ctx: CriContext): void {
+  router.service<typeof RuntimeService>(
+    RuntimeServiceRpc,
+    withUnimplemented<typeof RuntimeService>(
+      RuntimeServiceRpc,
       {
         version: createVersion(ctx),
         status: createStatus(ctx),
@@ -118,7 +120,7 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
       plannedFor,
     ),
   );
-  router.service(ImageService, {
+  router.service<typeof ImageService>(ImageServiceRpc, {
     pullImage: createPullImage(ctx),
     listImages: createListImages(ctx),
     streamImages: createStreamImages(ctx),
@@ -126,7 +128,7 @@ export function registerCriServices(router: ConnectRouter, ctx: CriContext): voi
     removeImage: createRemoveImage(ctx),
     imageFsInfo: createImageFsInfo(ctx),
   });
-  router.service(SkiffImages, {
+  router.service<typeof SkiffImages>(ImagesRpc, {
     watchPull: createWatchPull(ctx),
     import: createImport(ctx),
     export: createExport(ctx),

@@ -9,7 +9,7 @@
  * container fail to start.
  */
 import type { SecurityProfile } from "../gen/runtime/v1/api_pb.ts";
-import { SecurityProfile_ProfileType } from "../gen/runtime/v1/api_pb.ts";
+import { SecurityProfile_ProfileType } from "../wire/gen/runtime-v1.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 
 export type ApparmorHost = {

@@ -4,7 +4,7 @@
  * bad request fails before anything is applied, with the CRI field named in the error.
  */
 import type { ContainerConfig, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../wire/gen/runtime-v1.ts";
 import type { RuntimeHandlerConfig } from "../config/schema.ts";
 import { FailedPreconditionError, InvalidArgumentError } from "../errors.ts";
 import type { ImageConfig } from "../image/manifest.ts";

@@ -3,7 +3,7 @@
  * container.ts: pinned namespace paths, pod file paths and host facts come in resolved.
  */
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../wire/gen/runtime-v1.ts";
 import type { RuntimeHandlerConfig } from "../config/schema.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { ANNOTATION, CONTAINER_TYPE_SANDBOX, passthroughAnnotations } from "./annotations.ts";

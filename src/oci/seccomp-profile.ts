@@ -9,7 +9,7 @@
  * profile fails the CreateContainer call with the field named, not runc later.
  */
 import type { SecurityProfile } from "../gen/runtime/v1/api_pb.ts";
-import { SecurityProfile_ProfileType } from "../gen/runtime/v1/api_pb.ts";
+import { SecurityProfile_ProfileType } from "../wire/gen/runtime-v1.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { defaultSeccompProfile } from "./seccomp-default.ts";
 import type { Seccomp, SeccompArg, SeccompSyscall } from "./spec.ts";

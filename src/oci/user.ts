@@ -1,6 +1,6 @@
 /** The process user of a container, from the CRI security context and the image. */
 import type { LinuxContainerSecurityContext } from "../gen/runtime/v1/api_pb.ts";
-import { SupplementalGroupsPolicy } from "../gen/runtime/v1/api_pb.ts";
+import { SupplementalGroupsPolicy } from "../wire/gen/runtime-v1.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { User } from "./spec.ts";
 import { toSafeNumber } from "./opts/process.ts";

@@ -5,7 +5,7 @@
  */
 import type { RuntimeHandlerConfig } from "../config/schema.ts";
 import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { NamespaceMode } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../wire/gen/runtime-v1.ts";
 import type { ImageConfig } from "../image/manifest.ts";
 import type { Mount } from "../oci/spec.ts";
 

@@ -3,7 +3,8 @@
  * the CRI field at fault (DESIGN.md rule 3).
  */
 import * as path from "node:path";
-import { NamespaceMode, type PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { type PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode } from "../wire/gen/runtime-v1.ts";
 import { InvalidArgumentError, NotSupportedError } from "../errors.ts";
 
 /**

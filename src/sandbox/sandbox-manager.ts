@@ -8,9 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { create, toJson } from "@bufbuild/protobuf";
 import type { LinuxContainerResources, PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
-import { LinuxPodSandboxConfigSchema, NamespaceMode, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode, createLinuxPodSandboxConfig, jsonPodSandboxConfig } from "../wire/gen/runtime-v1.ts";
 import { toOciResources } from "../oci/opts/resources.ts";
 import { NotFoundError } from "../errors.ts";
 import { NSFS_MAGIC } from "../platform/constants.ts";
@@ -99,7 +98,7 @@ export class SandboxManager {
     this.ctx.store.sandboxes.create({
       id,
       metadata: { name: config.metadata!.name, namespace: config.metadata!.namespace, uid: config.metadata!.uid, attempt: config.metadata!.attempt },
-      config: toJson(PodSandboxConfigSchema, config) as JsonObject,
+      config: jsonPodSandboxConfig(config) as JsonObject,
       runtimeHandler: handler.name,
       // CRI reports the handler as asked for ("" for the default), as other runtimes do.
       // Whether an infra process is part of the pod is known before any step, so an undo
@@ -336,9 +335,9 @@ export class SandboxManager {
       const cur = this.ctx.store.sandboxes.find(rec.id);
       if (!cur || cur.state === "removing") throw new NotFoundError(`sandbox "${idOrPrefix}" not found`);
       const config = sandboxConfigOf(cur);
-      const linux = config.linux ?? create(LinuxPodSandboxConfigSchema);
+      const linux = config.linux ?? createLinuxPodSandboxConfig();
       config.linux = { ...linux, overhead: overhead ?? linux.overhead, resources: resources ?? linux.resources };
-      this.ctx.store.sandboxes.update(rec.id, { config: toJson(PodSandboxConfigSchema, config) as JsonObject });
+      this.ctx.store.sandboxes.update(rec.id, { config: jsonPodSandboxConfig(config) as JsonObject });
     });
   }
 

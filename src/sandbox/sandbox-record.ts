@@ -3,8 +3,8 @@
  * shared view for listings. Shared by the Linux and Windows pod services and the CRI
  * converters.
  */
-import { fromJson } from "@bufbuild/protobuf";
-import { type PodSandboxConfig, PodSandboxConfigSchema } from "../gen/runtime/v1/api_pb.ts";
+import type { PodSandboxConfig } from "../gen/runtime/v1/api_pb.ts";
+import { fromJsonPodSandboxConfig } from "../wire/gen/runtime-v1.ts";
 import { derivedOnce, type JsonObject, type SandboxRecord } from "../store/index.ts";
 
 /** The stored PodSandboxConfig of a record: a message of its own, the caller's to change. */
@@ -12,7 +12,7 @@ export function sandboxConfigOf(rec: SandboxRecord): PodSandboxConfig {
   return decodeConfig(rec.config);
 }
 
-const decodeConfig = (config: JsonObject) => fromJson(PodSandboxConfigSchema, config, { ignoreUnknownFields: true });
+const decodeConfig = (config: JsonObject) => fromJsonPodSandboxConfig(config);
 const configView = derivedOnce(decodeConfig);
 
 /** The stored PodSandboxConfig, for reading only, decoded once per stored config (see `containerConfigView`). */

@@ -1,14 +1,13 @@
 import * as http2 from "node:http2";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "../logger.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { type CallLimits, DEFAULT_CALL_LIMITS, limitCalls } from "./call-limits.ts";
 import { bindSocketPrivately, prepareSocketPath } from "./socket-file.ts";
-import { type UnaryRoutes, recordingRouter, unaryLane } from "./unary-lane.ts";
+import { grpcCalls } from "./grpc-calls.ts";
+import { type Interceptor, Router } from "./rpc.ts";
 
 export type GrpcServerOptions = {
-  routes: (router: ConnectRouter) => void;
+  routes: (router: Router) => void;
   interceptors: Interceptor[];
   /** Largest request message accepted; larger ones get ResourceExhausted. */
   readMaxBytes: number;
@@ -43,18 +42,10 @@ export type GrpcServer = {
  * speak nothing else, and a smaller surface is less to get wrong.
  */
 export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
-  const unary: UnaryRoutes = new Map();
-  const handler = connectNodeAdapter({
-    routes: (router) => opts.routes(recordingRouter(router, unary)),
-    interceptors: opts.interceptors,
-    grpc: true,
-    connect: false,
-    grpcWeb: false,
-    readMaxBytes: opts.readMaxBytes,
-    writeMaxBytes: opts.writeMaxBytes,
-  });
-  const lane = unaryLane(unary, opts, handler);
-  const limited = limitCalls(lane, opts.limits ?? DEFAULT_CALL_LIMITS, (line) => opts.log.debug(line));
+  const router = new Router();
+  opts.routes(router);
+  const calls = grpcCalls(router.routes, opts);
+  const limited = limitCalls(calls, opts.limits ?? DEFAULT_CALL_LIMITS, (line) => opts.log.debug(line));
   const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION } }, limited.handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   let endpoint: Endpoint | undefined;

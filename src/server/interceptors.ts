@@ -1,4 +1,5 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Interceptor } from "./rpc.ts";
 import type { Logger } from "../logger.ts";
 import { toConnectError } from "./connect-error.ts";
 import type { Readiness } from "./readiness.ts";

@@ -1,4 +1,5 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Interceptor } from "./rpc.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
 /** Upper bounds (seconds) of the request latency histogram buckets. */

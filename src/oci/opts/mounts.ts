@@ -1,6 +1,6 @@
 /** Mount options: CRI mounts as OCI bind mounts, and the pod's shared files. */
 import type { Mount as CriMount } from "../../gen/runtime/v1/api_pb.ts";
-import { MountPropagation } from "../../gen/runtime/v1/api_pb.ts";
+import { MountPropagation } from "../../wire/gen/runtime-v1.ts";
 import { InvalidArgumentError } from "../../errors.ts";
 import type { Mount } from "../spec.ts";
 import type { SpecOpt } from "../spec-opts.ts";

@@ -10,9 +10,8 @@
  * spec changed (its compute system keeps the figures it was created with; that is
  * containerd's behaviour too). Pure request building here; the caller does the I/O.
  */
-import { create } from "@bufbuild/protobuf";
 import type { ContainerConfig, WindowsContainerResources } from "../../gen/runtime/v1/api_pb.ts";
-import { WindowsContainerConfigSchema, WindowsContainerResourcesSchema } from "../../gen/runtime/v1/api_pb.ts";
+import { createWindowsContainerConfig, createWindowsContainerResources } from "../../wire/gen/runtime-v1.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotSupportedError } from "../../errors.ts";
 import { withWindowsResources } from "../../oci/opts/windows.ts";
 import type { Spec } from "../../oci/spec.ts";
@@ -75,13 +74,14 @@ export function planWindowsUpdate(
 export function updatedConfig(config: ContainerConfig, update: WindowsContainerResources): ContainerConfig {
   const old = config.windows?.resources;
   const pick = (a: bigint | undefined, b: bigint) => (b !== 0n ? b : (a ?? 0n));
-  const resources = create(WindowsContainerResourcesSchema, {
+  const resources: WindowsContainerResources = {
+    ...createWindowsContainerResources(),
     cpuShares: pick(old?.cpuShares, update.cpuShares),
     cpuCount: pick(old?.cpuCount, update.cpuCount),
     cpuMaximum: pick(old?.cpuMaximum, update.cpuMaximum),
     memoryLimitInBytes: pick(old?.memoryLimitInBytes, update.memoryLimitInBytes),
     rootfsSizeInBytes: old?.rootfsSizeInBytes ?? 0n,
     affinityCpus: old?.affinityCpus ?? [],
-  });
-  return { ...config, windows: { ...(config.windows ?? create(WindowsContainerConfigSchema)), resources } };
+  };
+  return { ...config, windows: { ...(config.windows ?? createWindowsContainerConfig()), resources } };
 }

@@ -7,9 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { toJson } from "@bufbuild/protobuf";
 import type { ContainerConfig, LinuxContainerResources, Mount, WindowsContainerResources } from "../../gen/runtime/v1/api_pb.ts";
-import { ContainerConfigSchema, Signal } from "../../gen/runtime/v1/api_pb.ts";
+import { Signal, jsonContainerConfig } from "../../wire/gen/runtime-v1.ts";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, NotSupportedError } from "../../errors.ts";
 import { checkContainerConfig } from "../../container/container-config-check.ts";
 import { containerConfigOf, execSyncOutputCap } from "../../container/container-record.ts";
@@ -89,7 +88,7 @@ export class WindowsContainers implements ContainerService {
       id,
       sandboxId: sandbox.id,
       metadata: { name: config.metadata!.name, attempt: config.metadata!.attempt },
-      config: toJson(ContainerConfigSchema, config) as JsonObject,
+      config: jsonContainerConfig(config) as JsonObject,
       imageRef: image.refs.find((r) => r.includes("@")) ?? image.id,
       imageId: image.id,
       logPath,
@@ -235,7 +234,7 @@ export class WindowsContainers implements ContainerService {
       fs.writeFileSync(file, JSON.stringify(plan.spec, null, 2));
       this.ctx.systems.setSpec(rec.id, plan.spec);
       const config = updatedConfig(containerConfigOf(cur), windows!);
-      this.ctx.store.containers.update(rec.id, { config: toJson(ContainerConfigSchema, config) as JsonObject });
+      this.ctx.store.containers.update(rec.id, { config: jsonContainerConfig(config) as JsonObject });
     });
   }
 

@@ -7,9 +7,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { toJson } from "@bufbuild/protobuf";
 import type { LinuxContainerResources, PodSandboxConfig } from "../../gen/runtime/v1/api_pb.ts";
-import { NamespaceMode, PodSandboxConfigSchema } from "../../gen/runtime/v1/api_pb.ts";
+import { NamespaceMode, jsonPodSandboxConfig } from "../../wire/gen/runtime-v1.ts";
 import { FailedPreconditionError, NotSupportedError } from "../../errors.ts";
 import { imageConfigOf, layerPathsOf } from "../../container/image-config.ts";
 import { buildSpec } from "../../oci/build.ts";
@@ -63,7 +62,7 @@ export class WindowsSandboxes implements SandboxService {
     this.ctx.store.sandboxes.create({
       id,
       metadata: { name: config.metadata!.name, namespace: config.metadata!.namespace, uid: config.metadata!.uid, attempt: config.metadata!.attempt },
-      config: toJson(PodSandboxConfigSchema, config) as JsonObject,
+      config: jsonPodSandboxConfig(config) as JsonObject,
       runtimeHandler: handler.name,
       info: { requestedHandler: runtimeHandler, chainId: image.chainId, ...(xenon ? { xenon: true } : {}) },
     });

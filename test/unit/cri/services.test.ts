@@ -1,14 +1,16 @@
-/** The CRI handlers in-process, through connect's router transport, with the fake platform. */
+/** The CRI handlers in-process, served by skiff's gRPC server on a socket to connect's client, with the fake platform. */
 import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createCriClient } from "../../../src/cli/cri-client.ts";
+import { createGrpcServer } from "../../../src/server/grpc-server.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { defaultConfig } from "../../../src/config/index.ts";
 import type { CriContext } from "../../../src/cri/context.ts";
 import { registerCriServices } from "../../../src/cri/runtime-service.ts";
-import { CgroupDriver, ImageService, RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { CgroupDriver } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { FakePlatform } from "../../../src/platform/fake/index.ts";
 import { createErrorInterceptor, createReadinessInterceptor } from "../../../src/server/interceptors.ts";
 import { Readiness } from "../../../src/server/readiness.ts";
@@ -16,9 +18,15 @@ import { ImageManager } from "../../../src/image/image-manager.ts";
 import { openStore, systemClock } from "../../../src/store/index.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-cri-"));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const servers: { close(graceMs: number): Promise<void> }[] = [];
+const clients: { close(): void }[] = [];
+afterAll(async () => {
+  for (const c of clients) c.close();
+  for (const s of servers) await s.close(100);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
-function setup(overrides: Partial<CriContext> = {}) {
+async function setup(overrides: Partial<CriContext> = {}) {
   const readiness = new Readiness();
   readiness.ready();
   const root = fs.mkdtempSync(path.join(dir, "s-"));
@@ -40,17 +48,26 @@ function setup(overrides: Partial<CriContext> = {}) {
     version: "9.9.9",
     ...overrides,
   };
-  const transport = createRouterTransport((router) => registerCriServices(router, ctx), {
-    router: { interceptors: [createErrorInterceptor(), createReadinessInterceptor(ctx.readiness)] },
+  const server = createGrpcServer({
+    routes: (router) => registerCriServices(router, ctx),
+    interceptors: [createErrorInterceptor(), createReadinessInterceptor(ctx.readiness)],
+    readMaxBytes: 4 * 1024 * 1024,
+    writeMaxBytes: 16 * 1024 * 1024,
+    log,
   });
-  return { ctx, runtime: createClient(RuntimeService, transport), image: createClient(ImageService, transport) };
+  const socket = path.join(root, "cri.sock");
+  await server.listen({ kind: "unix", path: socket }, { mode: 0o600, group: "" });
+  servers.push(server);
+  const client = createCriClient(`unix://${socket}`);
+  clients.push(client);
+  return { ctx, runtime: client.runtime, image: client.image };
 }
 
 const codeOf = (p: Promise<unknown>) => p.then(() => undefined, (e) => ConnectError.from(e));
 
 describe("Version", () => {
   test("names skiff and the injected version", async () => {
-    const { runtime } = setup();
+    const { runtime } = await setup();
     expect(await runtime.version({})).toMatchObject({ runtimeName: "skiff", runtimeVersion: "9.9.9", runtimeApiVersion: "v1" });
   });
 });
@@ -58,13 +75,13 @@ describe("Version", () => {
 describe("readiness", () => {
   test("while starting, Status is Unavailable but Version answers", async () => {
     const readiness = new Readiness();
-    const { runtime } = setup({ readiness });
+    const { runtime } = await setup({ readiness });
     expect((await codeOf(runtime.status({})))?.code).toBe(Code.Unavailable);
     expect((await runtime.version({})).runtimeName).toBe("skiff");
   });
 
   test("while stopping, calls are Unavailable with the reason", async () => {
-    const { ctx, runtime } = setup();
+    const { ctx, runtime } = await setup();
     ctx.readiness.stopping();
     const err = await codeOf(runtime.runtimeConfig({}));
     expect(err?.code).toBe(Code.Unavailable);
@@ -79,7 +96,7 @@ describe("RuntimeConfig", () => {
   ] as const;
   for (const tc of cases) {
     test(tc.desc, async () => {
-      const { runtime } = setup({ host: { cgroupDriver: tc.driver, cgroupLayout: "v2", canLowerOomScoreAdj: true } });
+      const { runtime } = await setup({ host: { cgroupDriver: tc.driver, cgroupLayout: "v2", canLowerOomScoreAdj: true } });
       expect((await runtime.runtimeConfig({})).linux?.cgroupDriver).toBe(tc.want);
     });
   }
@@ -87,20 +104,20 @@ describe("RuntimeConfig", () => {
   test("on windows there is no linux part", async () => {
     const platform = new FakePlatform();
     Object.defineProperty(platform, "os", { value: "windows" });
-    const { runtime } = setup({ platform });
+    const { runtime } = await setup({ platform });
     expect((await runtime.runtimeConfig({})).linux).toBeUndefined();
   });
 });
 
 describe("UpdateRuntimeConfig", () => {
   test("stores the pod CIDR in the store", async () => {
-    const { ctx, runtime } = setup();
+    const { ctx, runtime } = await setup();
     await runtime.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: "10.1.0.0/16" } } });
     expect(ctx.store.runtimeState.get("pod_cidr")).toBe("10.1.0.0/16");
   });
 
   test("an invalid CIDR is InvalidArgument and stores nothing", async () => {
-    const { ctx, runtime } = setup();
+    const { ctx, runtime } = await setup();
     const err = await codeOf(runtime.updateRuntimeConfig({ runtimeConfig: { networkConfig: { podCidr: "nope" } } }));
     expect(err?.code).toBe(Code.InvalidArgument);
     expect(ctx.store.runtimeState.get("pod_cidr")).toBeUndefined();
@@ -110,7 +127,7 @@ describe("UpdateRuntimeConfig", () => {
 describe("Status", () => {
   test("verbose info redacts registry secrets", async () => {
     const config = defaultConfig("linux");
-    const { runtime } = setup({
+    const { runtime } = await setup({
       config: { ...config, registry: { ...config.registry, hosts: { "r.example:5000": { ...anyHost(config), password: "hunter2" } } } },
     });
     const res = await runtime.status({ verbose: true });
@@ -121,7 +138,7 @@ describe("Status", () => {
   test("lists each handler's features, and the default handler's once more under the name \"\"", async () => {
     const config = defaultConfig("linux");
     const runtimes = { ...config.runtimes, crun: { ...config.runtimes.runc! } };
-    const { runtime } = setup({ config: { ...config, runtimes }, runtimeFeatures: { runc: { recursiveReadOnlyMounts: true }, crun: { recursiveReadOnlyMounts: false } } });
+    const { runtime } = await setup({ config: { ...config, runtimes }, runtimeFeatures: { runc: { recursiveReadOnlyMounts: true }, crun: { recursiveReadOnlyMounts: false } } });
     const res = await runtime.status({});
     const features = Object.fromEntries(res.runtimeHandlers.map((h) => [h.name, h.features?.recursiveReadOnlyMounts]));
     expect(features).toEqual({ runc: true, crun: false, "": true });
@@ -130,7 +147,7 @@ describe("Status", () => {
 
 describe("Unimplemented", () => {
   test("an unbuilt unary RPC names itself", async () => {
-    const { runtime } = setup();
+    const { runtime } = await setup();
     const err = await codeOf(runtime.checkpointContainer({}));
     expect(err?.code).toBe(Code.Unimplemented);
     expect(err?.rawMessage).toContain("runtime.v1.RuntimeService/CheckpointContainer is not implemented");
@@ -142,14 +159,14 @@ describe("Unimplemented", () => {
   });
 
   test("pod RPCs without pods (another OS, or a failed start) answer Unimplemented and say why", async () => {
-    const { runtime } = setup();
+    const { runtime } = await setup();
     const err = await codeOf(runtime.runPodSandbox({}));
     expect(err?.code).toBe(Code.Unimplemented);
     expect(err?.rawMessage).toContain("pods and containers are not available");
   });
 
   test("a streaming pod RPC without pods answers Unimplemented on first read", async () => {
-    const { runtime } = setup();
+    const { runtime } = await setup();
     const err = await codeOf((async () => {
       for await (const _ of runtime.streamPodSandboxMetrics({})) {
       }
@@ -159,7 +176,7 @@ describe("Unimplemented", () => {
   });
 
   test("ListMetricDescriptors answers without pods: the table is fixed", async () => {
-    const { runtime } = setup();
+    const { runtime } = await setup();
     const { descriptors } = await runtime.listMetricDescriptors({});
     const names = descriptors.map((d) => d.name);
     expect(names).toContain("container_cpu_usage_seconds_total");

@@ -11,7 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createLogger } from "../../../src/logger.ts";
 import { createCriClient } from "../../../src/cli/cri-client.ts";
-import { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import type { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { RuntimeServiceRpc } from "../../../src/wire/gen/runtime-v1.ts";
 import { DEFAULT_CALL_LIMITS } from "../../../src/server/call-limits.ts";
 import { createGrpcServer } from "../../../src/server/grpc-server.ts";
 import { createErrorInterceptor } from "../../../src/server/interceptors.ts";
@@ -29,7 +30,7 @@ async function server(limits: Partial<typeof DEFAULT_CALL_LIMITS>) {
   const socket = path.join(dir, `s${n++}/skiff.sock`);
   const s = createGrpcServer({
     routes: (r) =>
-      r.service(RuntimeService, {
+      r.service<typeof RuntimeService>(RuntimeServiceRpc, {
         version: async () => ({ runtimeName: "x".repeat(BIG) }),
         status: async (_req, ctx) => {
           await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));

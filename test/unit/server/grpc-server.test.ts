@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createLogger } from "../../../src/logger.ts";
 import { createCriClient } from "../../../src/cli/cri-client.ts";
-import { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import type { RuntimeService } from "../../../src/gen/runtime/v1/api_pb.ts";
+import { RuntimeServiceRpc } from "../../../src/wire/gen/runtime-v1.ts";
 import { createGrpcServer } from "../../../src/server/grpc-server.ts";
 import { createErrorInterceptor } from "../../../src/server/interceptors.ts";
 
@@ -19,7 +20,7 @@ async function slowServer(delayMs: number, clientTimeoutMs = 20_000) {
   const socket = path.join(dir, `s${n++}/skiff.sock`);
   const server = createGrpcServer({
     routes: (r) =>
-      r.service(RuntimeService, {
+      r.service<typeof RuntimeService>(RuntimeServiceRpc, {
         async version() {
           await Bun.sleep(delayMs);
           return { runtimeName: "slow" };

@@ -113,6 +113,14 @@ for (const { file, codecs } of files) {
   });
 }
 
+describe("enums", () => {
+  test("are the objects protoc-gen-es makes", async () => {
+    const pb = (await import("../../../src/gen/runtime/v1/api_pb.ts")) as Record<string, unknown>;
+    for (const e of file_runtime_v1_api.enums) expect((runtimeV1 as Record<string, unknown>)[e.name]).toEqual(pb[e.name]);
+    expect(file_runtime_v1_api.enums.length).toBeGreaterThan(5);
+  });
+});
+
 describe("proto JSON of the stored configs", () => {
   for (const root of ["runtime.v1.PodSandboxConfig", "runtime.v1.ContainerConfig"]) {
     test(root, () => {
