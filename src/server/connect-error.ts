@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, RpcError } from "./rpc-error.ts";
 import {
   AlreadyExistsError,
   DeadlineExceededError,
@@ -44,7 +44,7 @@ const ERRNO_CODES: Readonly<Record<string, Code>> = {
 };
 
 function codeOf(err: unknown): Code | undefined {
-  if (err instanceof ConnectError) return err.code;
+  if (RpcError.is(err)) return err.code;
   for (const [cls, code] of DOMAIN_CODES) if (err instanceof cls) return code;
   const errno = (err as { code?: unknown } | null)?.code;
   if (typeof errno === "string" && errno in ERRNO_CODES) return ERRNO_CODES[errno];
@@ -52,16 +52,16 @@ function codeOf(err: unknown): Code | undefined {
 }
 
 /**
- * Turns anything a handler threw into a ConnectError, once, at the edge.
+ * Turns anything a handler threw into an RpcError, once, at the edge.
  * The first error in the cause chain that has a known meaning decides the code;
  * the message carries the whole chain so the caller sees the context we added.
  */
-export function toConnectError(err: unknown): ConnectError {
+export function toConnectError(err: unknown): RpcError {
   let code: Code | undefined;
   for (const e of causes(err)) {
     code = codeOf(e);
     if (code !== undefined) break;
   }
-  if (err instanceof ConnectError && err.code === code) return err;
-  return new ConnectError(describeError(err), code ?? Code.Internal, undefined, undefined, err);
+  if (RpcError.is(err) && err.code === code) return RpcError.from(err);
+  return new RpcError(describeError(err), code ?? Code.Internal, undefined, err);
 }

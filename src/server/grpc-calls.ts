@@ -21,7 +21,7 @@
  * Calls run under `limitCalls` (call-limits.ts), which bounds them before they get here.
  */
 import * as http2 from "node:http2";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, RpcError } from "./rpc-error.ts";
 import { type CallContext, type Interceptor, type Route, type RpcRequest, applyInterceptors, callImplementation } from "./rpc.ts";
 
 type Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
@@ -36,11 +36,11 @@ const GRPC_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
 const ENVELOPE_HEADER = 5;
 const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
-/** `grpc-timeout` in milliseconds; undefined for none; a ConnectError for one that does not parse. */
-function parseTimeout(value: string | string[] | undefined): number | undefined | ConnectError {
+/** `grpc-timeout` in milliseconds; undefined for none; a RpcError for one that does not parse. */
+function parseTimeout(value: string | string[] | undefined): number | undefined | RpcError {
   if (value === undefined) return undefined;
   const m = typeof value === "string" ? /^(\d{1,8})([HMSmun])$/.exec(value) : null;
-  if (!m) return new ConnectError(`protocol error: invalid grpc timeout value: ${value}`, Code.InvalidArgument);
+  if (!m) return new RpcError(`protocol error: invalid grpc timeout value: ${value}`, Code.InvalidArgument);
   return TIMEOUT_UNITS[m[2]!]! * Number.parseInt(m[1]!, 10);
 }
 
@@ -53,9 +53,9 @@ export function percentEncode(text: string): string {
   return out;
 }
 
-/** Anything a call threw as a ConnectError (an unknown error is INTERNAL). */
-function asConnectError(err: unknown): ConnectError {
-  return err instanceof ConnectError ? err : new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+/** Anything a call threw as an RpcError (an unknown error is INTERNAL). */
+function asRpcError(err: unknown): RpcError {
+  return RpcError.is(err) ? RpcError.from(err) : new RpcError("internal error", Code.Internal, undefined, err);
 }
 
 /** Headers as node:http2 takes them. */
@@ -72,7 +72,7 @@ function statusTrailers(trailer: Headers, err: unknown): Record<string, string> 
     out["grpc-status"] = "0";
     return out;
   }
-  const e = asConnectError(err);
+  const e = asRpcError(err);
   e.metadata.forEach((v, k) => (out[k] = v));
   out["grpc-status"] = String(e.code);
   out["grpc-message"] = percentEncode(e.rawMessage);
@@ -123,10 +123,10 @@ function envelope(bytes: Uint8Array): Buffer {
   return out;
 }
 
-const tooBig = (length: number, max: number) => new ConnectError(`message size ${length} is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted);
-const incomplete = () => new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-const extra = () => new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
-const missing = () => new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+const tooBig = (length: number, max: number) => new RpcError(`message size ${length} is larger than configured readMaxBytes ${max}`, Code.ResourceExhausted);
+const incomplete = () => new RpcError("protocol error: incomplete envelope", Code.InvalidArgument);
+const extra = () => new RpcError("protocol error: received extra input message for unary method", Code.Unimplemented);
+const missing = () => new RpcError("protocol error: missing input message for unary method", Code.Unimplemented);
 
 /** How a request's message bytes become a message: decompressed if the envelope says so, then decoded. */
 type Parse = (flags: number, bytes: Uint8Array) => unknown;
@@ -135,18 +135,18 @@ function parser(route: Route, encoding: "identity" | "gzip", readMaxBytes: numbe
   return (flags, bytes) => {
     let raw = bytes;
     if ((flags & 0x01) !== 0) {
-      if (encoding !== "gzip") throw new ConnectError("received compressed envelope, but do not know how to decompress", Code.Internal);
+      if (encoding !== "gzip") throw new RpcError("received compressed envelope, but do not know how to decompress", Code.Internal);
       const { gunzipSync } = require("node:zlib") as typeof import("node:zlib");
       try {
         raw = gunzipSync(bytes, { maxOutputLength: readMaxBytes });
       } catch (err) {
-        throw new ConnectError(`failed to decompress message: ${(err as Error).message}`, Code.ResourceExhausted);
+        throw new RpcError(`failed to decompress message: ${(err as Error).message}`, Code.ResourceExhausted);
       }
     }
     try {
       return route.method.decode(raw);
     } catch (err) {
-      throw new ConnectError(`parse binary: ${(err as Error).message}`, Code.Internal);
+      throw new RpcError(`parse binary: ${(err as Error).message}`, Code.Internal);
     }
   };
 }
@@ -231,12 +231,12 @@ async function* readStream(req: http2.Http2ServerRequest, parse: Parse, readMaxB
 /** A call's context: its signal aborts when the client goes away or its deadline passes. */
 function callContext(route: Route, req: http2.Http2ServerRequest, timeoutMs: number | undefined, arrived: number) {
   const controller = new AbortController();
-  const onClose = () => controller.abort(new ConnectError("the client went away", Code.Canceled));
+  const onClose = () => controller.abort(new RpcError("the client went away", Code.Canceled));
   req.once("close", onClose);
   let timer: Timer | undefined;
   if (timeoutMs !== undefined) {
     const left = timeoutMs - (Date.now() - arrived);
-    timer = setTimeout(() => controller.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), Math.max(0, left));
+    timer = setTimeout(() => controller.abort(new RpcError("the operation timed out", Code.DeadlineExceeded)), Math.max(0, left));
   }
   const deadline = timeoutMs === undefined ? undefined : arrived + timeoutMs;
   const ctx: CallContext = {
@@ -250,7 +250,7 @@ function callContext(route: Route, req: http2.Http2ServerRequest, timeoutMs: num
   const end = () => {
     clearTimeout(timer);
     req.off("close", onClose);
-    if (!controller.signal.aborted) controller.abort(new ConnectError("the call ended", Code.Canceled));
+    if (!controller.signal.aborted) controller.abort(new RpcError("the call ended", Code.Canceled));
   };
   return { ctx, end };
 }
@@ -278,7 +278,7 @@ async function sendStream(res: http2.Http2ServerResponse, ctx: CallContext, mess
       if (next.done) break;
       if (res.writableEnded || res.destroyed) return;
       const bytes = encode(next.value);
-      if (bytes.byteLength > writeMaxBytes) throw new ConnectError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${writeMaxBytes}`, Code.ResourceExhausted);
+      if (bytes.byteLength > writeMaxBytes) throw new RpcError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${writeMaxBytes}`, Code.ResourceExhausted);
       if (!headersSent) {
         res.writeHead(200, { ...plain(ctx.responseHeader), "content-type": "application/grpc+proto" });
         headersSent = true;
@@ -322,13 +322,13 @@ export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOpti
     }
     const none = new Headers();
     const route = routes.get(req.url);
-    if (!route) return answer(res, none, none, undefined, new ConnectError(`${req.url} is not a method skiff serves`, Code.Unimplemented));
+    if (!route) return answer(res, none, none, undefined, new RpcError(`${req.url} is not a method skiff serves`, Code.Unimplemented));
     const encodingHeader = req.headers["grpc-encoding"] ?? "identity";
     if (encodingHeader !== "identity" && encodingHeader !== "gzip") {
-      return answer(res, none, none, undefined, new ConnectError(`unknown compression "${encodingHeader}": supported encodings are gzip, identity`, Code.Unimplemented));
+      return answer(res, none, none, undefined, new RpcError(`unknown compression "${encodingHeader}": supported encodings are gzip, identity`, Code.Unimplemented));
     }
     const timeoutMs = parseTimeout(req.headers["grpc-timeout"]);
-    if (timeoutMs instanceof ConnectError) return answer(res, none, none, undefined, timeoutMs);
+    if (timeoutMs instanceof RpcError) return answer(res, none, none, undefined, timeoutMs);
     const parse = parser(route, encodingHeader, opts.readMaxBytes);
     const { ctx, end } = callContext(route, req, timeoutMs, arrived);
     const encode = route.method.encode as (m: unknown) => Uint8Array;
@@ -338,7 +338,7 @@ export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOpti
         const out = await invokerOf(route)(request);
         if (out.stream) return await sendStream(res, ctx, out.message, encode, opts.writeMaxBytes);
         const bytes = encode(out.message);
-        if (bytes.byteLength > opts.writeMaxBytes) throw new ConnectError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${opts.writeMaxBytes}`, Code.ResourceExhausted);
+        if (bytes.byteLength > opts.writeMaxBytes) throw new RpcError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${opts.writeMaxBytes}`, Code.ResourceExhausted);
         answer(res, ctx.responseHeader, ctx.responseTrailer, envelope(bytes), undefined);
       } catch (err) {
         answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, err);

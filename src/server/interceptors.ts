@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, RpcError } from "./rpc-error.ts";
 import type { Interceptor } from "./rpc.ts";
 import type { Logger } from "../logger.ts";
 import { toConnectError } from "./connect-error.ts";
@@ -14,7 +14,7 @@ async function* mapStreamErrors<T>(source: AsyncIterable<T>): AsyncIterable<T> {
 }
 
 /**
- * Maps every error a handler throws to a ConnectError with the right code.
+ * Maps every error a handler throws to a RpcError with the right code.
  * It is the only place where domain errors become gRPC codes (DESIGN.md rule 3).
  */
 export function createErrorInterceptor(): Interceptor {
@@ -40,7 +40,7 @@ export function createLoggingInterceptor(log: Logger): Interceptor {
       log.debug(`${name} ok in ${ms()}ms`);
       return res;
     } catch (err) {
-      const ce = ConnectError.from(err);
+      const ce = RpcError.from(err);
       const line = `${name} failed in ${ms()}ms: ${Code[ce.code]}: ${ce.rawMessage}`;
       if (ce.code === Code.Internal || ce.code === Code.Unknown) log.error(line);
       else log.debug(line);
@@ -60,7 +60,7 @@ export function createReadinessInterceptor(
 ): Interceptor {
   return (next) => async (req) => {
     if (readiness.state !== "ready" && !alwaysAllowed.has(req.method.name)) {
-      throw new ConnectError(readiness.reason, Code.Unavailable);
+      throw new RpcError(readiness.reason, Code.Unavailable);
     }
     return next(req);
   };

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, RpcError } from "./rpc-error.ts";
 import type { Interceptor } from "./rpc.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
@@ -93,7 +93,7 @@ export function createMetricsInterceptor(metrics: Metrics): Interceptor {
       metrics.observe(req.method.name, "OK", (performance.now() - started) / 1000);
       return res;
     } catch (err) {
-      metrics.observe(req.method.name, ConnectError.from(err).code, (performance.now() - started) / 1000);
+      metrics.observe(req.method.name, RpcError.from(err).code, (performance.now() - started) / 1000);
       throw err;
     }
   };

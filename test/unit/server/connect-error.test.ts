@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, RpcError as ConnectError } from "../../../src/server/rpc-error.ts";
 import {
   AlreadyExistsError,
   DeadlineExceededError,
