@@ -60,7 +60,8 @@ const SCALAR: Record<ScalarType, { fn: string; wt: number; zero: string; isSet: 
 /** The TypeScript name protoc-gen-es gives a message or enum: nested names joined by "_". */
 const tsName = (d: DescMessage | DescEnum) => d.typeName.slice(d.file.proto.package.length + 1).replace(/\./g, "_");
 
-function allMessages(file: DescFile): DescMessage[] {
+/** Every message of `file`, nested ones after their parent. */
+export function allMessages(file: DescFile): DescMessage[] {
   const out: DescMessage[] = [];
   const walk = (m: DescMessage) => {
     out.push(m);

@@ -11,7 +11,7 @@ import { file_runtime_v1_api } from "../../../src/gen/runtime/v1/api_pb.ts";
 import { file_skiff_v1_skiff } from "../../../src/gen/skiff/v1/skiff_pb.ts";
 import * as runtimeV1 from "../../../src/wire/gen/runtime-v1.ts";
 import * as skiffV1 from "../../../src/wire/gen/skiff-v1.ts";
-import { JOBS, generate } from "../../../scripts/gen-codecs.ts";
+import { JOBS, allMessages, generate } from "../../../scripts/gen-codecs.ts";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -74,15 +74,7 @@ function randomMessage(desc: DescMessage, r: () => number, depth: number): Recor
   return create(desc, init as never) as never;
 }
 
-function messagesOf(file: typeof file_runtime_v1_api): DescMessage[] {
-  const out: DescMessage[] = [];
-  const walk = (m: DescMessage) => {
-    out.push(m);
-    m.nestedMessages.forEach(walk);
-  };
-  file.messages.forEach(walk);
-  return out;
-}
+const messagesOf = allMessages;
 
 const name = (m: DescMessage) => m.typeName.slice(m.file.proto.package.length + 1).replace(/\./g, "_");
 const files = [
