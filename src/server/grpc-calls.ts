@@ -196,6 +196,8 @@ function readSingle(req: http2.Http2ServerRequest, parse: Parse, readMaxBytes: n
       if (!req.stream.closed) req.stream.close();
     }
   });
+  // A stream the client reset before its body ended: nothing to answer, but the call ends.
+  req.once("close", () => finish(new RpcError("the client went away", Code.Canceled)));
   req.once("end", () => {
     if (settled) return;
     try {

@@ -20,7 +20,7 @@ function harness(start: number) {
 }
 
 describe("memory trimmer", () => {
-  test("does nothing while the resident size stays near where it settled", () => {
+  test("without calls, does nothing while the resident size stays near where it settled", () => {
     const { st, trimmer } = harness(60);
     for (const rss of [61, 62, 63, 60, 63.9]) {
       st.rss = rss * MiB;
@@ -58,6 +58,24 @@ describe("memory trimmer", () => {
     }
     st.t = 65_000;
     expect(trimmer.tick()).toBe(true);
+  });
+
+  test("at rest after calls it shrinks once, however little it grew, then waits for more calls or growth", () => {
+    const { st, trimmer } = harness(60);
+    st.rss = 61 * MiB;
+    st.t = 5_000;
+    st.lastCall = 1_000;
+    expect(trimmer.tick()).toBe(true);
+    st.t = 10_000;
+    expect(trimmer.tick()).toBe(false); // re-measures
+    for (const t of [40_000, 80_000]) {
+      st.t = t;
+      expect(trimmer.tick()).toBe(false); // no call since, no growth
+    }
+    st.lastCall = 81_000;
+    st.t = 85_000;
+    expect(trimmer.tick()).toBe(true);
+    expect(st.shrinks).toBe(2);
   });
 
   test("a level lower than the settled one becomes the base", () => {
