@@ -26,6 +26,8 @@ type Job = {
   out: string;
   /** Messages (with everything they hold) that get proto-JSON functions. */
   jsonRoots: string[];
+  /** Messages that get an exported `create*` (for the daemon's own code). */
+  creates: string[];
 };
 
 export const JOBS: Job[] = [
@@ -34,8 +36,9 @@ export const JOBS: Job[] = [
     pbModule: "../../gen/runtime/v1/api_pb.ts",
     out: "src/wire/gen/runtime-v1.ts",
     jsonRoots: ["runtime.v1.PodSandboxConfig", "runtime.v1.ContainerConfig"],
+    creates: ["runtime.v1.LinuxPodSandboxConfig", "runtime.v1.LinuxContainerConfig", "runtime.v1.WindowsContainerConfig", "runtime.v1.WindowsContainerResources"],
   },
-  { file: file_skiff_v1_skiff, pbModule: "../../gen/skiff/v1/skiff_pb.ts", out: "src/wire/gen/skiff-v1.ts", jsonRoots: [] },
+  { file: file_skiff_v1_skiff, pbModule: "../../gen/skiff/v1/skiff_pb.ts", out: "src/wire/gen/skiff-v1.ts", jsonRoots: [], creates: [] },
 ];
 
 /** Writer/reader method and wire type per scalar type. */
@@ -152,7 +155,7 @@ function decodeField(f: DescField, msg: DescMessage): string[] {
         read = readScalar(f.scalar);
         vwt = SCALAR[f.scalar].wt;
       }
-      const fill = f.mapKind === "message" ? `x ?? create${tsName(f.message)}()` : "x";
+      const fill = f.mapKind === "message" ? `x ?? ${zeroLiteral(f.message)}` : "x";
       return [
         `case ${f.number}: { ${wrong(2)} const e = r.uint32() + r.pos; let k: ${k.big ? "bigint" : k.fn === "string" ? "string" : k.fn === "bool" ? "boolean" : "number"} = ${k.zero}; let x: any = ${zero};`,
         `  while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === ${k.wt}) k = ${readScalar(f.mapKey)}; else if (n === 2 && t === ${vwt}) x = ${read}; else r.skip(t, n); }`,
@@ -176,6 +179,15 @@ function zeroOf(f: DescField): string | undefined {
     case "map":
       return "{}";
   }
+}
+
+/** A new `m` with every field at its default, as protobuf-es's create makes it, as an object literal. */
+function zeroLiteral(m: DescMessage): string {
+  const zeros = m.fields.flatMap((f) => {
+    const z = zeroOf(f);
+    return z === undefined ? [] : [`${f.localName}: ${z}`];
+  });
+  return `({ $typeName: ${JSON.stringify(m.typeName)}${zeros.map((z) => `, ${z}`).join("")} } as ${tsName(m)})`;
 }
 
 /** The messages `roots` reach through their fields, roots included. */
@@ -250,7 +262,7 @@ function jsonFunctions(m: DescMessage): string[] {
   out.push("  return o;", "}", "");
   out.push(`/** ${m.typeName} from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */`);
   out.push(`export function fromJson${n}(j: JsonValue | undefined): ${n} {`);
-  out.push(`  const m = create${n}();`);
+  out.push(`  const m = ${zeroLiteral(m)};`);
   out.push(`  if (j === null || j === undefined) return m;`);
   out.push(`  const o = objectFromJson(j, ${JSON.stringify(m.typeName)});`);
   out.push("  let v: JsonValue | undefined;");
@@ -321,37 +333,44 @@ export function generate(job: Job): string {
   }
   out.push("");
 
+  // Only what serving needs, since every function here costs the daemon memory at start
+  // (about 1 MiB at rest for all of them): readers for what requests hold, writers for
+  // what answers hold, defaults for what the daemon's own code makes.
+  const reads = new Set(closure(job.file, job.file.services.flatMap((s) => s.methods.map((m) => m.input.typeName))));
+  const writes = new Set(closure(job.file, job.file.services.flatMap((s) => s.methods.map((m) => m.output.typeName))));
   for (const m of messages) {
     const n = tsName(m);
-    const zeros = m.fields.flatMap((f) => {
-      const z = zeroOf(f);
-      return z === undefined ? [] : [`${f.localName}: ${z}`];
-    });
-    out.push(`/** A new ${m.typeName} with every field at its default, as protobuf-es's create makes it. */`);
-    out.push(`export function create${n}(): ${n} {`);
-    out.push(`  return { $typeName: ${JSON.stringify(m.typeName)}${zeros.map((z) => `, ${z}`).join("")} } as ${n};`);
-    out.push("}", "");
-    out.push(`export function encode${n}(w: BinaryWriter, m: Init<typeof ${n}Schema>): void {`);
-    if (m.fields.length > 0) out.push("  let v: any;");
-    // By field number, as protobuf-es writes them (and as protobuf recommends).
-    for (const f of [...m.fields].sort((a, b) => a.number - b.number)) out.push(...encodeField(f).map((l) => `  ${l}`));
-    out.push("}", "");
-    out.push(`/** Reads a ${m.typeName} up to \`end\`, into \`into\` when given (a field met twice merges, as protobuf says). */`);
-    out.push(`export function decode${n}(r: BinaryReader, end: number, into?: ${n}): ${n} {`);
-    out.push(`  const m = into ?? create${n}();`);
-    out.push("  while (r.pos < end) {");
-    out.push("    const [no, wt] = r.tag();");
-    out.push("    switch (no) {");
-    for (const f of m.fields) out.push(...decodeField(f, m).map((l) => `      ${l}`));
-    out.push("      default: r.skip(wt, no);");
-    out.push("    }", "  }");
-    out.push(`  if (r.pos !== end) throw wrongType(${JSON.stringify(m.typeName)});`);
-    out.push("  return m;", "}", "");
+    if (job.creates.includes(m.typeName)) {
+      out.push(`/** A new ${m.typeName} with every field at its default, as protobuf-es's create makes it. */`);
+      out.push(`export function create${n}(): ${n} {`);
+      out.push(`  return ${zeroLiteral(m)};`);
+      out.push("}", "");
+    }
+    if (writes.has(m)) {
+      out.push(`export function encode${n}(w: BinaryWriter, m: Init<typeof ${n}Schema>): void {`);
+      if (m.fields.length > 0) out.push("  let v: any;");
+      // By field number, as protobuf-es writes them (and as protobuf recommends).
+      for (const f of [...m.fields].sort((a, b) => a.number - b.number)) out.push(...encodeField(f).map((l) => `  ${l}`));
+      out.push("}", "");
+    }
+    if (reads.has(m)) {
+      out.push(`/** Reads a ${m.typeName} up to \`end\`, into \`into\` when given (a field met twice merges, as protobuf says). */`);
+      out.push(`export function decode${n}(r: BinaryReader, end: number, into?: ${n}): ${n} {`);
+      out.push(`  const m = into ?? ${zeroLiteral(m)};`);
+      out.push("  while (r.pos < end) {");
+      out.push("    const [no, wt] = r.tag();");
+      out.push("    switch (no) {");
+      for (const f of m.fields) out.push(...decodeField(f, m).map((l) => `      ${l}`));
+      out.push("      default: r.skip(wt, no);");
+      out.push("    }", "  }");
+      out.push(`  if (r.pos !== end) throw wrongType(${JSON.stringify(m.typeName)});`);
+      out.push("  return m;", "}", "");
+    }
   }
   for (const m of jsonMessages) out.push(...jsonFunctions(m));
 
   for (const s of job.file.services) {
-    out.push(`/** ${s.typeName}: each method by its gRPC path, with its kind and codecs. */`);
+    out.push(`/** ${s.typeName}: each method by its gRPC path, with its kind, its request's reader and its answer's writer. */`);
     out.push(`export const ${s.name}Rpc = {`);
     out.push(`  typeName: ${JSON.stringify(s.typeName)},`);
     out.push("  methods: {");
@@ -362,15 +381,8 @@ export function generate(job: Job): string {
       out.push(`      name: ${JSON.stringify(meth.name)},`);
       out.push(`      localName: ${JSON.stringify(meth.localName)},`);
       out.push(`      kind: ${JSON.stringify(meth.methodKind)},`);
-      out.push(`      decode: (b: Uint8Array): ${i} => {`);
-      out.push("        const r = new BinaryReader(b);");
-      out.push(`        return decode${i}(r, r.len);`);
-      out.push("      },");
-      out.push(`      encode: (m: Init<typeof ${o}Schema>): Uint8Array => {`);
-      out.push("        const w = new BinaryWriter();");
-      out.push(`        encode${o}(w, m);`);
-      out.push("        return w.finish();");
-      out.push("      },");
+      out.push(`      read: decode${i},`);
+      out.push(`      write: encode${o},`);
       out.push("    },");
     }
     out.push("  },", "} as const;", "");

@@ -22,7 +22,7 @@
  */
 import * as http2 from "node:http2";
 import { Code, RpcError } from "./rpc-error.ts";
-import { type CallContext, type Interceptor, type Route, type RpcRequest, applyInterceptors, callImplementation } from "./rpc.ts";
+import { type CallContext, type Interceptor, type Route, type RpcRequest, applyInterceptors, callImplementation, decodeRequest, encodeAnswer } from "./rpc.ts";
 
 type Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
 
@@ -144,7 +144,7 @@ function parser(route: Route, encoding: "identity" | "gzip", readMaxBytes: numbe
       }
     }
     try {
-      return route.method.decode(raw);
+      return decodeRequest(route.method, raw);
     } catch (err) {
       throw new RpcError(`parse binary: ${(err as Error).message}`, Code.Internal);
     }
@@ -333,7 +333,7 @@ export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOpti
     if (timeoutMs instanceof RpcError) return answer(res, none, none, undefined, timeoutMs);
     const parse = parser(route, encodingHeader, opts.readMaxBytes);
     const { ctx, end } = callContext(route, req, timeoutMs, arrived);
-    const encode = route.method.encode as (m: unknown) => Uint8Array;
+    const encode = (m: unknown) => encodeAnswer(route.method, m);
     const run = async (message: unknown, stream: boolean) => {
       const request: RpcRequest = { method: route.method, stream, message, ctx };
       try {

@@ -6,18 +6,32 @@
  * connect's `ServiceImpl` and its `HandlerContext.signal` run unchanged.
  */
 import type { DescService } from "@bufbuild/protobuf";
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { ServiceImpl } from "@connectrpc/connect";
 
 export type RpcKind = "unary" | "server_streaming" | "client_streaming" | "bidi_streaming";
 
-/** One method: its name, kind and codecs. */
+/** One method: its name, kind, and the generated reader of its request and writer of its answer. */
 export type RpcMethod = {
   readonly name: string;
   readonly localName: string;
   readonly kind: RpcKind;
-  decode(bytes: Uint8Array): unknown;
-  encode(message: never): Uint8Array;
+  read(r: BinaryReader, end: number): unknown;
+  write(w: BinaryWriter, message: never): void;
 };
+
+/** A request message of `method` from its bytes; throws for bytes that are not one. */
+export function decodeRequest(method: RpcMethod, bytes: Uint8Array): unknown {
+  const r = new BinaryReader(bytes);
+  return method.read(r, r.len);
+}
+
+/** An answer of `method` as bytes. */
+export function encodeAnswer(method: RpcMethod, message: unknown): Uint8Array {
+  const w = new BinaryWriter();
+  method.write(w, message as never);
+  return w.finish();
+}
 
 /** A service: its full name and its methods by gRPC path (`/<service>/<method>`). */
 export type RpcService = { readonly typeName: string; readonly methods: Readonly<Record<string, RpcMethod>> };

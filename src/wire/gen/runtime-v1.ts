@@ -39,19 +39,9 @@ const SupplementalGroupsPolicyNames: Record<number, string> = { 0: "Merge", 1: "
 const SignalNames: Record<number, string> = { 0: "RUNTIME_DEFAULT", 1: "SIGABRT", 2: "SIGALRM", 3: "SIGBUS", 4: "SIGCHLD", 5: "SIGCLD", 6: "SIGCONT", 7: "SIGFPE", 8: "SIGHUP", 9: "SIGILL", 10: "SIGINT", 11: "SIGIO", 12: "SIGIOT", 13: "SIGKILL", 14: "SIGPIPE", 15: "SIGPOLL", 16: "SIGPROF", 17: "SIGPWR", 18: "SIGQUIT", 19: "SIGSEGV", 20: "SIGSTKFLT", 21: "SIGSTOP", 22: "SIGSYS", 23: "SIGTERM", 24: "SIGTRAP", 25: "SIGTSTP", 26: "SIGTTIN", 27: "SIGTTOU", 28: "SIGURG", 29: "SIGUSR1", 30: "SIGUSR2", 31: "SIGVTALRM", 32: "SIGWINCH", 33: "SIGXCPU", 34: "SIGXFSZ", 35: "SIGRTMIN", 36: "SIGRTMINPLUS1", 37: "SIGRTMINPLUS2", 38: "SIGRTMINPLUS3", 39: "SIGRTMINPLUS4", 40: "SIGRTMINPLUS5", 41: "SIGRTMINPLUS6", 42: "SIGRTMINPLUS7", 43: "SIGRTMINPLUS8", 44: "SIGRTMINPLUS9", 45: "SIGRTMINPLUS10", 46: "SIGRTMINPLUS11", 47: "SIGRTMINPLUS12", 48: "SIGRTMINPLUS13", 49: "SIGRTMINPLUS14", 50: "SIGRTMINPLUS15", 51: "SIGRTMAXMINUS14", 52: "SIGRTMAXMINUS13", 53: "SIGRTMAXMINUS12", 54: "SIGRTMAXMINUS11", 55: "SIGRTMAXMINUS10", 56: "SIGRTMAXMINUS9", 57: "SIGRTMAXMINUS8", 58: "SIGRTMAXMINUS7", 59: "SIGRTMAXMINUS6", 60: "SIGRTMAXMINUS5", 61: "SIGRTMAXMINUS4", 62: "SIGRTMAXMINUS3", 63: "SIGRTMAXMINUS2", 64: "SIGRTMAXMINUS1", 65: "SIGRTMAX" };
 const SecurityProfile_ProfileTypeNames: Record<number, string> = { 0: "RuntimeDefault", 1: "Unconfined", 2: "Localhost" };
 
-/** A new runtime.v1.VersionRequest with every field at its default, as protobuf-es's create makes it. */
-export function createVersionRequest(): VersionRequest {
-  return { $typeName: "runtime.v1.VersionRequest", version: "" } as VersionRequest;
-}
-
-export function encodeVersionRequest(w: BinaryWriter, m: Init<typeof VersionRequestSchema>): void {
-  let v: any;
-  if ((v = m.version) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
 /** Reads a runtime.v1.VersionRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeVersionRequest(r: BinaryReader, end: number, into?: VersionRequest): VersionRequest {
-  const m = into ?? createVersionRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.VersionRequest", version: "" } as VersionRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -63,11 +53,6 @@ export function decodeVersionRequest(r: BinaryReader, end: number, into?: Versio
   return m;
 }
 
-/** A new runtime.v1.VersionResponse with every field at its default, as protobuf-es's create makes it. */
-export function createVersionResponse(): VersionResponse {
-  return { $typeName: "runtime.v1.VersionResponse", version: "", runtimeName: "", runtimeVersion: "", runtimeApiVersion: "" } as VersionResponse;
-}
-
 export function encodeVersionResponse(w: BinaryWriter, m: Init<typeof VersionResponseSchema>): void {
   let v: any;
   if ((v = m.version) !== undefined && v !== "") w.tag(1, 2).string(v);
@@ -76,38 +61,9 @@ export function encodeVersionResponse(w: BinaryWriter, m: Init<typeof VersionRes
   if ((v = m.runtimeApiVersion) !== undefined && v !== "") w.tag(4, 2).string(v);
 }
 
-/** Reads a runtime.v1.VersionResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeVersionResponse(r: BinaryReader, end: number, into?: VersionResponse): VersionResponse {
-  const m = into ?? createVersionResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.VersionResponse.version"); m.version = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.VersionResponse.runtime_name"); m.runtimeName = r.string(); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.VersionResponse.runtime_version"); m.runtimeVersion = r.string(); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.VersionResponse.runtime_api_version"); m.runtimeApiVersion = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.VersionResponse");
-  return m;
-}
-
-/** A new runtime.v1.DNSConfig with every field at its default, as protobuf-es's create makes it. */
-export function createDNSConfig(): DNSConfig {
-  return { $typeName: "runtime.v1.DNSConfig", servers: [], searches: [], options: [] } as DNSConfig;
-}
-
-export function encodeDNSConfig(w: BinaryWriter, m: Init<typeof DNSConfigSchema>): void {
-  let v: any;
-  if ((v = m.servers) !== undefined) for (const x of v) w.tag(1, 2).string(x);
-  if ((v = m.searches) !== undefined) for (const x of v) w.tag(2, 2).string(x);
-  if ((v = m.options) !== undefined) for (const x of v) w.tag(3, 2).string(x);
-}
-
 /** Reads a runtime.v1.DNSConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeDNSConfig(r: BinaryReader, end: number, into?: DNSConfig): DNSConfig {
-  const m = into ?? createDNSConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.DNSConfig", servers: [], searches: [], options: [] } as DNSConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -121,22 +77,9 @@ export function decodeDNSConfig(r: BinaryReader, end: number, into?: DNSConfig):
   return m;
 }
 
-/** A new runtime.v1.PortMapping with every field at its default, as protobuf-es's create makes it. */
-export function createPortMapping(): PortMapping {
-  return { $typeName: "runtime.v1.PortMapping", protocol: 0, containerPort: 0, hostPort: 0, hostIp: "" } as PortMapping;
-}
-
-export function encodePortMapping(w: BinaryWriter, m: Init<typeof PortMappingSchema>): void {
-  let v: any;
-  if ((v = m.protocol) !== undefined && v !== 0) w.tag(1, 0).int32(v);
-  if ((v = m.containerPort) !== undefined && v !== 0) w.tag(2, 0).int32(v);
-  if ((v = m.hostPort) !== undefined && v !== 0) w.tag(3, 0).int32(v);
-  if ((v = m.hostIp) !== undefined && v !== "") w.tag(4, 2).string(v);
-}
-
 /** Reads a runtime.v1.PortMapping up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePortMapping(r: BinaryReader, end: number, into?: PortMapping): PortMapping {
-  const m = into ?? createPortMapping();
+  const m = into ?? ({ $typeName: "runtime.v1.PortMapping", protocol: 0, containerPort: 0, hostPort: 0, hostIp: "" } as PortMapping);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -149,11 +92,6 @@ export function decodePortMapping(r: BinaryReader, end: number, into?: PortMappi
   }
   if (r.pos !== end) throw wrongType("runtime.v1.PortMapping");
   return m;
-}
-
-/** A new runtime.v1.Mount with every field at its default, as protobuf-es's create makes it. */
-export function createMount(): Mount {
-  return { $typeName: "runtime.v1.Mount", containerPath: "", hostPath: "", readonly: false, selinuxRelabel: false, propagation: 0, uidMappings: [], gidMappings: [], recursiveReadOnly: false, imageSubPath: "" } as Mount;
 }
 
 export function encodeMount(w: BinaryWriter, m: Init<typeof MountSchema>): void {
@@ -172,7 +110,7 @@ export function encodeMount(w: BinaryWriter, m: Init<typeof MountSchema>): void 
 
 /** Reads a runtime.v1.Mount up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeMount(r: BinaryReader, end: number, into?: Mount): Mount {
-  const m = into ?? createMount();
+  const m = into ?? ({ $typeName: "runtime.v1.Mount", containerPath: "", hostPath: "", readonly: false, selinuxRelabel: false, propagation: 0, uidMappings: [], gidMappings: [], recursiveReadOnly: false, imageSubPath: "" } as Mount);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -193,11 +131,6 @@ export function decodeMount(r: BinaryReader, end: number, into?: Mount): Mount {
   return m;
 }
 
-/** A new runtime.v1.IDMapping with every field at its default, as protobuf-es's create makes it. */
-export function createIDMapping(): IDMapping {
-  return { $typeName: "runtime.v1.IDMapping", hostId: 0, containerId: 0, length: 0 } as IDMapping;
-}
-
 export function encodeIDMapping(w: BinaryWriter, m: Init<typeof IDMappingSchema>): void {
   let v: any;
   if ((v = m.hostId) !== undefined && v !== 0) w.tag(1, 0).uint32(v);
@@ -207,7 +140,7 @@ export function encodeIDMapping(w: BinaryWriter, m: Init<typeof IDMappingSchema>
 
 /** Reads a runtime.v1.IDMapping up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeIDMapping(r: BinaryReader, end: number, into?: IDMapping): IDMapping {
-  const m = into ?? createIDMapping();
+  const m = into ?? ({ $typeName: "runtime.v1.IDMapping", hostId: 0, containerId: 0, length: 0 } as IDMapping);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -221,11 +154,6 @@ export function decodeIDMapping(r: BinaryReader, end: number, into?: IDMapping):
   return m;
 }
 
-/** A new runtime.v1.UserNamespace with every field at its default, as protobuf-es's create makes it. */
-export function createUserNamespace(): UserNamespace {
-  return { $typeName: "runtime.v1.UserNamespace", mode: 0, uids: [], gids: [] } as UserNamespace;
-}
-
 export function encodeUserNamespace(w: BinaryWriter, m: Init<typeof UserNamespaceSchema>): void {
   let v: any;
   if ((v = m.mode) !== undefined && v !== 0) w.tag(1, 0).int32(v);
@@ -235,7 +163,7 @@ export function encodeUserNamespace(w: BinaryWriter, m: Init<typeof UserNamespac
 
 /** Reads a runtime.v1.UserNamespace up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeUserNamespace(r: BinaryReader, end: number, into?: UserNamespace): UserNamespace {
-  const m = into ?? createUserNamespace();
+  const m = into ?? ({ $typeName: "runtime.v1.UserNamespace", mode: 0, uids: [], gids: [] } as UserNamespace);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -249,11 +177,6 @@ export function decodeUserNamespace(r: BinaryReader, end: number, into?: UserNam
   return m;
 }
 
-/** A new runtime.v1.NamespaceOption with every field at its default, as protobuf-es's create makes it. */
-export function createNamespaceOption(): NamespaceOption {
-  return { $typeName: "runtime.v1.NamespaceOption", network: 0, pid: 0, ipc: 0, targetId: "" } as NamespaceOption;
-}
-
 export function encodeNamespaceOption(w: BinaryWriter, m: Init<typeof NamespaceOptionSchema>): void {
   let v: any;
   if ((v = m.network) !== undefined && v !== 0) w.tag(1, 0).int32(v);
@@ -265,7 +188,7 @@ export function encodeNamespaceOption(w: BinaryWriter, m: Init<typeof NamespaceO
 
 /** Reads a runtime.v1.NamespaceOption up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeNamespaceOption(r: BinaryReader, end: number, into?: NamespaceOption): NamespaceOption {
-  const m = into ?? createNamespaceOption();
+  const m = into ?? ({ $typeName: "runtime.v1.NamespaceOption", network: 0, pid: 0, ipc: 0, targetId: "" } as NamespaceOption);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -281,11 +204,6 @@ export function decodeNamespaceOption(r: BinaryReader, end: number, into?: Names
   return m;
 }
 
-/** A new runtime.v1.Int64Value with every field at its default, as protobuf-es's create makes it. */
-export function createInt64Value(): Int64Value {
-  return { $typeName: "runtime.v1.Int64Value", value: 0n } as Int64Value;
-}
-
 export function encodeInt64Value(w: BinaryWriter, m: Init<typeof Int64ValueSchema>): void {
   let v: any;
   if ((v = m.value) !== undefined && v != 0) w.tag(1, 0).int64(v);
@@ -293,7 +211,7 @@ export function encodeInt64Value(w: BinaryWriter, m: Init<typeof Int64ValueSchem
 
 /** Reads a runtime.v1.Int64Value up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeInt64Value(r: BinaryReader, end: number, into?: Int64Value): Int64Value {
-  const m = into ?? createInt64Value();
+  const m = into ?? ({ $typeName: "runtime.v1.Int64Value", value: 0n } as Int64Value);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -305,29 +223,9 @@ export function decodeInt64Value(r: BinaryReader, end: number, into?: Int64Value
   return m;
 }
 
-/** A new runtime.v1.LinuxSandboxSecurityContext with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxSandboxSecurityContext(): LinuxSandboxSecurityContext {
-  return { $typeName: "runtime.v1.LinuxSandboxSecurityContext", readonlyRootfs: false, supplementalGroups: [], supplementalGroupsPolicy: 0, privileged: false, seccompProfilePath: "" } as LinuxSandboxSecurityContext;
-}
-
-export function encodeLinuxSandboxSecurityContext(w: BinaryWriter, m: Init<typeof LinuxSandboxSecurityContextSchema>): void {
-  let v: any;
-  if ((v = m.namespaceOptions) !== undefined) { w.tag(1, 2).fork(); encodeNamespaceOption(w, v); w.join(); }
-  if ((v = m.selinuxOptions) !== undefined) { w.tag(2, 2).fork(); encodeSELinuxOption(w, v); w.join(); }
-  if ((v = m.runAsUser) !== undefined) { w.tag(3, 2).fork(); encodeInt64Value(w, v); w.join(); }
-  if ((v = m.readonlyRootfs) !== undefined && v === true) w.tag(4, 0).bool(v);
-  if ((v = m.supplementalGroups) !== undefined && v.length > 0) { w.tag(5, 2).fork(); for (const x of v) w.int64(x); w.join(); }
-  if ((v = m.privileged) !== undefined && v === true) w.tag(6, 0).bool(v);
-  if ((v = m.seccompProfilePath) !== undefined && v !== "") w.tag(7, 2).string(v);
-  if ((v = m.runAsGroup) !== undefined) { w.tag(8, 2).fork(); encodeInt64Value(w, v); w.join(); }
-  if ((v = m.seccomp) !== undefined) { w.tag(9, 2).fork(); encodeSecurityProfile(w, v); w.join(); }
-  if ((v = m.apparmor) !== undefined) { w.tag(10, 2).fork(); encodeSecurityProfile(w, v); w.join(); }
-  if ((v = m.supplementalGroupsPolicy) !== undefined && v !== 0) w.tag(11, 0).int32(v);
-}
-
 /** Reads a runtime.v1.LinuxSandboxSecurityContext up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeLinuxSandboxSecurityContext(r: BinaryReader, end: number, into?: LinuxSandboxSecurityContext): LinuxSandboxSecurityContext {
-  const m = into ?? createLinuxSandboxSecurityContext();
+  const m = into ?? ({ $typeName: "runtime.v1.LinuxSandboxSecurityContext", readonlyRootfs: false, supplementalGroups: [], supplementalGroupsPolicy: 0, privileged: false, seccompProfilePath: "" } as LinuxSandboxSecurityContext);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -349,20 +247,9 @@ export function decodeLinuxSandboxSecurityContext(r: BinaryReader, end: number, 
   return m;
 }
 
-/** A new runtime.v1.SecurityProfile with every field at its default, as protobuf-es's create makes it. */
-export function createSecurityProfile(): SecurityProfile {
-  return { $typeName: "runtime.v1.SecurityProfile", profileType: 0, localhostRef: "" } as SecurityProfile;
-}
-
-export function encodeSecurityProfile(w: BinaryWriter, m: Init<typeof SecurityProfileSchema>): void {
-  let v: any;
-  if ((v = m.profileType) !== undefined && v !== 0) w.tag(1, 0).int32(v);
-  if ((v = m.localhostRef) !== undefined && v !== "") w.tag(2, 2).string(v);
-}
-
 /** Reads a runtime.v1.SecurityProfile up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeSecurityProfile(r: BinaryReader, end: number, into?: SecurityProfile): SecurityProfile {
-  const m = into ?? createSecurityProfile();
+  const m = into ?? ({ $typeName: "runtime.v1.SecurityProfile", profileType: 0, localhostRef: "" } as SecurityProfile);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -377,21 +264,12 @@ export function decodeSecurityProfile(r: BinaryReader, end: number, into?: Secur
 
 /** A new runtime.v1.LinuxPodSandboxConfig with every field at its default, as protobuf-es's create makes it. */
 export function createLinuxPodSandboxConfig(): LinuxPodSandboxConfig {
-  return { $typeName: "runtime.v1.LinuxPodSandboxConfig", cgroupParent: "", sysctls: {} } as LinuxPodSandboxConfig;
-}
-
-export function encodeLinuxPodSandboxConfig(w: BinaryWriter, m: Init<typeof LinuxPodSandboxConfigSchema>): void {
-  let v: any;
-  if ((v = m.cgroupParent) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.securityContext) !== undefined) { w.tag(2, 2).fork(); encodeLinuxSandboxSecurityContext(w, v); w.join(); }
-  if ((v = m.sysctls) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(3, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-  if ((v = m.overhead) !== undefined) { w.tag(4, 2).fork(); encodeLinuxContainerResources(w, v); w.join(); }
-  if ((v = m.resources) !== undefined) { w.tag(5, 2).fork(); encodeLinuxContainerResources(w, v); w.join(); }
+  return ({ $typeName: "runtime.v1.LinuxPodSandboxConfig", cgroupParent: "", sysctls: {} } as LinuxPodSandboxConfig);
 }
 
 /** Reads a runtime.v1.LinuxPodSandboxConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeLinuxPodSandboxConfig(r: BinaryReader, end: number, into?: LinuxPodSandboxConfig): LinuxPodSandboxConfig {
-  const m = into ?? createLinuxPodSandboxConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.LinuxPodSandboxConfig", cgroupParent: "", sysctls: {} } as LinuxPodSandboxConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -409,11 +287,6 @@ export function decodeLinuxPodSandboxConfig(r: BinaryReader, end: number, into?:
   return m;
 }
 
-/** A new runtime.v1.PodSandboxMetadata with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxMetadata(): PodSandboxMetadata {
-  return { $typeName: "runtime.v1.PodSandboxMetadata", name: "", uid: "", namespace: "", attempt: 0 } as PodSandboxMetadata;
-}
-
 export function encodePodSandboxMetadata(w: BinaryWriter, m: Init<typeof PodSandboxMetadataSchema>): void {
   let v: any;
   if ((v = m.name) !== undefined && v !== "") w.tag(1, 2).string(v);
@@ -424,7 +297,7 @@ export function encodePodSandboxMetadata(w: BinaryWriter, m: Init<typeof PodSand
 
 /** Reads a runtime.v1.PodSandboxMetadata up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxMetadata(r: BinaryReader, end: number, into?: PodSandboxMetadata): PodSandboxMetadata {
-  const m = into ?? createPodSandboxMetadata();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxMetadata", name: "", uid: "", namespace: "", attempt: 0 } as PodSandboxMetadata);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -439,27 +312,9 @@ export function decodePodSandboxMetadata(r: BinaryReader, end: number, into?: Po
   return m;
 }
 
-/** A new runtime.v1.PodSandboxConfig with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxConfig(): PodSandboxConfig {
-  return { $typeName: "runtime.v1.PodSandboxConfig", hostname: "", logDirectory: "", portMappings: [], labels: {}, annotations: {} } as PodSandboxConfig;
-}
-
-export function encodePodSandboxConfig(w: BinaryWriter, m: Init<typeof PodSandboxConfigSchema>): void {
-  let v: any;
-  if ((v = m.metadata) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxMetadata(w, v); w.join(); }
-  if ((v = m.hostname) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.logDirectory) !== undefined && v !== "") w.tag(3, 2).string(v);
-  if ((v = m.dnsConfig) !== undefined) { w.tag(4, 2).fork(); encodeDNSConfig(w, v); w.join(); }
-  if ((v = m.portMappings) !== undefined) for (const x of v) { w.tag(5, 2).fork(); encodePortMapping(w, x); w.join(); }
-  if ((v = m.labels) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(6, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-  if ((v = m.annotations) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(7, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-  if ((v = m.linux) !== undefined) { w.tag(8, 2).fork(); encodeLinuxPodSandboxConfig(w, v); w.join(); }
-  if ((v = m.windows) !== undefined) { w.tag(9, 2).fork(); encodeWindowsPodSandboxConfig(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.PodSandboxConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxConfig(r: BinaryReader, end: number, into?: PodSandboxConfig): PodSandboxConfig {
-  const m = into ?? createPodSandboxConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxConfig", hostname: "", logDirectory: "", portMappings: [], labels: {}, annotations: {} } as PodSandboxConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -483,20 +338,9 @@ export function decodePodSandboxConfig(r: BinaryReader, end: number, into?: PodS
   return m;
 }
 
-/** A new runtime.v1.RunPodSandboxRequest with every field at its default, as protobuf-es's create makes it. */
-export function createRunPodSandboxRequest(): RunPodSandboxRequest {
-  return { $typeName: "runtime.v1.RunPodSandboxRequest", runtimeHandler: "" } as RunPodSandboxRequest;
-}
-
-export function encodeRunPodSandboxRequest(w: BinaryWriter, m: Init<typeof RunPodSandboxRequestSchema>): void {
-  let v: any;
-  if ((v = m.config) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxConfig(w, v); w.join(); }
-  if ((v = m.runtimeHandler) !== undefined && v !== "") w.tag(2, 2).string(v);
-}
-
 /** Reads a runtime.v1.RunPodSandboxRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeRunPodSandboxRequest(r: BinaryReader, end: number, into?: RunPodSandboxRequest): RunPodSandboxRequest {
-  const m = into ?? createRunPodSandboxRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.RunPodSandboxRequest", runtimeHandler: "" } as RunPodSandboxRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -509,43 +353,14 @@ export function decodeRunPodSandboxRequest(r: BinaryReader, end: number, into?: 
   return m;
 }
 
-/** A new runtime.v1.RunPodSandboxResponse with every field at its default, as protobuf-es's create makes it. */
-export function createRunPodSandboxResponse(): RunPodSandboxResponse {
-  return { $typeName: "runtime.v1.RunPodSandboxResponse", podSandboxId: "" } as RunPodSandboxResponse;
-}
-
 export function encodeRunPodSandboxResponse(w: BinaryWriter, m: Init<typeof RunPodSandboxResponseSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
-/** Reads a runtime.v1.RunPodSandboxResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRunPodSandboxResponse(r: BinaryReader, end: number, into?: RunPodSandboxResponse): RunPodSandboxResponse {
-  const m = into ?? createRunPodSandboxResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.RunPodSandboxResponse.pod_sandbox_id"); m.podSandboxId = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RunPodSandboxResponse");
-  return m;
-}
-
-/** A new runtime.v1.StopPodSandboxRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStopPodSandboxRequest(): StopPodSandboxRequest {
-  return { $typeName: "runtime.v1.StopPodSandboxRequest", podSandboxId: "" } as StopPodSandboxRequest;
-}
-
-export function encodeStopPodSandboxRequest(w: BinaryWriter, m: Init<typeof StopPodSandboxRequestSchema>): void {
   let v: any;
   if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
 /** Reads a runtime.v1.StopPodSandboxRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStopPodSandboxRequest(r: BinaryReader, end: number, into?: StopPodSandboxRequest): StopPodSandboxRequest {
-  const m = into ?? createStopPodSandboxRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StopPodSandboxRequest", podSandboxId: "" } as StopPodSandboxRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -557,40 +372,12 @@ export function decodeStopPodSandboxRequest(r: BinaryReader, end: number, into?:
   return m;
 }
 
-/** A new runtime.v1.StopPodSandboxResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStopPodSandboxResponse(): StopPodSandboxResponse {
-  return { $typeName: "runtime.v1.StopPodSandboxResponse" } as StopPodSandboxResponse;
-}
-
 export function encodeStopPodSandboxResponse(w: BinaryWriter, m: Init<typeof StopPodSandboxResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.StopPodSandboxResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStopPodSandboxResponse(r: BinaryReader, end: number, into?: StopPodSandboxResponse): StopPodSandboxResponse {
-  const m = into ?? createStopPodSandboxResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StopPodSandboxResponse");
-  return m;
-}
-
-/** A new runtime.v1.RemovePodSandboxRequest with every field at its default, as protobuf-es's create makes it. */
-export function createRemovePodSandboxRequest(): RemovePodSandboxRequest {
-  return { $typeName: "runtime.v1.RemovePodSandboxRequest", podSandboxId: "" } as RemovePodSandboxRequest;
-}
-
-export function encodeRemovePodSandboxRequest(w: BinaryWriter, m: Init<typeof RemovePodSandboxRequestSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
 /** Reads a runtime.v1.RemovePodSandboxRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeRemovePodSandboxRequest(r: BinaryReader, end: number, into?: RemovePodSandboxRequest): RemovePodSandboxRequest {
-  const m = into ?? createRemovePodSandboxRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.RemovePodSandboxRequest", podSandboxId: "" } as RemovePodSandboxRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -602,41 +389,12 @@ export function decodeRemovePodSandboxRequest(r: BinaryReader, end: number, into
   return m;
 }
 
-/** A new runtime.v1.RemovePodSandboxResponse with every field at its default, as protobuf-es's create makes it. */
-export function createRemovePodSandboxResponse(): RemovePodSandboxResponse {
-  return { $typeName: "runtime.v1.RemovePodSandboxResponse" } as RemovePodSandboxResponse;
-}
-
 export function encodeRemovePodSandboxResponse(w: BinaryWriter, m: Init<typeof RemovePodSandboxResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.RemovePodSandboxResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRemovePodSandboxResponse(r: BinaryReader, end: number, into?: RemovePodSandboxResponse): RemovePodSandboxResponse {
-  const m = into ?? createRemovePodSandboxResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RemovePodSandboxResponse");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStatusRequest with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStatusRequest(): PodSandboxStatusRequest {
-  return { $typeName: "runtime.v1.PodSandboxStatusRequest", podSandboxId: "", verbose: false } as PodSandboxStatusRequest;
-}
-
-export function encodePodSandboxStatusRequest(w: BinaryWriter, m: Init<typeof PodSandboxStatusRequestSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.verbose) !== undefined && v === true) w.tag(2, 0).bool(v);
 }
 
 /** Reads a runtime.v1.PodSandboxStatusRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxStatusRequest(r: BinaryReader, end: number, into?: PodSandboxStatusRequest): PodSandboxStatusRequest {
-  const m = into ?? createPodSandboxStatusRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxStatusRequest", podSandboxId: "", verbose: false } as PodSandboxStatusRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -649,33 +407,9 @@ export function decodePodSandboxStatusRequest(r: BinaryReader, end: number, into
   return m;
 }
 
-/** A new runtime.v1.PodIP with every field at its default, as protobuf-es's create makes it. */
-export function createPodIP(): PodIP {
-  return { $typeName: "runtime.v1.PodIP", ip: "" } as PodIP;
-}
-
 export function encodePodIP(w: BinaryWriter, m: Init<typeof PodIPSchema>): void {
   let v: any;
   if ((v = m.ip) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
-/** Reads a runtime.v1.PodIP up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodIP(r: BinaryReader, end: number, into?: PodIP): PodIP {
-  const m = into ?? createPodIP();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodIP.ip"); m.ip = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodIP");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxNetworkStatus with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxNetworkStatus(): PodSandboxNetworkStatus {
-  return { $typeName: "runtime.v1.PodSandboxNetworkStatus", ip: "", additionalIps: [] } as PodSandboxNetworkStatus;
 }
 
 export function encodePodSandboxNetworkStatus(w: BinaryWriter, m: Init<typeof PodSandboxNetworkStatusSchema>): void {
@@ -684,72 +418,14 @@ export function encodePodSandboxNetworkStatus(w: BinaryWriter, m: Init<typeof Po
   if ((v = m.additionalIps) !== undefined) for (const x of v) { w.tag(2, 2).fork(); encodePodIP(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.PodSandboxNetworkStatus up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxNetworkStatus(r: BinaryReader, end: number, into?: PodSandboxNetworkStatus): PodSandboxNetworkStatus {
-  const m = into ?? createPodSandboxNetworkStatus();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxNetworkStatus.ip"); m.ip = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxNetworkStatus.additional_ips"); m.additionalIps.push(decodePodIP(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxNetworkStatus");
-  return m;
-}
-
-/** A new runtime.v1.Namespace with every field at its default, as protobuf-es's create makes it. */
-export function createNamespace(): Namespace {
-  return { $typeName: "runtime.v1.Namespace" } as Namespace;
-}
-
 export function encodeNamespace(w: BinaryWriter, m: Init<typeof NamespaceSchema>): void {
   let v: any;
   if ((v = m.options) !== undefined) { w.tag(2, 2).fork(); encodeNamespaceOption(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.Namespace up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeNamespace(r: BinaryReader, end: number, into?: Namespace): Namespace {
-  const m = into ?? createNamespace();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.Namespace.options"); m.options = decodeNamespaceOption(r, r.uint32() + r.pos, m.options); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.Namespace");
-  return m;
-}
-
-/** A new runtime.v1.LinuxPodSandboxStatus with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxPodSandboxStatus(): LinuxPodSandboxStatus {
-  return { $typeName: "runtime.v1.LinuxPodSandboxStatus" } as LinuxPodSandboxStatus;
-}
-
 export function encodeLinuxPodSandboxStatus(w: BinaryWriter, m: Init<typeof LinuxPodSandboxStatusSchema>): void {
   let v: any;
   if ((v = m.namespaces) !== undefined) { w.tag(1, 2).fork(); encodeNamespace(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.LinuxPodSandboxStatus up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeLinuxPodSandboxStatus(r: BinaryReader, end: number, into?: LinuxPodSandboxStatus): LinuxPodSandboxStatus {
-  const m = into ?? createLinuxPodSandboxStatus();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStatus.namespaces"); m.namespaces = decodeNamespace(r, r.uint32() + r.pos, m.namespaces); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.LinuxPodSandboxStatus");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStatus with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStatus(): PodSandboxStatus {
-  return { $typeName: "runtime.v1.PodSandboxStatus", id: "", state: 0, createdAt: 0n, labels: {}, annotations: {}, runtimeHandler: "" } as PodSandboxStatus;
 }
 
 export function encodePodSandboxStatus(w: BinaryWriter, m: Init<typeof PodSandboxStatusSchema>): void {
@@ -765,37 +441,6 @@ export function encodePodSandboxStatus(w: BinaryWriter, m: Init<typeof PodSandbo
   if ((v = m.runtimeHandler) !== undefined && v !== "") w.tag(9, 2).string(v);
 }
 
-/** Reads a runtime.v1.PodSandboxStatus up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxStatus(r: BinaryReader, end: number, into?: PodSandboxStatus): PodSandboxStatus {
-  const m = into ?? createPodSandboxStatus();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.metadata"); m.metadata = decodePodSandboxMetadata(r, r.uint32() + r.pos, m.metadata); break;
-      case 3: if (wt !== 0) throw wrongType("runtime.v1.PodSandboxStatus.state"); m.state = r.int32(); break;
-      case 4: if (wt !== 0) throw wrongType("runtime.v1.PodSandboxStatus.created_at"); m.createdAt = r.int64() as bigint; break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.network"); m.network = decodePodSandboxNetworkStatus(r, r.uint32() + r.pos, m.network); break;
-      case 6: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.linux"); m.linux = decodeLinuxPodSandboxStatus(r, r.uint32() + r.pos, m.linux); break;
-      case 7: { if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.labels"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.labels[String(k)] = x; break; }
-      case 8: { if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.annotations"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.annotations[String(k)] = x; break; }
-      case 9: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatus.runtime_handler"); m.runtimeHandler = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxStatus");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStatusResponse with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStatusResponse(): PodSandboxStatusResponse {
-  return { $typeName: "runtime.v1.PodSandboxStatusResponse", info: {}, containersStatuses: [], timestamp: 0n } as PodSandboxStatusResponse;
-}
-
 export function encodePodSandboxStatusResponse(w: BinaryWriter, m: Init<typeof PodSandboxStatusResponseSchema>): void {
   let v: any;
   if ((v = m.status) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxStatus(w, v); w.join(); }
@@ -804,38 +449,9 @@ export function encodePodSandboxStatusResponse(w: BinaryWriter, m: Init<typeof P
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(4, 0).int64(v);
 }
 
-/** Reads a runtime.v1.PodSandboxStatusResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxStatusResponse(r: BinaryReader, end: number, into?: PodSandboxStatusResponse): PodSandboxStatusResponse {
-  const m = into ?? createPodSandboxStatusResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatusResponse.status"); m.status = decodePodSandboxStatus(r, r.uint32() + r.pos, m.status); break;
-      case 2: { if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatusResponse.info"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.info[String(k)] = x; break; }
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatusResponse.containers_statuses"); m.containersStatuses.push(decodeContainerStatus(r, r.uint32() + r.pos)); break;
-      case 4: if (wt !== 0) throw wrongType("runtime.v1.PodSandboxStatusResponse.timestamp"); m.timestamp = r.int64() as bigint; break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxStatusResponse");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStateValue with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStateValue(): PodSandboxStateValue {
-  return { $typeName: "runtime.v1.PodSandboxStateValue", state: 0 } as PodSandboxStateValue;
-}
-
-export function encodePodSandboxStateValue(w: BinaryWriter, m: Init<typeof PodSandboxStateValueSchema>): void {
-  let v: any;
-  if ((v = m.state) !== undefined && v !== 0) w.tag(1, 0).int32(v);
-}
-
 /** Reads a runtime.v1.PodSandboxStateValue up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxStateValue(r: BinaryReader, end: number, into?: PodSandboxStateValue): PodSandboxStateValue {
-  const m = into ?? createPodSandboxStateValue();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxStateValue", state: 0 } as PodSandboxStateValue);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -847,21 +463,9 @@ export function decodePodSandboxStateValue(r: BinaryReader, end: number, into?: 
   return m;
 }
 
-/** A new runtime.v1.PodSandboxFilter with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxFilter(): PodSandboxFilter {
-  return { $typeName: "runtime.v1.PodSandboxFilter", id: "", labelSelector: {} } as PodSandboxFilter;
-}
-
-export function encodePodSandboxFilter(w: BinaryWriter, m: Init<typeof PodSandboxFilterSchema>): void {
-  let v: any;
-  if ((v = m.id) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.state) !== undefined) { w.tag(2, 2).fork(); encodePodSandboxStateValue(w, v); w.join(); }
-  if ((v = m.labelSelector) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(3, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
 /** Reads a runtime.v1.PodSandboxFilter up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxFilter(r: BinaryReader, end: number, into?: PodSandboxFilter): PodSandboxFilter {
-  const m = into ?? createPodSandboxFilter();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxFilter", id: "", labelSelector: {} } as PodSandboxFilter);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -877,19 +481,9 @@ export function decodePodSandboxFilter(r: BinaryReader, end: number, into?: PodS
   return m;
 }
 
-/** A new runtime.v1.ListPodSandboxRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListPodSandboxRequest(): ListPodSandboxRequest {
-  return { $typeName: "runtime.v1.ListPodSandboxRequest" } as ListPodSandboxRequest;
-}
-
-export function encodeListPodSandboxRequest(w: BinaryWriter, m: Init<typeof ListPodSandboxRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.ListPodSandboxRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListPodSandboxRequest(r: BinaryReader, end: number, into?: ListPodSandboxRequest): ListPodSandboxRequest {
-  const m = into ?? createListPodSandboxRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListPodSandboxRequest" } as ListPodSandboxRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -899,11 +493,6 @@ export function decodeListPodSandboxRequest(r: BinaryReader, end: number, into?:
   }
   if (r.pos !== end) throw wrongType("runtime.v1.ListPodSandboxRequest");
   return m;
-}
-
-/** A new runtime.v1.PodSandbox with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandbox(): PodSandbox {
-  return { $typeName: "runtime.v1.PodSandbox", id: "", state: 0, createdAt: 0n, labels: {}, annotations: {}, runtimeHandler: "" } as PodSandbox;
 }
 
 export function encodePodSandbox(w: BinaryWriter, m: Init<typeof PodSandboxSchema>): void {
@@ -917,67 +506,14 @@ export function encodePodSandbox(w: BinaryWriter, m: Init<typeof PodSandboxSchem
   if ((v = m.runtimeHandler) !== undefined && v !== "") w.tag(7, 2).string(v);
 }
 
-/** Reads a runtime.v1.PodSandbox up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandbox(r: BinaryReader, end: number, into?: PodSandbox): PodSandbox {
-  const m = into ?? createPodSandbox();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandbox.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PodSandbox.metadata"); m.metadata = decodePodSandboxMetadata(r, r.uint32() + r.pos, m.metadata); break;
-      case 3: if (wt !== 0) throw wrongType("runtime.v1.PodSandbox.state"); m.state = r.int32(); break;
-      case 4: if (wt !== 0) throw wrongType("runtime.v1.PodSandbox.created_at"); m.createdAt = r.int64() as bigint; break;
-      case 5: { if (wt !== 2) throw wrongType("runtime.v1.PodSandbox.labels"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.labels[String(k)] = x; break; }
-      case 6: { if (wt !== 2) throw wrongType("runtime.v1.PodSandbox.annotations"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.annotations[String(k)] = x; break; }
-      case 7: if (wt !== 2) throw wrongType("runtime.v1.PodSandbox.runtime_handler"); m.runtimeHandler = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandbox");
-  return m;
-}
-
-/** A new runtime.v1.ListPodSandboxResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListPodSandboxResponse(): ListPodSandboxResponse {
-  return { $typeName: "runtime.v1.ListPodSandboxResponse", items: [] } as ListPodSandboxResponse;
-}
-
 export function encodeListPodSandboxResponse(w: BinaryWriter, m: Init<typeof ListPodSandboxResponseSchema>): void {
   let v: any;
   if ((v = m.items) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodePodSandbox(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ListPodSandboxResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListPodSandboxResponse(r: BinaryReader, end: number, into?: ListPodSandboxResponse): ListPodSandboxResponse {
-  const m = into ?? createListPodSandboxResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListPodSandboxResponse.items"); m.items.push(decodePodSandbox(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListPodSandboxResponse");
-  return m;
-}
-
-/** A new runtime.v1.StreamPodSandboxesRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStreamPodSandboxesRequest(): StreamPodSandboxesRequest {
-  return { $typeName: "runtime.v1.StreamPodSandboxesRequest" } as StreamPodSandboxesRequest;
-}
-
-export function encodeStreamPodSandboxesRequest(w: BinaryWriter, m: Init<typeof StreamPodSandboxesRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.StreamPodSandboxesRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStreamPodSandboxesRequest(r: BinaryReader, end: number, into?: StreamPodSandboxesRequest): StreamPodSandboxesRequest {
-  const m = into ?? createStreamPodSandboxesRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StreamPodSandboxesRequest" } as StreamPodSandboxesRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -989,43 +525,14 @@ export function decodeStreamPodSandboxesRequest(r: BinaryReader, end: number, in
   return m;
 }
 
-/** A new runtime.v1.StreamPodSandboxesResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStreamPodSandboxesResponse(): StreamPodSandboxesResponse {
-  return { $typeName: "runtime.v1.StreamPodSandboxesResponse", podSandboxes: [] } as StreamPodSandboxesResponse;
-}
-
 export function encodeStreamPodSandboxesResponse(w: BinaryWriter, m: Init<typeof StreamPodSandboxesResponseSchema>): void {
   let v: any;
   if ((v = m.podSandboxes) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodePodSandbox(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.StreamPodSandboxesResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStreamPodSandboxesResponse(r: BinaryReader, end: number, into?: StreamPodSandboxesResponse): StreamPodSandboxesResponse {
-  const m = into ?? createStreamPodSandboxesResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StreamPodSandboxesResponse.pod_sandboxes"); m.podSandboxes.push(decodePodSandbox(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StreamPodSandboxesResponse");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStatsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStatsRequest(): PodSandboxStatsRequest {
-  return { $typeName: "runtime.v1.PodSandboxStatsRequest", podSandboxId: "" } as PodSandboxStatsRequest;
-}
-
-export function encodePodSandboxStatsRequest(w: BinaryWriter, m: Init<typeof PodSandboxStatsRequestSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
 /** Reads a runtime.v1.PodSandboxStatsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxStatsRequest(r: BinaryReader, end: number, into?: PodSandboxStatsRequest): PodSandboxStatsRequest {
-  const m = into ?? createPodSandboxStatsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxStatsRequest", podSandboxId: "" } as PodSandboxStatsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1037,44 +544,14 @@ export function decodePodSandboxStatsRequest(r: BinaryReader, end: number, into?
   return m;
 }
 
-/** A new runtime.v1.PodSandboxStatsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStatsResponse(): PodSandboxStatsResponse {
-  return { $typeName: "runtime.v1.PodSandboxStatsResponse" } as PodSandboxStatsResponse;
-}
-
 export function encodePodSandboxStatsResponse(w: BinaryWriter, m: Init<typeof PodSandboxStatsResponseSchema>): void {
   let v: any;
   if ((v = m.stats) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxStats(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.PodSandboxStatsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxStatsResponse(r: BinaryReader, end: number, into?: PodSandboxStatsResponse): PodSandboxStatsResponse {
-  const m = into ?? createPodSandboxStatsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStatsResponse.stats"); m.stats = decodePodSandboxStats(r, r.uint32() + r.pos, m.stats); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxStatsResponse");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStatsFilter with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStatsFilter(): PodSandboxStatsFilter {
-  return { $typeName: "runtime.v1.PodSandboxStatsFilter", id: "", labelSelector: {} } as PodSandboxStatsFilter;
-}
-
-export function encodePodSandboxStatsFilter(w: BinaryWriter, m: Init<typeof PodSandboxStatsFilterSchema>): void {
-  let v: any;
-  if ((v = m.id) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.labelSelector) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(2, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
 /** Reads a runtime.v1.PodSandboxStatsFilter up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePodSandboxStatsFilter(r: BinaryReader, end: number, into?: PodSandboxStatsFilter): PodSandboxStatsFilter {
-  const m = into ?? createPodSandboxStatsFilter();
+  const m = into ?? ({ $typeName: "runtime.v1.PodSandboxStatsFilter", id: "", labelSelector: {} } as PodSandboxStatsFilter);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1089,19 +566,9 @@ export function decodePodSandboxStatsFilter(r: BinaryReader, end: number, into?:
   return m;
 }
 
-/** A new runtime.v1.ListPodSandboxStatsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListPodSandboxStatsRequest(): ListPodSandboxStatsRequest {
-  return { $typeName: "runtime.v1.ListPodSandboxStatsRequest" } as ListPodSandboxStatsRequest;
-}
-
-export function encodeListPodSandboxStatsRequest(w: BinaryWriter, m: Init<typeof ListPodSandboxStatsRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxStatsFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.ListPodSandboxStatsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListPodSandboxStatsRequest(r: BinaryReader, end: number, into?: ListPodSandboxStatsRequest): ListPodSandboxStatsRequest {
-  const m = into ?? createListPodSandboxStatsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListPodSandboxStatsRequest" } as ListPodSandboxStatsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1113,43 +580,14 @@ export function decodeListPodSandboxStatsRequest(r: BinaryReader, end: number, i
   return m;
 }
 
-/** A new runtime.v1.ListPodSandboxStatsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListPodSandboxStatsResponse(): ListPodSandboxStatsResponse {
-  return { $typeName: "runtime.v1.ListPodSandboxStatsResponse", stats: [] } as ListPodSandboxStatsResponse;
-}
-
 export function encodeListPodSandboxStatsResponse(w: BinaryWriter, m: Init<typeof ListPodSandboxStatsResponseSchema>): void {
   let v: any;
   if ((v = m.stats) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodePodSandboxStats(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ListPodSandboxStatsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListPodSandboxStatsResponse(r: BinaryReader, end: number, into?: ListPodSandboxStatsResponse): ListPodSandboxStatsResponse {
-  const m = into ?? createListPodSandboxStatsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListPodSandboxStatsResponse.stats"); m.stats.push(decodePodSandboxStats(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListPodSandboxStatsResponse");
-  return m;
-}
-
-/** A new runtime.v1.StreamPodSandboxStatsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStreamPodSandboxStatsRequest(): StreamPodSandboxStatsRequest {
-  return { $typeName: "runtime.v1.StreamPodSandboxStatsRequest" } as StreamPodSandboxStatsRequest;
-}
-
-export function encodeStreamPodSandboxStatsRequest(w: BinaryWriter, m: Init<typeof StreamPodSandboxStatsRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxStatsFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.StreamPodSandboxStatsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStreamPodSandboxStatsRequest(r: BinaryReader, end: number, into?: StreamPodSandboxStatsRequest): StreamPodSandboxStatsRequest {
-  const m = into ?? createStreamPodSandboxStatsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StreamPodSandboxStatsRequest" } as StreamPodSandboxStatsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1161,33 +599,9 @@ export function decodeStreamPodSandboxStatsRequest(r: BinaryReader, end: number,
   return m;
 }
 
-/** A new runtime.v1.StreamPodSandboxStatsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStreamPodSandboxStatsResponse(): StreamPodSandboxStatsResponse {
-  return { $typeName: "runtime.v1.StreamPodSandboxStatsResponse", podSandboxStats: [] } as StreamPodSandboxStatsResponse;
-}
-
 export function encodeStreamPodSandboxStatsResponse(w: BinaryWriter, m: Init<typeof StreamPodSandboxStatsResponseSchema>): void {
   let v: any;
   if ((v = m.podSandboxStats) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodePodSandboxStats(w, x); w.join(); }
-}
-
-/** Reads a runtime.v1.StreamPodSandboxStatsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStreamPodSandboxStatsResponse(r: BinaryReader, end: number, into?: StreamPodSandboxStatsResponse): StreamPodSandboxStatsResponse {
-  const m = into ?? createStreamPodSandboxStatsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StreamPodSandboxStatsResponse.pod_sandbox_stats"); m.podSandboxStats.push(decodePodSandboxStats(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StreamPodSandboxStatsResponse");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxAttributes with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxAttributes(): PodSandboxAttributes {
-  return { $typeName: "runtime.v1.PodSandboxAttributes", id: "", labels: {}, annotations: {} } as PodSandboxAttributes;
 }
 
 export function encodePodSandboxAttributes(w: BinaryWriter, m: Init<typeof PodSandboxAttributesSchema>): void {
@@ -1198,58 +612,11 @@ export function encodePodSandboxAttributes(w: BinaryWriter, m: Init<typeof PodSa
   if ((v = m.annotations) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(4, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
 }
 
-/** Reads a runtime.v1.PodSandboxAttributes up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxAttributes(r: BinaryReader, end: number, into?: PodSandboxAttributes): PodSandboxAttributes {
-  const m = into ?? createPodSandboxAttributes();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxAttributes.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxAttributes.metadata"); m.metadata = decodePodSandboxMetadata(r, r.uint32() + r.pos, m.metadata); break;
-      case 3: { if (wt !== 2) throw wrongType("runtime.v1.PodSandboxAttributes.labels"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.labels[String(k)] = x; break; }
-      case 4: { if (wt !== 2) throw wrongType("runtime.v1.PodSandboxAttributes.annotations"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.annotations[String(k)] = x; break; }
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxAttributes");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxStats with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxStats(): PodSandboxStats {
-  return { $typeName: "runtime.v1.PodSandboxStats" } as PodSandboxStats;
-}
-
 export function encodePodSandboxStats(w: BinaryWriter, m: Init<typeof PodSandboxStatsSchema>): void {
   let v: any;
   if ((v = m.attributes) !== undefined) { w.tag(1, 2).fork(); encodePodSandboxAttributes(w, v); w.join(); }
   if ((v = m.linux) !== undefined) { w.tag(2, 2).fork(); encodeLinuxPodSandboxStats(w, v); w.join(); }
   if ((v = m.windows) !== undefined) { w.tag(3, 2).fork(); encodeWindowsPodSandboxStats(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.PodSandboxStats up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxStats(r: BinaryReader, end: number, into?: PodSandboxStats): PodSandboxStats {
-  const m = into ?? createPodSandboxStats();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStats.attributes"); m.attributes = decodePodSandboxAttributes(r, r.uint32() + r.pos, m.attributes); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStats.linux"); m.linux = decodeLinuxPodSandboxStats(r, r.uint32() + r.pos, m.linux); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxStats.windows"); m.windows = decodeWindowsPodSandboxStats(r, r.uint32() + r.pos, m.windows); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxStats");
-  return m;
-}
-
-/** A new runtime.v1.LinuxPodSandboxStats with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxPodSandboxStats(): LinuxPodSandboxStats {
-  return { $typeName: "runtime.v1.LinuxPodSandboxStats", containers: [] } as LinuxPodSandboxStats;
 }
 
 export function encodeLinuxPodSandboxStats(w: BinaryWriter, m: Init<typeof LinuxPodSandboxStatsSchema>): void {
@@ -1262,30 +629,6 @@ export function encodeLinuxPodSandboxStats(w: BinaryWriter, m: Init<typeof Linux
   if ((v = m.io) !== undefined) { w.tag(6, 2).fork(); encodeIoUsage(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.LinuxPodSandboxStats up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeLinuxPodSandboxStats(r: BinaryReader, end: number, into?: LinuxPodSandboxStats): LinuxPodSandboxStats {
-  const m = into ?? createLinuxPodSandboxStats();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStats.cpu"); m.cpu = decodeCpuUsage(r, r.uint32() + r.pos, m.cpu); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStats.memory"); m.memory = decodeMemoryUsage(r, r.uint32() + r.pos, m.memory); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStats.network"); m.network = decodeNetworkUsage(r, r.uint32() + r.pos, m.network); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStats.process"); m.process = decodeProcessUsage(r, r.uint32() + r.pos, m.process); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStats.containers"); m.containers.push(decodeContainerStats(r, r.uint32() + r.pos)); break;
-      case 6: if (wt !== 2) throw wrongType("runtime.v1.LinuxPodSandboxStats.io"); m.io = decodeIoUsage(r, r.uint32() + r.pos, m.io); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.LinuxPodSandboxStats");
-  return m;
-}
-
-/** A new runtime.v1.WindowsPodSandboxStats with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsPodSandboxStats(): WindowsPodSandboxStats {
-  return { $typeName: "runtime.v1.WindowsPodSandboxStats", containers: [] } as WindowsPodSandboxStats;
-}
-
 export function encodeWindowsPodSandboxStats(w: BinaryWriter, m: Init<typeof WindowsPodSandboxStatsSchema>): void {
   let v: any;
   if ((v = m.cpu) !== undefined) { w.tag(1, 2).fork(); encodeWindowsCpuUsage(w, v); w.join(); }
@@ -1295,29 +638,6 @@ export function encodeWindowsPodSandboxStats(w: BinaryWriter, m: Init<typeof Win
   if ((v = m.containers) !== undefined) for (const x of v) { w.tag(5, 2).fork(); encodeWindowsContainerStats(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.WindowsPodSandboxStats up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsPodSandboxStats(r: BinaryReader, end: number, into?: WindowsPodSandboxStats): WindowsPodSandboxStats {
-  const m = into ?? createWindowsPodSandboxStats();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.WindowsPodSandboxStats.cpu"); m.cpu = decodeWindowsCpuUsage(r, r.uint32() + r.pos, m.cpu); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsPodSandboxStats.memory"); m.memory = decodeWindowsMemoryUsage(r, r.uint32() + r.pos, m.memory); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsPodSandboxStats.network"); m.network = decodeWindowsNetworkUsage(r, r.uint32() + r.pos, m.network); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.WindowsPodSandboxStats.process"); m.process = decodeWindowsProcessUsage(r, r.uint32() + r.pos, m.process); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.WindowsPodSandboxStats.containers"); m.containers.push(decodeWindowsContainerStats(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsPodSandboxStats");
-  return m;
-}
-
-/** A new runtime.v1.NetworkUsage with every field at its default, as protobuf-es's create makes it. */
-export function createNetworkUsage(): NetworkUsage {
-  return { $typeName: "runtime.v1.NetworkUsage", timestamp: 0n, interfaces: [] } as NetworkUsage;
-}
-
 export function encodeNetworkUsage(w: BinaryWriter, m: Init<typeof NetworkUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
@@ -1325,53 +645,11 @@ export function encodeNetworkUsage(w: BinaryWriter, m: Init<typeof NetworkUsageS
   if ((v = m.interfaces) !== undefined) for (const x of v) { w.tag(3, 2).fork(); encodeNetworkInterfaceUsage(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.NetworkUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeNetworkUsage(r: BinaryReader, end: number, into?: NetworkUsage): NetworkUsage {
-  const m = into ?? createNetworkUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.NetworkUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.NetworkUsage.default_interface"); m.defaultInterface = decodeNetworkInterfaceUsage(r, r.uint32() + r.pos, m.defaultInterface); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.NetworkUsage.interfaces"); m.interfaces.push(decodeNetworkInterfaceUsage(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.NetworkUsage");
-  return m;
-}
-
-/** A new runtime.v1.WindowsNetworkUsage with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsNetworkUsage(): WindowsNetworkUsage {
-  return { $typeName: "runtime.v1.WindowsNetworkUsage", timestamp: 0n, interfaces: [] } as WindowsNetworkUsage;
-}
-
 export function encodeWindowsNetworkUsage(w: BinaryWriter, m: Init<typeof WindowsNetworkUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.defaultInterface) !== undefined) { w.tag(2, 2).fork(); encodeWindowsNetworkInterfaceUsage(w, v); w.join(); }
   if ((v = m.interfaces) !== undefined) for (const x of v) { w.tag(3, 2).fork(); encodeWindowsNetworkInterfaceUsage(w, x); w.join(); }
-}
-
-/** Reads a runtime.v1.WindowsNetworkUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsNetworkUsage(r: BinaryReader, end: number, into?: WindowsNetworkUsage): WindowsNetworkUsage {
-  const m = into ?? createWindowsNetworkUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.WindowsNetworkUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkUsage.default_interface"); m.defaultInterface = decodeWindowsNetworkInterfaceUsage(r, r.uint32() + r.pos, m.defaultInterface); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkUsage.interfaces"); m.interfaces.push(decodeWindowsNetworkInterfaceUsage(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsNetworkUsage");
-  return m;
-}
-
-/** A new runtime.v1.NetworkInterfaceUsage with every field at its default, as protobuf-es's create makes it. */
-export function createNetworkInterfaceUsage(): NetworkInterfaceUsage {
-  return { $typeName: "runtime.v1.NetworkInterfaceUsage", name: "" } as NetworkInterfaceUsage;
 }
 
 export function encodeNetworkInterfaceUsage(w: BinaryWriter, m: Init<typeof NetworkInterfaceUsageSchema>): void {
@@ -1383,29 +661,6 @@ export function encodeNetworkInterfaceUsage(w: BinaryWriter, m: Init<typeof Netw
   if ((v = m.txErrors) !== undefined) { w.tag(5, 2).fork(); encodeUInt64Value(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.NetworkInterfaceUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeNetworkInterfaceUsage(r: BinaryReader, end: number, into?: NetworkInterfaceUsage): NetworkInterfaceUsage {
-  const m = into ?? createNetworkInterfaceUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.NetworkInterfaceUsage.name"); m.name = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.NetworkInterfaceUsage.rx_bytes"); m.rxBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.rxBytes); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.NetworkInterfaceUsage.rx_errors"); m.rxErrors = decodeUInt64Value(r, r.uint32() + r.pos, m.rxErrors); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.NetworkInterfaceUsage.tx_bytes"); m.txBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.txBytes); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.NetworkInterfaceUsage.tx_errors"); m.txErrors = decodeUInt64Value(r, r.uint32() + r.pos, m.txErrors); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.NetworkInterfaceUsage");
-  return m;
-}
-
-/** A new runtime.v1.WindowsNetworkInterfaceUsage with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsNetworkInterfaceUsage(): WindowsNetworkInterfaceUsage {
-  return { $typeName: "runtime.v1.WindowsNetworkInterfaceUsage", name: "" } as WindowsNetworkInterfaceUsage;
-}
-
 export function encodeWindowsNetworkInterfaceUsage(w: BinaryWriter, m: Init<typeof WindowsNetworkInterfaceUsageSchema>): void {
   let v: any;
   if ((v = m.name) !== undefined && v !== "") w.tag(1, 2).string(v);
@@ -1415,79 +670,16 @@ export function encodeWindowsNetworkInterfaceUsage(w: BinaryWriter, m: Init<type
   if ((v = m.txPacketsDropped) !== undefined) { w.tag(5, 2).fork(); encodeUInt64Value(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.WindowsNetworkInterfaceUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsNetworkInterfaceUsage(r: BinaryReader, end: number, into?: WindowsNetworkInterfaceUsage): WindowsNetworkInterfaceUsage {
-  const m = into ?? createWindowsNetworkInterfaceUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkInterfaceUsage.name"); m.name = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkInterfaceUsage.rx_bytes"); m.rxBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.rxBytes); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkInterfaceUsage.rx_packets_dropped"); m.rxPacketsDropped = decodeUInt64Value(r, r.uint32() + r.pos, m.rxPacketsDropped); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkInterfaceUsage.tx_bytes"); m.txBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.txBytes); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.WindowsNetworkInterfaceUsage.tx_packets_dropped"); m.txPacketsDropped = decodeUInt64Value(r, r.uint32() + r.pos, m.txPacketsDropped); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsNetworkInterfaceUsage");
-  return m;
-}
-
-/** A new runtime.v1.ProcessUsage with every field at its default, as protobuf-es's create makes it. */
-export function createProcessUsage(): ProcessUsage {
-  return { $typeName: "runtime.v1.ProcessUsage", timestamp: 0n } as ProcessUsage;
-}
-
 export function encodeProcessUsage(w: BinaryWriter, m: Init<typeof ProcessUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.processCount) !== undefined) { w.tag(2, 2).fork(); encodeUInt64Value(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.ProcessUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeProcessUsage(r: BinaryReader, end: number, into?: ProcessUsage): ProcessUsage {
-  const m = into ?? createProcessUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.ProcessUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ProcessUsage.process_count"); m.processCount = decodeUInt64Value(r, r.uint32() + r.pos, m.processCount); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ProcessUsage");
-  return m;
-}
-
-/** A new runtime.v1.WindowsProcessUsage with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsProcessUsage(): WindowsProcessUsage {
-  return { $typeName: "runtime.v1.WindowsProcessUsage", timestamp: 0n } as WindowsProcessUsage;
-}
-
 export function encodeWindowsProcessUsage(w: BinaryWriter, m: Init<typeof WindowsProcessUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.processCount) !== undefined) { w.tag(2, 2).fork(); encodeUInt64Value(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.WindowsProcessUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsProcessUsage(r: BinaryReader, end: number, into?: WindowsProcessUsage): WindowsProcessUsage {
-  const m = into ?? createWindowsProcessUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.WindowsProcessUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsProcessUsage.process_count"); m.processCount = decodeUInt64Value(r, r.uint32() + r.pos, m.processCount); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsProcessUsage");
-  return m;
-}
-
-/** A new runtime.v1.ImageSpec with every field at its default, as protobuf-es's create makes it. */
-export function createImageSpec(): ImageSpec {
-  return { $typeName: "runtime.v1.ImageSpec", image: "", annotations: {}, userSpecifiedImage: "", runtimeHandler: "", imageRef: "" } as ImageSpec;
 }
 
 export function encodeImageSpec(w: BinaryWriter, m: Init<typeof ImageSpecSchema>): void {
@@ -1501,7 +693,7 @@ export function encodeImageSpec(w: BinaryWriter, m: Init<typeof ImageSpecSchema>
 
 /** Reads a runtime.v1.ImageSpec up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeImageSpec(r: BinaryReader, end: number, into?: ImageSpec): ImageSpec {
-  const m = into ?? createImageSpec();
+  const m = into ?? ({ $typeName: "runtime.v1.ImageSpec", image: "", annotations: {}, userSpecifiedImage: "", runtimeHandler: "", imageRef: "" } as ImageSpec);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1519,20 +711,9 @@ export function decodeImageSpec(r: BinaryReader, end: number, into?: ImageSpec):
   return m;
 }
 
-/** A new runtime.v1.KeyValue with every field at its default, as protobuf-es's create makes it. */
-export function createKeyValue(): KeyValue {
-  return { $typeName: "runtime.v1.KeyValue", key: "", value: new Uint8Array(0) } as KeyValue;
-}
-
-export function encodeKeyValue(w: BinaryWriter, m: Init<typeof KeyValueSchema>): void {
-  let v: any;
-  if ((v = m.key) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.value) !== undefined && v.length > 0) w.tag(2, 2).bytes(v);
-}
-
 /** Reads a runtime.v1.KeyValue up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeKeyValue(r: BinaryReader, end: number, into?: KeyValue): KeyValue {
-  const m = into ?? createKeyValue();
+  const m = into ?? ({ $typeName: "runtime.v1.KeyValue", key: "", value: new Uint8Array(0) } as KeyValue);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1543,11 +724,6 @@ export function decodeKeyValue(r: BinaryReader, end: number, into?: KeyValue): K
   }
   if (r.pos !== end) throw wrongType("runtime.v1.KeyValue");
   return m;
-}
-
-/** A new runtime.v1.LinuxContainerResources with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxContainerResources(): LinuxContainerResources {
-  return { $typeName: "runtime.v1.LinuxContainerResources", cpuPeriod: 0n, cpuQuota: 0n, cpuShares: 0n, memoryLimitInBytes: 0n, oomScoreAdj: 0n, cpusetCpus: "", cpusetMems: "", hugepageLimits: [], unified: {}, memorySwapLimitInBytes: 0n } as LinuxContainerResources;
 }
 
 export function encodeLinuxContainerResources(w: BinaryWriter, m: Init<typeof LinuxContainerResourcesSchema>): void {
@@ -1566,7 +742,7 @@ export function encodeLinuxContainerResources(w: BinaryWriter, m: Init<typeof Li
 
 /** Reads a runtime.v1.LinuxContainerResources up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeLinuxContainerResources(r: BinaryReader, end: number, into?: LinuxContainerResources): LinuxContainerResources {
-  const m = into ?? createLinuxContainerResources();
+  const m = into ?? ({ $typeName: "runtime.v1.LinuxContainerResources", cpuPeriod: 0n, cpuQuota: 0n, cpuShares: 0n, memoryLimitInBytes: 0n, oomScoreAdj: 0n, cpusetCpus: "", cpusetMems: "", hugepageLimits: [], unified: {}, memorySwapLimitInBytes: 0n } as LinuxContainerResources);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1589,11 +765,6 @@ export function decodeLinuxContainerResources(r: BinaryReader, end: number, into
   return m;
 }
 
-/** A new runtime.v1.HugepageLimit with every field at its default, as protobuf-es's create makes it. */
-export function createHugepageLimit(): HugepageLimit {
-  return { $typeName: "runtime.v1.HugepageLimit", pageSize: "", limit: 0n } as HugepageLimit;
-}
-
 export function encodeHugepageLimit(w: BinaryWriter, m: Init<typeof HugepageLimitSchema>): void {
   let v: any;
   if ((v = m.pageSize) !== undefined && v !== "") w.tag(1, 2).string(v);
@@ -1602,7 +773,7 @@ export function encodeHugepageLimit(w: BinaryWriter, m: Init<typeof HugepageLimi
 
 /** Reads a runtime.v1.HugepageLimit up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeHugepageLimit(r: BinaryReader, end: number, into?: HugepageLimit): HugepageLimit {
-  const m = into ?? createHugepageLimit();
+  const m = into ?? ({ $typeName: "runtime.v1.HugepageLimit", pageSize: "", limit: 0n } as HugepageLimit);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1615,22 +786,9 @@ export function decodeHugepageLimit(r: BinaryReader, end: number, into?: Hugepag
   return m;
 }
 
-/** A new runtime.v1.SELinuxOption with every field at its default, as protobuf-es's create makes it. */
-export function createSELinuxOption(): SELinuxOption {
-  return { $typeName: "runtime.v1.SELinuxOption", user: "", role: "", type: "", level: "" } as SELinuxOption;
-}
-
-export function encodeSELinuxOption(w: BinaryWriter, m: Init<typeof SELinuxOptionSchema>): void {
-  let v: any;
-  if ((v = m.user) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.role) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.type) !== undefined && v !== "") w.tag(3, 2).string(v);
-  if ((v = m.level) !== undefined && v !== "") w.tag(4, 2).string(v);
-}
-
 /** Reads a runtime.v1.SELinuxOption up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeSELinuxOption(r: BinaryReader, end: number, into?: SELinuxOption): SELinuxOption {
-  const m = into ?? createSELinuxOption();
+  const m = into ?? ({ $typeName: "runtime.v1.SELinuxOption", user: "", role: "", type: "", level: "" } as SELinuxOption);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1645,21 +803,9 @@ export function decodeSELinuxOption(r: BinaryReader, end: number, into?: SELinux
   return m;
 }
 
-/** A new runtime.v1.Capability with every field at its default, as protobuf-es's create makes it. */
-export function createCapability(): Capability {
-  return { $typeName: "runtime.v1.Capability", addCapabilities: [], dropCapabilities: [], addAmbientCapabilities: [] } as Capability;
-}
-
-export function encodeCapability(w: BinaryWriter, m: Init<typeof CapabilitySchema>): void {
-  let v: any;
-  if ((v = m.addCapabilities) !== undefined) for (const x of v) w.tag(1, 2).string(x);
-  if ((v = m.dropCapabilities) !== undefined) for (const x of v) w.tag(2, 2).string(x);
-  if ((v = m.addAmbientCapabilities) !== undefined) for (const x of v) w.tag(3, 2).string(x);
-}
-
 /** Reads a runtime.v1.Capability up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeCapability(r: BinaryReader, end: number, into?: Capability): Capability {
-  const m = into ?? createCapability();
+  const m = into ?? ({ $typeName: "runtime.v1.Capability", addCapabilities: [], dropCapabilities: [], addAmbientCapabilities: [] } as Capability);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1673,35 +819,9 @@ export function decodeCapability(r: BinaryReader, end: number, into?: Capability
   return m;
 }
 
-/** A new runtime.v1.LinuxContainerSecurityContext with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxContainerSecurityContext(): LinuxContainerSecurityContext {
-  return { $typeName: "runtime.v1.LinuxContainerSecurityContext", privileged: false, runAsUsername: "", readonlyRootfs: false, supplementalGroups: [], supplementalGroupsPolicy: 0, noNewPrivs: false, maskedPaths: [], readonlyPaths: [], apparmorProfile: "", seccompProfilePath: "" } as LinuxContainerSecurityContext;
-}
-
-export function encodeLinuxContainerSecurityContext(w: BinaryWriter, m: Init<typeof LinuxContainerSecurityContextSchema>): void {
-  let v: any;
-  if ((v = m.capabilities) !== undefined) { w.tag(1, 2).fork(); encodeCapability(w, v); w.join(); }
-  if ((v = m.privileged) !== undefined && v === true) w.tag(2, 0).bool(v);
-  if ((v = m.namespaceOptions) !== undefined) { w.tag(3, 2).fork(); encodeNamespaceOption(w, v); w.join(); }
-  if ((v = m.selinuxOptions) !== undefined) { w.tag(4, 2).fork(); encodeSELinuxOption(w, v); w.join(); }
-  if ((v = m.runAsUser) !== undefined) { w.tag(5, 2).fork(); encodeInt64Value(w, v); w.join(); }
-  if ((v = m.runAsUsername) !== undefined && v !== "") w.tag(6, 2).string(v);
-  if ((v = m.readonlyRootfs) !== undefined && v === true) w.tag(7, 0).bool(v);
-  if ((v = m.supplementalGroups) !== undefined && v.length > 0) { w.tag(8, 2).fork(); for (const x of v) w.int64(x); w.join(); }
-  if ((v = m.apparmorProfile) !== undefined && v !== "") w.tag(9, 2).string(v);
-  if ((v = m.seccompProfilePath) !== undefined && v !== "") w.tag(10, 2).string(v);
-  if ((v = m.noNewPrivs) !== undefined && v === true) w.tag(11, 0).bool(v);
-  if ((v = m.runAsGroup) !== undefined) { w.tag(12, 2).fork(); encodeInt64Value(w, v); w.join(); }
-  if ((v = m.maskedPaths) !== undefined) for (const x of v) w.tag(13, 2).string(x);
-  if ((v = m.readonlyPaths) !== undefined) for (const x of v) w.tag(14, 2).string(x);
-  if ((v = m.seccomp) !== undefined) { w.tag(15, 2).fork(); encodeSecurityProfile(w, v); w.join(); }
-  if ((v = m.apparmor) !== undefined) { w.tag(16, 2).fork(); encodeSecurityProfile(w, v); w.join(); }
-  if ((v = m.supplementalGroupsPolicy) !== undefined && v !== 0) w.tag(17, 0).int32(v);
-}
-
 /** Reads a runtime.v1.LinuxContainerSecurityContext up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeLinuxContainerSecurityContext(r: BinaryReader, end: number, into?: LinuxContainerSecurityContext): LinuxContainerSecurityContext {
-  const m = into ?? createLinuxContainerSecurityContext();
+  const m = into ?? ({ $typeName: "runtime.v1.LinuxContainerSecurityContext", privileged: false, runAsUsername: "", readonlyRootfs: false, supplementalGroups: [], supplementalGroupsPolicy: 0, noNewPrivs: false, maskedPaths: [], readonlyPaths: [], apparmorProfile: "", seccompProfilePath: "" } as LinuxContainerSecurityContext);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1731,18 +851,12 @@ export function decodeLinuxContainerSecurityContext(r: BinaryReader, end: number
 
 /** A new runtime.v1.LinuxContainerConfig with every field at its default, as protobuf-es's create makes it. */
 export function createLinuxContainerConfig(): LinuxContainerConfig {
-  return { $typeName: "runtime.v1.LinuxContainerConfig" } as LinuxContainerConfig;
-}
-
-export function encodeLinuxContainerConfig(w: BinaryWriter, m: Init<typeof LinuxContainerConfigSchema>): void {
-  let v: any;
-  if ((v = m.resources) !== undefined) { w.tag(1, 2).fork(); encodeLinuxContainerResources(w, v); w.join(); }
-  if ((v = m.securityContext) !== undefined) { w.tag(2, 2).fork(); encodeLinuxContainerSecurityContext(w, v); w.join(); }
+  return ({ $typeName: "runtime.v1.LinuxContainerConfig" } as LinuxContainerConfig);
 }
 
 /** Reads a runtime.v1.LinuxContainerConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeLinuxContainerConfig(r: BinaryReader, end: number, into?: LinuxContainerConfig): LinuxContainerConfig {
-  const m = into ?? createLinuxContainerConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.LinuxContainerConfig" } as LinuxContainerConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1755,11 +869,6 @@ export function decodeLinuxContainerConfig(r: BinaryReader, end: number, into?: 
   return m;
 }
 
-/** A new runtime.v1.LinuxContainerUser with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxContainerUser(): LinuxContainerUser {
-  return { $typeName: "runtime.v1.LinuxContainerUser", uid: 0n, gid: 0n, supplementalGroups: [] } as LinuxContainerUser;
-}
-
 export function encodeLinuxContainerUser(w: BinaryWriter, m: Init<typeof LinuxContainerUserSchema>): void {
   let v: any;
   if ((v = m.uid) !== undefined && v != 0) w.tag(1, 0).int64(v);
@@ -1767,35 +876,9 @@ export function encodeLinuxContainerUser(w: BinaryWriter, m: Init<typeof LinuxCo
   if ((v = m.supplementalGroups) !== undefined && v.length > 0) { w.tag(3, 2).fork(); for (const x of v) w.int64(x); w.join(); }
 }
 
-/** Reads a runtime.v1.LinuxContainerUser up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeLinuxContainerUser(r: BinaryReader, end: number, into?: LinuxContainerUser): LinuxContainerUser {
-  const m = into ?? createLinuxContainerUser();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.LinuxContainerUser.uid"); m.uid = r.int64() as bigint; break;
-      case 2: if (wt !== 0) throw wrongType("runtime.v1.LinuxContainerUser.gid"); m.gid = r.int64() as bigint; break;
-      case 3: if (wt === 2) { const e = r.uint32() + r.pos; while (r.pos < e) m.supplementalGroups.push(r.int64() as bigint); } else { if (wt !== 0) throw wrongType("runtime.v1.LinuxContainerUser.supplemental_groups"); m.supplementalGroups.push(r.int64() as bigint); } break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.LinuxContainerUser");
-  return m;
-}
-
-/** A new runtime.v1.WindowsNamespaceOption with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsNamespaceOption(): WindowsNamespaceOption {
-  return { $typeName: "runtime.v1.WindowsNamespaceOption", network: 0 } as WindowsNamespaceOption;
-}
-
-export function encodeWindowsNamespaceOption(w: BinaryWriter, m: Init<typeof WindowsNamespaceOptionSchema>): void {
-  let v: any;
-  if ((v = m.network) !== undefined && v !== 0) w.tag(1, 0).int32(v);
-}
-
 /** Reads a runtime.v1.WindowsNamespaceOption up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsNamespaceOption(r: BinaryReader, end: number, into?: WindowsNamespaceOption): WindowsNamespaceOption {
-  const m = into ?? createWindowsNamespaceOption();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsNamespaceOption", network: 0 } as WindowsNamespaceOption);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1807,22 +890,9 @@ export function decodeWindowsNamespaceOption(r: BinaryReader, end: number, into?
   return m;
 }
 
-/** A new runtime.v1.WindowsSandboxSecurityContext with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsSandboxSecurityContext(): WindowsSandboxSecurityContext {
-  return { $typeName: "runtime.v1.WindowsSandboxSecurityContext", runAsUsername: "", credentialSpec: "", hostProcess: false } as WindowsSandboxSecurityContext;
-}
-
-export function encodeWindowsSandboxSecurityContext(w: BinaryWriter, m: Init<typeof WindowsSandboxSecurityContextSchema>): void {
-  let v: any;
-  if ((v = m.runAsUsername) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.credentialSpec) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.hostProcess) !== undefined && v === true) w.tag(3, 0).bool(v);
-  if ((v = m.namespaceOptions) !== undefined) { w.tag(4, 2).fork(); encodeWindowsNamespaceOption(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.WindowsSandboxSecurityContext up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsSandboxSecurityContext(r: BinaryReader, end: number, into?: WindowsSandboxSecurityContext): WindowsSandboxSecurityContext {
-  const m = into ?? createWindowsSandboxSecurityContext();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsSandboxSecurityContext", runAsUsername: "", credentialSpec: "", hostProcess: false } as WindowsSandboxSecurityContext);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1837,19 +907,9 @@ export function decodeWindowsSandboxSecurityContext(r: BinaryReader, end: number
   return m;
 }
 
-/** A new runtime.v1.WindowsPodSandboxConfig with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsPodSandboxConfig(): WindowsPodSandboxConfig {
-  return { $typeName: "runtime.v1.WindowsPodSandboxConfig" } as WindowsPodSandboxConfig;
-}
-
-export function encodeWindowsPodSandboxConfig(w: BinaryWriter, m: Init<typeof WindowsPodSandboxConfigSchema>): void {
-  let v: any;
-  if ((v = m.securityContext) !== undefined) { w.tag(1, 2).fork(); encodeWindowsSandboxSecurityContext(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.WindowsPodSandboxConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsPodSandboxConfig(r: BinaryReader, end: number, into?: WindowsPodSandboxConfig): WindowsPodSandboxConfig {
-  const m = into ?? createWindowsPodSandboxConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsPodSandboxConfig" } as WindowsPodSandboxConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1861,21 +921,9 @@ export function decodeWindowsPodSandboxConfig(r: BinaryReader, end: number, into
   return m;
 }
 
-/** A new runtime.v1.WindowsContainerSecurityContext with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsContainerSecurityContext(): WindowsContainerSecurityContext {
-  return { $typeName: "runtime.v1.WindowsContainerSecurityContext", runAsUsername: "", credentialSpec: "", hostProcess: false } as WindowsContainerSecurityContext;
-}
-
-export function encodeWindowsContainerSecurityContext(w: BinaryWriter, m: Init<typeof WindowsContainerSecurityContextSchema>): void {
-  let v: any;
-  if ((v = m.runAsUsername) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.credentialSpec) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.hostProcess) !== undefined && v === true) w.tag(3, 0).bool(v);
-}
-
 /** Reads a runtime.v1.WindowsContainerSecurityContext up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsContainerSecurityContext(r: BinaryReader, end: number, into?: WindowsContainerSecurityContext): WindowsContainerSecurityContext {
-  const m = into ?? createWindowsContainerSecurityContext();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsContainerSecurityContext", runAsUsername: "", credentialSpec: "", hostProcess: false } as WindowsContainerSecurityContext);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1891,18 +939,12 @@ export function decodeWindowsContainerSecurityContext(r: BinaryReader, end: numb
 
 /** A new runtime.v1.WindowsContainerConfig with every field at its default, as protobuf-es's create makes it. */
 export function createWindowsContainerConfig(): WindowsContainerConfig {
-  return { $typeName: "runtime.v1.WindowsContainerConfig" } as WindowsContainerConfig;
-}
-
-export function encodeWindowsContainerConfig(w: BinaryWriter, m: Init<typeof WindowsContainerConfigSchema>): void {
-  let v: any;
-  if ((v = m.resources) !== undefined) { w.tag(1, 2).fork(); encodeWindowsContainerResources(w, v); w.join(); }
-  if ((v = m.securityContext) !== undefined) { w.tag(2, 2).fork(); encodeWindowsContainerSecurityContext(w, v); w.join(); }
+  return ({ $typeName: "runtime.v1.WindowsContainerConfig" } as WindowsContainerConfig);
 }
 
 /** Reads a runtime.v1.WindowsContainerConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsContainerConfig(r: BinaryReader, end: number, into?: WindowsContainerConfig): WindowsContainerConfig {
-  const m = into ?? createWindowsContainerConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsContainerConfig" } as WindowsContainerConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1917,7 +959,7 @@ export function decodeWindowsContainerConfig(r: BinaryReader, end: number, into?
 
 /** A new runtime.v1.WindowsContainerResources with every field at its default, as protobuf-es's create makes it. */
 export function createWindowsContainerResources(): WindowsContainerResources {
-  return { $typeName: "runtime.v1.WindowsContainerResources", cpuShares: 0n, cpuCount: 0n, cpuMaximum: 0n, memoryLimitInBytes: 0n, rootfsSizeInBytes: 0n, affinityCpus: [] } as WindowsContainerResources;
+  return ({ $typeName: "runtime.v1.WindowsContainerResources", cpuShares: 0n, cpuCount: 0n, cpuMaximum: 0n, memoryLimitInBytes: 0n, rootfsSizeInBytes: 0n, affinityCpus: [] } as WindowsContainerResources);
 }
 
 export function encodeWindowsContainerResources(w: BinaryWriter, m: Init<typeof WindowsContainerResourcesSchema>): void {
@@ -1932,7 +974,7 @@ export function encodeWindowsContainerResources(w: BinaryWriter, m: Init<typeof 
 
 /** Reads a runtime.v1.WindowsContainerResources up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsContainerResources(r: BinaryReader, end: number, into?: WindowsContainerResources): WindowsContainerResources {
-  const m = into ?? createWindowsContainerResources();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsContainerResources", cpuShares: 0n, cpuCount: 0n, cpuMaximum: 0n, memoryLimitInBytes: 0n, rootfsSizeInBytes: 0n, affinityCpus: [] } as WindowsContainerResources);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1949,11 +991,6 @@ export function decodeWindowsContainerResources(r: BinaryReader, end: number, in
   return m;
 }
 
-/** A new runtime.v1.WindowsCpuGroupAffinity with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsCpuGroupAffinity(): WindowsCpuGroupAffinity {
-  return { $typeName: "runtime.v1.WindowsCpuGroupAffinity", cpuMask: 0n, cpuGroup: 0 } as WindowsCpuGroupAffinity;
-}
-
 export function encodeWindowsCpuGroupAffinity(w: BinaryWriter, m: Init<typeof WindowsCpuGroupAffinitySchema>): void {
   let v: any;
   if ((v = m.cpuMask) !== undefined && v != 0) w.tag(1, 0).uint64(v);
@@ -1962,7 +999,7 @@ export function encodeWindowsCpuGroupAffinity(w: BinaryWriter, m: Init<typeof Wi
 
 /** Reads a runtime.v1.WindowsCpuGroupAffinity up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWindowsCpuGroupAffinity(r: BinaryReader, end: number, into?: WindowsCpuGroupAffinity): WindowsCpuGroupAffinity {
-  const m = into ?? createWindowsCpuGroupAffinity();
+  const m = into ?? ({ $typeName: "runtime.v1.WindowsCpuGroupAffinity", cpuMask: 0n, cpuGroup: 0 } as WindowsCpuGroupAffinity);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -1975,11 +1012,6 @@ export function decodeWindowsCpuGroupAffinity(r: BinaryReader, end: number, into
   return m;
 }
 
-/** A new runtime.v1.ContainerMetadata with every field at its default, as protobuf-es's create makes it. */
-export function createContainerMetadata(): ContainerMetadata {
-  return { $typeName: "runtime.v1.ContainerMetadata", name: "", attempt: 0 } as ContainerMetadata;
-}
-
 export function encodeContainerMetadata(w: BinaryWriter, m: Init<typeof ContainerMetadataSchema>): void {
   let v: any;
   if ((v = m.name) !== undefined && v !== "") w.tag(1, 2).string(v);
@@ -1988,7 +1020,7 @@ export function encodeContainerMetadata(w: BinaryWriter, m: Init<typeof Containe
 
 /** Reads a runtime.v1.ContainerMetadata up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerMetadata(r: BinaryReader, end: number, into?: ContainerMetadata): ContainerMetadata {
-  const m = into ?? createContainerMetadata();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerMetadata", name: "", attempt: 0 } as ContainerMetadata);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2001,21 +1033,9 @@ export function decodeContainerMetadata(r: BinaryReader, end: number, into?: Con
   return m;
 }
 
-/** A new runtime.v1.Device with every field at its default, as protobuf-es's create makes it. */
-export function createDevice(): Device {
-  return { $typeName: "runtime.v1.Device", containerPath: "", hostPath: "", permissions: "" } as Device;
-}
-
-export function encodeDevice(w: BinaryWriter, m: Init<typeof DeviceSchema>): void {
-  let v: any;
-  if ((v = m.containerPath) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.hostPath) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.permissions) !== undefined && v !== "") w.tag(3, 2).string(v);
-}
-
 /** Reads a runtime.v1.Device up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeDevice(r: BinaryReader, end: number, into?: Device): Device {
-  const m = into ?? createDevice();
+  const m = into ?? ({ $typeName: "runtime.v1.Device", containerPath: "", hostPath: "", permissions: "" } as Device);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2029,19 +1049,9 @@ export function decodeDevice(r: BinaryReader, end: number, into?: Device): Devic
   return m;
 }
 
-/** A new runtime.v1.CDIDevice with every field at its default, as protobuf-es's create makes it. */
-export function createCDIDevice(): CDIDevice {
-  return { $typeName: "runtime.v1.CDIDevice", name: "" } as CDIDevice;
-}
-
-export function encodeCDIDevice(w: BinaryWriter, m: Init<typeof CDIDeviceSchema>): void {
-  let v: any;
-  if ((v = m.name) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
 /** Reads a runtime.v1.CDIDevice up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeCDIDevice(r: BinaryReader, end: number, into?: CDIDevice): CDIDevice {
-  const m = into ?? createCDIDevice();
+  const m = into ?? ({ $typeName: "runtime.v1.CDIDevice", name: "" } as CDIDevice);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2053,36 +1063,9 @@ export function decodeCDIDevice(r: BinaryReader, end: number, into?: CDIDevice):
   return m;
 }
 
-/** A new runtime.v1.ContainerConfig with every field at its default, as protobuf-es's create makes it. */
-export function createContainerConfig(): ContainerConfig {
-  return { $typeName: "runtime.v1.ContainerConfig", command: [], args: [], workingDir: "", envs: [], mounts: [], devices: [], labels: {}, annotations: {}, logPath: "", stdin: false, stdinOnce: false, tty: false, CDIDevices: [], stopSignal: 0 } as ContainerConfig;
-}
-
-export function encodeContainerConfig(w: BinaryWriter, m: Init<typeof ContainerConfigSchema>): void {
-  let v: any;
-  if ((v = m.metadata) !== undefined) { w.tag(1, 2).fork(); encodeContainerMetadata(w, v); w.join(); }
-  if ((v = m.image) !== undefined) { w.tag(2, 2).fork(); encodeImageSpec(w, v); w.join(); }
-  if ((v = m.command) !== undefined) for (const x of v) w.tag(3, 2).string(x);
-  if ((v = m.args) !== undefined) for (const x of v) w.tag(4, 2).string(x);
-  if ((v = m.workingDir) !== undefined && v !== "") w.tag(5, 2).string(v);
-  if ((v = m.envs) !== undefined) for (const x of v) { w.tag(6, 2).fork(); encodeKeyValue(w, x); w.join(); }
-  if ((v = m.mounts) !== undefined) for (const x of v) { w.tag(7, 2).fork(); encodeMount(w, x); w.join(); }
-  if ((v = m.devices) !== undefined) for (const x of v) { w.tag(8, 2).fork(); encodeDevice(w, x); w.join(); }
-  if ((v = m.labels) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(9, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-  if ((v = m.annotations) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(10, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-  if ((v = m.logPath) !== undefined && v !== "") w.tag(11, 2).string(v);
-  if ((v = m.stdin) !== undefined && v === true) w.tag(12, 0).bool(v);
-  if ((v = m.stdinOnce) !== undefined && v === true) w.tag(13, 0).bool(v);
-  if ((v = m.tty) !== undefined && v === true) w.tag(14, 0).bool(v);
-  if ((v = m.linux) !== undefined) { w.tag(15, 2).fork(); encodeLinuxContainerConfig(w, v); w.join(); }
-  if ((v = m.windows) !== undefined) { w.tag(16, 2).fork(); encodeWindowsContainerConfig(w, v); w.join(); }
-  if ((v = m.CDIDevices) !== undefined) for (const x of v) { w.tag(17, 2).fork(); encodeCDIDevice(w, x); w.join(); }
-  if ((v = m.stopSignal) !== undefined && v !== 0) w.tag(18, 0).int32(v);
-}
-
 /** Reads a runtime.v1.ContainerConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerConfig(r: BinaryReader, end: number, into?: ContainerConfig): ContainerConfig {
-  const m = into ?? createContainerConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerConfig", command: [], args: [], workingDir: "", envs: [], mounts: [], devices: [], labels: {}, annotations: {}, logPath: "", stdin: false, stdinOnce: false, tty: false, CDIDevices: [], stopSignal: 0 } as ContainerConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2115,21 +1098,9 @@ export function decodeContainerConfig(r: BinaryReader, end: number, into?: Conta
   return m;
 }
 
-/** A new runtime.v1.CreateContainerRequest with every field at its default, as protobuf-es's create makes it. */
-export function createCreateContainerRequest(): CreateContainerRequest {
-  return { $typeName: "runtime.v1.CreateContainerRequest", podSandboxId: "" } as CreateContainerRequest;
-}
-
-export function encodeCreateContainerRequest(w: BinaryWriter, m: Init<typeof CreateContainerRequestSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.config) !== undefined) { w.tag(2, 2).fork(); encodeContainerConfig(w, v); w.join(); }
-  if ((v = m.sandboxConfig) !== undefined) { w.tag(3, 2).fork(); encodePodSandboxConfig(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.CreateContainerRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeCreateContainerRequest(r: BinaryReader, end: number, into?: CreateContainerRequest): CreateContainerRequest {
-  const m = into ?? createCreateContainerRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.CreateContainerRequest", podSandboxId: "" } as CreateContainerRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2143,43 +1114,14 @@ export function decodeCreateContainerRequest(r: BinaryReader, end: number, into?
   return m;
 }
 
-/** A new runtime.v1.CreateContainerResponse with every field at its default, as protobuf-es's create makes it. */
-export function createCreateContainerResponse(): CreateContainerResponse {
-  return { $typeName: "runtime.v1.CreateContainerResponse", containerId: "" } as CreateContainerResponse;
-}
-
 export function encodeCreateContainerResponse(w: BinaryWriter, m: Init<typeof CreateContainerResponseSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
-/** Reads a runtime.v1.CreateContainerResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeCreateContainerResponse(r: BinaryReader, end: number, into?: CreateContainerResponse): CreateContainerResponse {
-  const m = into ?? createCreateContainerResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.CreateContainerResponse.container_id"); m.containerId = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.CreateContainerResponse");
-  return m;
-}
-
-/** A new runtime.v1.StartContainerRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStartContainerRequest(): StartContainerRequest {
-  return { $typeName: "runtime.v1.StartContainerRequest", containerId: "" } as StartContainerRequest;
-}
-
-export function encodeStartContainerRequest(w: BinaryWriter, m: Init<typeof StartContainerRequestSchema>): void {
   let v: any;
   if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
 /** Reads a runtime.v1.StartContainerRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStartContainerRequest(r: BinaryReader, end: number, into?: StartContainerRequest): StartContainerRequest {
-  const m = into ?? createStartContainerRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StartContainerRequest", containerId: "" } as StartContainerRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2191,41 +1133,12 @@ export function decodeStartContainerRequest(r: BinaryReader, end: number, into?:
   return m;
 }
 
-/** A new runtime.v1.StartContainerResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStartContainerResponse(): StartContainerResponse {
-  return { $typeName: "runtime.v1.StartContainerResponse" } as StartContainerResponse;
-}
-
 export function encodeStartContainerResponse(w: BinaryWriter, m: Init<typeof StartContainerResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.StartContainerResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStartContainerResponse(r: BinaryReader, end: number, into?: StartContainerResponse): StartContainerResponse {
-  const m = into ?? createStartContainerResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StartContainerResponse");
-  return m;
-}
-
-/** A new runtime.v1.StopContainerRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStopContainerRequest(): StopContainerRequest {
-  return { $typeName: "runtime.v1.StopContainerRequest", containerId: "", timeout: 0n } as StopContainerRequest;
-}
-
-export function encodeStopContainerRequest(w: BinaryWriter, m: Init<typeof StopContainerRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.timeout) !== undefined && v != 0) w.tag(2, 0).int64(v);
 }
 
 /** Reads a runtime.v1.StopContainerRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStopContainerRequest(r: BinaryReader, end: number, into?: StopContainerRequest): StopContainerRequest {
-  const m = into ?? createStopContainerRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StopContainerRequest", containerId: "", timeout: 0n } as StopContainerRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2238,40 +1151,12 @@ export function decodeStopContainerRequest(r: BinaryReader, end: number, into?: 
   return m;
 }
 
-/** A new runtime.v1.StopContainerResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStopContainerResponse(): StopContainerResponse {
-  return { $typeName: "runtime.v1.StopContainerResponse" } as StopContainerResponse;
-}
-
 export function encodeStopContainerResponse(w: BinaryWriter, m: Init<typeof StopContainerResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.StopContainerResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStopContainerResponse(r: BinaryReader, end: number, into?: StopContainerResponse): StopContainerResponse {
-  const m = into ?? createStopContainerResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StopContainerResponse");
-  return m;
-}
-
-/** A new runtime.v1.RemoveContainerRequest with every field at its default, as protobuf-es's create makes it. */
-export function createRemoveContainerRequest(): RemoveContainerRequest {
-  return { $typeName: "runtime.v1.RemoveContainerRequest", containerId: "" } as RemoveContainerRequest;
-}
-
-export function encodeRemoveContainerRequest(w: BinaryWriter, m: Init<typeof RemoveContainerRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
 /** Reads a runtime.v1.RemoveContainerRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeRemoveContainerRequest(r: BinaryReader, end: number, into?: RemoveContainerRequest): RemoveContainerRequest {
-  const m = into ?? createRemoveContainerRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.RemoveContainerRequest", containerId: "" } as RemoveContainerRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2283,40 +1168,12 @@ export function decodeRemoveContainerRequest(r: BinaryReader, end: number, into?
   return m;
 }
 
-/** A new runtime.v1.RemoveContainerResponse with every field at its default, as protobuf-es's create makes it. */
-export function createRemoveContainerResponse(): RemoveContainerResponse {
-  return { $typeName: "runtime.v1.RemoveContainerResponse" } as RemoveContainerResponse;
-}
-
 export function encodeRemoveContainerResponse(w: BinaryWriter, m: Init<typeof RemoveContainerResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.RemoveContainerResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRemoveContainerResponse(r: BinaryReader, end: number, into?: RemoveContainerResponse): RemoveContainerResponse {
-  const m = into ?? createRemoveContainerResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RemoveContainerResponse");
-  return m;
-}
-
-/** A new runtime.v1.ContainerStateValue with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStateValue(): ContainerStateValue {
-  return { $typeName: "runtime.v1.ContainerStateValue", state: 0 } as ContainerStateValue;
-}
-
-export function encodeContainerStateValue(w: BinaryWriter, m: Init<typeof ContainerStateValueSchema>): void {
-  let v: any;
-  if ((v = m.state) !== undefined && v !== 0) w.tag(1, 0).int32(v);
 }
 
 /** Reads a runtime.v1.ContainerStateValue up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerStateValue(r: BinaryReader, end: number, into?: ContainerStateValue): ContainerStateValue {
-  const m = into ?? createContainerStateValue();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerStateValue", state: 0 } as ContainerStateValue);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2328,22 +1185,9 @@ export function decodeContainerStateValue(r: BinaryReader, end: number, into?: C
   return m;
 }
 
-/** A new runtime.v1.ContainerFilter with every field at its default, as protobuf-es's create makes it. */
-export function createContainerFilter(): ContainerFilter {
-  return { $typeName: "runtime.v1.ContainerFilter", id: "", podSandboxId: "", labelSelector: {} } as ContainerFilter;
-}
-
-export function encodeContainerFilter(w: BinaryWriter, m: Init<typeof ContainerFilterSchema>): void {
-  let v: any;
-  if ((v = m.id) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.state) !== undefined) { w.tag(2, 2).fork(); encodeContainerStateValue(w, v); w.join(); }
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(3, 2).string(v);
-  if ((v = m.labelSelector) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(4, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
 /** Reads a runtime.v1.ContainerFilter up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerFilter(r: BinaryReader, end: number, into?: ContainerFilter): ContainerFilter {
-  const m = into ?? createContainerFilter();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerFilter", id: "", podSandboxId: "", labelSelector: {} } as ContainerFilter);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2360,19 +1204,9 @@ export function decodeContainerFilter(r: BinaryReader, end: number, into?: Conta
   return m;
 }
 
-/** A new runtime.v1.ListContainersRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListContainersRequest(): ListContainersRequest {
-  return { $typeName: "runtime.v1.ListContainersRequest" } as ListContainersRequest;
-}
-
-export function encodeListContainersRequest(w: BinaryWriter, m: Init<typeof ListContainersRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodeContainerFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.ListContainersRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListContainersRequest(r: BinaryReader, end: number, into?: ListContainersRequest): ListContainersRequest {
-  const m = into ?? createListContainersRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListContainersRequest" } as ListContainersRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2382,11 +1216,6 @@ export function decodeListContainersRequest(r: BinaryReader, end: number, into?:
   }
   if (r.pos !== end) throw wrongType("runtime.v1.ListContainersRequest");
   return m;
-}
-
-/** A new runtime.v1.Container with every field at its default, as protobuf-es's create makes it. */
-export function createContainer(): Container {
-  return { $typeName: "runtime.v1.Container", id: "", podSandboxId: "", imageRef: "", state: 0, createdAt: 0n, labels: {}, annotations: {}, imageId: "" } as Container;
 }
 
 export function encodeContainer(w: BinaryWriter, m: Init<typeof ContainerSchema>): void {
@@ -2403,70 +1232,14 @@ export function encodeContainer(w: BinaryWriter, m: Init<typeof ContainerSchema>
   if ((v = m.imageId) !== undefined && v !== "") w.tag(10, 2).string(v);
 }
 
-/** Reads a runtime.v1.Container up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainer(r: BinaryReader, end: number, into?: Container): Container {
-  const m = into ?? createContainer();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.Container.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.Container.pod_sandbox_id"); m.podSandboxId = r.string(); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.Container.metadata"); m.metadata = decodeContainerMetadata(r, r.uint32() + r.pos, m.metadata); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.Container.image"); m.image = decodeImageSpec(r, r.uint32() + r.pos, m.image); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.Container.image_ref"); m.imageRef = r.string(); break;
-      case 6: if (wt !== 0) throw wrongType("runtime.v1.Container.state"); m.state = r.int32(); break;
-      case 7: if (wt !== 0) throw wrongType("runtime.v1.Container.created_at"); m.createdAt = r.int64() as bigint; break;
-      case 8: { if (wt !== 2) throw wrongType("runtime.v1.Container.labels"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.labels[String(k)] = x; break; }
-      case 9: { if (wt !== 2) throw wrongType("runtime.v1.Container.annotations"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.annotations[String(k)] = x; break; }
-      case 10: if (wt !== 2) throw wrongType("runtime.v1.Container.image_id"); m.imageId = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.Container");
-  return m;
-}
-
-/** A new runtime.v1.ListContainersResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListContainersResponse(): ListContainersResponse {
-  return { $typeName: "runtime.v1.ListContainersResponse", containers: [] } as ListContainersResponse;
-}
-
 export function encodeListContainersResponse(w: BinaryWriter, m: Init<typeof ListContainersResponseSchema>): void {
   let v: any;
   if ((v = m.containers) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeContainer(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ListContainersResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListContainersResponse(r: BinaryReader, end: number, into?: ListContainersResponse): ListContainersResponse {
-  const m = into ?? createListContainersResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListContainersResponse.containers"); m.containers.push(decodeContainer(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListContainersResponse");
-  return m;
-}
-
-/** A new runtime.v1.StreamContainersRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStreamContainersRequest(): StreamContainersRequest {
-  return { $typeName: "runtime.v1.StreamContainersRequest" } as StreamContainersRequest;
-}
-
-export function encodeStreamContainersRequest(w: BinaryWriter, m: Init<typeof StreamContainersRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodeContainerFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.StreamContainersRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStreamContainersRequest(r: BinaryReader, end: number, into?: StreamContainersRequest): StreamContainersRequest {
-  const m = into ?? createStreamContainersRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StreamContainersRequest" } as StreamContainersRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2478,44 +1251,14 @@ export function decodeStreamContainersRequest(r: BinaryReader, end: number, into
   return m;
 }
 
-/** A new runtime.v1.StreamContainersResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStreamContainersResponse(): StreamContainersResponse {
-  return { $typeName: "runtime.v1.StreamContainersResponse", containers: [] } as StreamContainersResponse;
-}
-
 export function encodeStreamContainersResponse(w: BinaryWriter, m: Init<typeof StreamContainersResponseSchema>): void {
   let v: any;
   if ((v = m.containers) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeContainer(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.StreamContainersResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStreamContainersResponse(r: BinaryReader, end: number, into?: StreamContainersResponse): StreamContainersResponse {
-  const m = into ?? createStreamContainersResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StreamContainersResponse.containers"); m.containers.push(decodeContainer(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StreamContainersResponse");
-  return m;
-}
-
-/** A new runtime.v1.ContainerStatusRequest with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStatusRequest(): ContainerStatusRequest {
-  return { $typeName: "runtime.v1.ContainerStatusRequest", containerId: "", verbose: false } as ContainerStatusRequest;
-}
-
-export function encodeContainerStatusRequest(w: BinaryWriter, m: Init<typeof ContainerStatusRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.verbose) !== undefined && v === true) w.tag(2, 0).bool(v);
-}
-
 /** Reads a runtime.v1.ContainerStatusRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerStatusRequest(r: BinaryReader, end: number, into?: ContainerStatusRequest): ContainerStatusRequest {
-  const m = into ?? createContainerStatusRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerStatusRequest", containerId: "", verbose: false } as ContainerStatusRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2526,11 +1269,6 @@ export function decodeContainerStatusRequest(r: BinaryReader, end: number, into?
   }
   if (r.pos !== end) throw wrongType("runtime.v1.ContainerStatusRequest");
   return m;
-}
-
-/** A new runtime.v1.ContainerStatus with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStatus(): ContainerStatus {
-  return { $typeName: "runtime.v1.ContainerStatus", id: "", state: 0, createdAt: 0n, startedAt: 0n, finishedAt: 0n, exitCode: 0, imageRef: "", reason: "", message: "", labels: {}, annotations: {}, mounts: [], logPath: "", imageId: "", stopSignal: 0 } as ContainerStatus;
 }
 
 export function encodeContainerStatus(w: BinaryWriter, m: Init<typeof ContainerStatusSchema>): void {
@@ -2556,73 +1294,10 @@ export function encodeContainerStatus(w: BinaryWriter, m: Init<typeof ContainerS
   if ((v = m.stopSignal) !== undefined && v !== 0) w.tag(19, 0).int32(v);
 }
 
-/** Reads a runtime.v1.ContainerStatus up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerStatus(r: BinaryReader, end: number, into?: ContainerStatus): ContainerStatus {
-  const m = into ?? createContainerStatus();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.metadata"); m.metadata = decodeContainerMetadata(r, r.uint32() + r.pos, m.metadata); break;
-      case 3: if (wt !== 0) throw wrongType("runtime.v1.ContainerStatus.state"); m.state = r.int32(); break;
-      case 4: if (wt !== 0) throw wrongType("runtime.v1.ContainerStatus.created_at"); m.createdAt = r.int64() as bigint; break;
-      case 5: if (wt !== 0) throw wrongType("runtime.v1.ContainerStatus.started_at"); m.startedAt = r.int64() as bigint; break;
-      case 6: if (wt !== 0) throw wrongType("runtime.v1.ContainerStatus.finished_at"); m.finishedAt = r.int64() as bigint; break;
-      case 7: if (wt !== 0) throw wrongType("runtime.v1.ContainerStatus.exit_code"); m.exitCode = r.int32(); break;
-      case 8: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.image"); m.image = decodeImageSpec(r, r.uint32() + r.pos, m.image); break;
-      case 9: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.image_ref"); m.imageRef = r.string(); break;
-      case 10: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.reason"); m.reason = r.string(); break;
-      case 11: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.message"); m.message = r.string(); break;
-      case 12: { if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.labels"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.labels[String(k)] = x; break; }
-      case 13: { if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.annotations"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.annotations[String(k)] = x; break; }
-      case 14: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.mounts"); m.mounts.push(decodeMount(r, r.uint32() + r.pos)); break;
-      case 15: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.log_path"); m.logPath = r.string(); break;
-      case 16: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.resources"); m.resources = decodeContainerResources(r, r.uint32() + r.pos, m.resources); break;
-      case 17: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.image_id"); m.imageId = r.string(); break;
-      case 18: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatus.user"); m.user = decodeContainerUser(r, r.uint32() + r.pos, m.user); break;
-      case 19: if (wt !== 0) throw wrongType("runtime.v1.ContainerStatus.stop_signal"); m.stopSignal = r.int32(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerStatus");
-  return m;
-}
-
-/** A new runtime.v1.ContainerStatusResponse with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStatusResponse(): ContainerStatusResponse {
-  return { $typeName: "runtime.v1.ContainerStatusResponse", info: {} } as ContainerStatusResponse;
-}
-
 export function encodeContainerStatusResponse(w: BinaryWriter, m: Init<typeof ContainerStatusResponseSchema>): void {
   let v: any;
   if ((v = m.status) !== undefined) { w.tag(1, 2).fork(); encodeContainerStatus(w, v); w.join(); }
   if ((v = m.info) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(2, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
-/** Reads a runtime.v1.ContainerStatusResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerStatusResponse(r: BinaryReader, end: number, into?: ContainerStatusResponse): ContainerStatusResponse {
-  const m = into ?? createContainerStatusResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatusResponse.status"); m.status = decodeContainerStatus(r, r.uint32() + r.pos, m.status); break;
-      case 2: { if (wt !== 2) throw wrongType("runtime.v1.ContainerStatusResponse.info"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.info[String(k)] = x; break; }
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerStatusResponse");
-  return m;
-}
-
-/** A new runtime.v1.ContainerResources with every field at its default, as protobuf-es's create makes it. */
-export function createContainerResources(): ContainerResources {
-  return { $typeName: "runtime.v1.ContainerResources" } as ContainerResources;
 }
 
 export function encodeContainerResources(w: BinaryWriter, m: Init<typeof ContainerResourcesSchema>): void {
@@ -2631,61 +1306,14 @@ export function encodeContainerResources(w: BinaryWriter, m: Init<typeof Contain
   if ((v = m.windows) !== undefined) { w.tag(2, 2).fork(); encodeWindowsContainerResources(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.ContainerResources up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerResources(r: BinaryReader, end: number, into?: ContainerResources): ContainerResources {
-  const m = into ?? createContainerResources();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerResources.linux"); m.linux = decodeLinuxContainerResources(r, r.uint32() + r.pos, m.linux); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ContainerResources.windows"); m.windows = decodeWindowsContainerResources(r, r.uint32() + r.pos, m.windows); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerResources");
-  return m;
-}
-
-/** A new runtime.v1.ContainerUser with every field at its default, as protobuf-es's create makes it. */
-export function createContainerUser(): ContainerUser {
-  return { $typeName: "runtime.v1.ContainerUser" } as ContainerUser;
-}
-
 export function encodeContainerUser(w: BinaryWriter, m: Init<typeof ContainerUserSchema>): void {
   let v: any;
   if ((v = m.linux) !== undefined) { w.tag(1, 2).fork(); encodeLinuxContainerUser(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.ContainerUser up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerUser(r: BinaryReader, end: number, into?: ContainerUser): ContainerUser {
-  const m = into ?? createContainerUser();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerUser.linux"); m.linux = decodeLinuxContainerUser(r, r.uint32() + r.pos, m.linux); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerUser");
-  return m;
-}
-
-/** A new runtime.v1.UpdateContainerResourcesRequest with every field at its default, as protobuf-es's create makes it. */
-export function createUpdateContainerResourcesRequest(): UpdateContainerResourcesRequest {
-  return { $typeName: "runtime.v1.UpdateContainerResourcesRequest", containerId: "", annotations: {} } as UpdateContainerResourcesRequest;
-}
-
-export function encodeUpdateContainerResourcesRequest(w: BinaryWriter, m: Init<typeof UpdateContainerResourcesRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.linux) !== undefined) { w.tag(2, 2).fork(); encodeLinuxContainerResources(w, v); w.join(); }
-  if ((v = m.windows) !== undefined) { w.tag(3, 2).fork(); encodeWindowsContainerResources(w, v); w.join(); }
-  if ((v = m.annotations) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(4, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
 /** Reads a runtime.v1.UpdateContainerResourcesRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeUpdateContainerResourcesRequest(r: BinaryReader, end: number, into?: UpdateContainerResourcesRequest): UpdateContainerResourcesRequest {
-  const m = into ?? createUpdateContainerResourcesRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.UpdateContainerResourcesRequest", containerId: "", annotations: {} } as UpdateContainerResourcesRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2702,42 +1330,12 @@ export function decodeUpdateContainerResourcesRequest(r: BinaryReader, end: numb
   return m;
 }
 
-/** A new runtime.v1.UpdateContainerResourcesResponse with every field at its default, as protobuf-es's create makes it. */
-export function createUpdateContainerResourcesResponse(): UpdateContainerResourcesResponse {
-  return { $typeName: "runtime.v1.UpdateContainerResourcesResponse" } as UpdateContainerResourcesResponse;
-}
-
 export function encodeUpdateContainerResourcesResponse(w: BinaryWriter, m: Init<typeof UpdateContainerResourcesResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.UpdateContainerResourcesResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeUpdateContainerResourcesResponse(r: BinaryReader, end: number, into?: UpdateContainerResourcesResponse): UpdateContainerResourcesResponse {
-  const m = into ?? createUpdateContainerResourcesResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.UpdateContainerResourcesResponse");
-  return m;
-}
-
-/** A new runtime.v1.ExecSyncRequest with every field at its default, as protobuf-es's create makes it. */
-export function createExecSyncRequest(): ExecSyncRequest {
-  return { $typeName: "runtime.v1.ExecSyncRequest", containerId: "", cmd: [], timeout: 0n } as ExecSyncRequest;
-}
-
-export function encodeExecSyncRequest(w: BinaryWriter, m: Init<typeof ExecSyncRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.cmd) !== undefined) for (const x of v) w.tag(2, 2).string(x);
-  if ((v = m.timeout) !== undefined && v != 0) w.tag(3, 0).int64(v);
 }
 
 /** Reads a runtime.v1.ExecSyncRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeExecSyncRequest(r: BinaryReader, end: number, into?: ExecSyncRequest): ExecSyncRequest {
-  const m = into ?? createExecSyncRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ExecSyncRequest", containerId: "", cmd: [], timeout: 0n } as ExecSyncRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2751,11 +1349,6 @@ export function decodeExecSyncRequest(r: BinaryReader, end: number, into?: ExecS
   return m;
 }
 
-/** A new runtime.v1.ExecSyncResponse with every field at its default, as protobuf-es's create makes it. */
-export function createExecSyncResponse(): ExecSyncResponse {
-  return { $typeName: "runtime.v1.ExecSyncResponse", stdout: new Uint8Array(0), stderr: new Uint8Array(0), exitCode: 0 } as ExecSyncResponse;
-}
-
 export function encodeExecSyncResponse(w: BinaryWriter, m: Init<typeof ExecSyncResponseSchema>): void {
   let v: any;
   if ((v = m.stdout) !== undefined && v.length > 0) w.tag(1, 2).bytes(v);
@@ -2763,40 +1356,9 @@ export function encodeExecSyncResponse(w: BinaryWriter, m: Init<typeof ExecSyncR
   if ((v = m.exitCode) !== undefined && v !== 0) w.tag(3, 0).int32(v);
 }
 
-/** Reads a runtime.v1.ExecSyncResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeExecSyncResponse(r: BinaryReader, end: number, into?: ExecSyncResponse): ExecSyncResponse {
-  const m = into ?? createExecSyncResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ExecSyncResponse.stdout"); m.stdout = r.bytes(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ExecSyncResponse.stderr"); m.stderr = r.bytes(); break;
-      case 3: if (wt !== 0) throw wrongType("runtime.v1.ExecSyncResponse.exit_code"); m.exitCode = r.int32(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ExecSyncResponse");
-  return m;
-}
-
-/** A new runtime.v1.ExecRequest with every field at its default, as protobuf-es's create makes it. */
-export function createExecRequest(): ExecRequest {
-  return { $typeName: "runtime.v1.ExecRequest", containerId: "", cmd: [], tty: false, stdin: false, stdout: false, stderr: false } as ExecRequest;
-}
-
-export function encodeExecRequest(w: BinaryWriter, m: Init<typeof ExecRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.cmd) !== undefined) for (const x of v) w.tag(2, 2).string(x);
-  if ((v = m.tty) !== undefined && v === true) w.tag(3, 0).bool(v);
-  if ((v = m.stdin) !== undefined && v === true) w.tag(4, 0).bool(v);
-  if ((v = m.stdout) !== undefined && v === true) w.tag(5, 0).bool(v);
-  if ((v = m.stderr) !== undefined && v === true) w.tag(6, 0).bool(v);
-}
-
 /** Reads a runtime.v1.ExecRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeExecRequest(r: BinaryReader, end: number, into?: ExecRequest): ExecRequest {
-  const m = into ?? createExecRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ExecRequest", containerId: "", cmd: [], tty: false, stdin: false, stdout: false, stderr: false } as ExecRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2813,47 +1375,14 @@ export function decodeExecRequest(r: BinaryReader, end: number, into?: ExecReque
   return m;
 }
 
-/** A new runtime.v1.ExecResponse with every field at its default, as protobuf-es's create makes it. */
-export function createExecResponse(): ExecResponse {
-  return { $typeName: "runtime.v1.ExecResponse", url: "" } as ExecResponse;
-}
-
 export function encodeExecResponse(w: BinaryWriter, m: Init<typeof ExecResponseSchema>): void {
   let v: any;
   if ((v = m.url) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
-/** Reads a runtime.v1.ExecResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeExecResponse(r: BinaryReader, end: number, into?: ExecResponse): ExecResponse {
-  const m = into ?? createExecResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ExecResponse.url"); m.url = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ExecResponse");
-  return m;
-}
-
-/** A new runtime.v1.AttachRequest with every field at its default, as protobuf-es's create makes it. */
-export function createAttachRequest(): AttachRequest {
-  return { $typeName: "runtime.v1.AttachRequest", containerId: "", stdin: false, tty: false, stdout: false, stderr: false } as AttachRequest;
-}
-
-export function encodeAttachRequest(w: BinaryWriter, m: Init<typeof AttachRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.stdin) !== undefined && v === true) w.tag(2, 0).bool(v);
-  if ((v = m.tty) !== undefined && v === true) w.tag(3, 0).bool(v);
-  if ((v = m.stdout) !== undefined && v === true) w.tag(4, 0).bool(v);
-  if ((v = m.stderr) !== undefined && v === true) w.tag(5, 0).bool(v);
-}
-
 /** Reads a runtime.v1.AttachRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeAttachRequest(r: BinaryReader, end: number, into?: AttachRequest): AttachRequest {
-  const m = into ?? createAttachRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.AttachRequest", containerId: "", stdin: false, tty: false, stdout: false, stderr: false } as AttachRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2869,44 +1398,14 @@ export function decodeAttachRequest(r: BinaryReader, end: number, into?: AttachR
   return m;
 }
 
-/** A new runtime.v1.AttachResponse with every field at its default, as protobuf-es's create makes it. */
-export function createAttachResponse(): AttachResponse {
-  return { $typeName: "runtime.v1.AttachResponse", url: "" } as AttachResponse;
-}
-
 export function encodeAttachResponse(w: BinaryWriter, m: Init<typeof AttachResponseSchema>): void {
   let v: any;
   if ((v = m.url) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
-/** Reads a runtime.v1.AttachResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeAttachResponse(r: BinaryReader, end: number, into?: AttachResponse): AttachResponse {
-  const m = into ?? createAttachResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.AttachResponse.url"); m.url = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.AttachResponse");
-  return m;
-}
-
-/** A new runtime.v1.PortForwardRequest with every field at its default, as protobuf-es's create makes it. */
-export function createPortForwardRequest(): PortForwardRequest {
-  return { $typeName: "runtime.v1.PortForwardRequest", podSandboxId: "", port: [] } as PortForwardRequest;
-}
-
-export function encodePortForwardRequest(w: BinaryWriter, m: Init<typeof PortForwardRequestSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.port) !== undefined && v.length > 0) { w.tag(2, 2).fork(); for (const x of v) w.int32(x); w.join(); }
-}
-
 /** Reads a runtime.v1.PortForwardRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePortForwardRequest(r: BinaryReader, end: number, into?: PortForwardRequest): PortForwardRequest {
-  const m = into ?? createPortForwardRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.PortForwardRequest", podSandboxId: "", port: [] } as PortForwardRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2919,43 +1418,14 @@ export function decodePortForwardRequest(r: BinaryReader, end: number, into?: Po
   return m;
 }
 
-/** A new runtime.v1.PortForwardResponse with every field at its default, as protobuf-es's create makes it. */
-export function createPortForwardResponse(): PortForwardResponse {
-  return { $typeName: "runtime.v1.PortForwardResponse", url: "" } as PortForwardResponse;
-}
-
 export function encodePortForwardResponse(w: BinaryWriter, m: Init<typeof PortForwardResponseSchema>): void {
   let v: any;
   if ((v = m.url) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
-/** Reads a runtime.v1.PortForwardResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePortForwardResponse(r: BinaryReader, end: number, into?: PortForwardResponse): PortForwardResponse {
-  const m = into ?? createPortForwardResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PortForwardResponse.url"); m.url = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PortForwardResponse");
-  return m;
-}
-
-/** A new runtime.v1.ImageFilter with every field at its default, as protobuf-es's create makes it. */
-export function createImageFilter(): ImageFilter {
-  return { $typeName: "runtime.v1.ImageFilter" } as ImageFilter;
-}
-
-export function encodeImageFilter(w: BinaryWriter, m: Init<typeof ImageFilterSchema>): void {
-  let v: any;
-  if ((v = m.image) !== undefined) { w.tag(1, 2).fork(); encodeImageSpec(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.ImageFilter up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeImageFilter(r: BinaryReader, end: number, into?: ImageFilter): ImageFilter {
-  const m = into ?? createImageFilter();
+  const m = into ?? ({ $typeName: "runtime.v1.ImageFilter" } as ImageFilter);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2967,19 +1437,9 @@ export function decodeImageFilter(r: BinaryReader, end: number, into?: ImageFilt
   return m;
 }
 
-/** A new runtime.v1.ListImagesRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListImagesRequest(): ListImagesRequest {
-  return { $typeName: "runtime.v1.ListImagesRequest" } as ListImagesRequest;
-}
-
-export function encodeListImagesRequest(w: BinaryWriter, m: Init<typeof ListImagesRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodeImageFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.ListImagesRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListImagesRequest(r: BinaryReader, end: number, into?: ListImagesRequest): ListImagesRequest {
-  const m = into ?? createListImagesRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListImagesRequest" } as ListImagesRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -2989,11 +1449,6 @@ export function decodeListImagesRequest(r: BinaryReader, end: number, into?: Lis
   }
   if (r.pos !== end) throw wrongType("runtime.v1.ListImagesRequest");
   return m;
-}
-
-/** A new runtime.v1.Image with every field at its default, as protobuf-es's create makes it. */
-export function createImage(): Image {
-  return { $typeName: "runtime.v1.Image", id: "", repoTags: [], repoDigests: [], size: 0n, username: "", pinned: false } as Image;
 }
 
 export function encodeImage(w: BinaryWriter, m: Init<typeof ImageSchema>): void {
@@ -3008,64 +1463,14 @@ export function encodeImage(w: BinaryWriter, m: Init<typeof ImageSchema>): void 
   if ((v = m.pinned) !== undefined && v === true) w.tag(8, 0).bool(v);
 }
 
-/** Reads a runtime.v1.Image up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeImage(r: BinaryReader, end: number, into?: Image): Image {
-  const m = into ?? createImage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.Image.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.Image.repo_tags"); m.repoTags.push(r.string()); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.Image.repo_digests"); m.repoDigests.push(r.string()); break;
-      case 4: if (wt !== 0) throw wrongType("runtime.v1.Image.size"); m.size = r.uint64() as bigint; break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.Image.uid"); m.uid = decodeInt64Value(r, r.uint32() + r.pos, m.uid); break;
-      case 6: if (wt !== 2) throw wrongType("runtime.v1.Image.username"); m.username = r.string(); break;
-      case 7: if (wt !== 2) throw wrongType("runtime.v1.Image.spec"); m.spec = decodeImageSpec(r, r.uint32() + r.pos, m.spec); break;
-      case 8: if (wt !== 0) throw wrongType("runtime.v1.Image.pinned"); m.pinned = r.bool(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.Image");
-  return m;
-}
-
-/** A new runtime.v1.ListImagesResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListImagesResponse(): ListImagesResponse {
-  return { $typeName: "runtime.v1.ListImagesResponse", images: [] } as ListImagesResponse;
-}
-
 export function encodeListImagesResponse(w: BinaryWriter, m: Init<typeof ListImagesResponseSchema>): void {
   let v: any;
   if ((v = m.images) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeImage(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ListImagesResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListImagesResponse(r: BinaryReader, end: number, into?: ListImagesResponse): ListImagesResponse {
-  const m = into ?? createListImagesResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListImagesResponse.images"); m.images.push(decodeImage(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListImagesResponse");
-  return m;
-}
-
-/** A new runtime.v1.StreamImagesRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStreamImagesRequest(): StreamImagesRequest {
-  return { $typeName: "runtime.v1.StreamImagesRequest" } as StreamImagesRequest;
-}
-
-export function encodeStreamImagesRequest(w: BinaryWriter, m: Init<typeof StreamImagesRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodeImageFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.StreamImagesRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStreamImagesRequest(r: BinaryReader, end: number, into?: StreamImagesRequest): StreamImagesRequest {
-  const m = into ?? createStreamImagesRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StreamImagesRequest" } as StreamImagesRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3077,44 +1482,14 @@ export function decodeStreamImagesRequest(r: BinaryReader, end: number, into?: S
   return m;
 }
 
-/** A new runtime.v1.StreamImagesResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStreamImagesResponse(): StreamImagesResponse {
-  return { $typeName: "runtime.v1.StreamImagesResponse", images: [] } as StreamImagesResponse;
-}
-
 export function encodeStreamImagesResponse(w: BinaryWriter, m: Init<typeof StreamImagesResponseSchema>): void {
   let v: any;
   if ((v = m.images) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeImage(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.StreamImagesResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStreamImagesResponse(r: BinaryReader, end: number, into?: StreamImagesResponse): StreamImagesResponse {
-  const m = into ?? createStreamImagesResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StreamImagesResponse.images"); m.images.push(decodeImage(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StreamImagesResponse");
-  return m;
-}
-
-/** A new runtime.v1.ImageStatusRequest with every field at its default, as protobuf-es's create makes it. */
-export function createImageStatusRequest(): ImageStatusRequest {
-  return { $typeName: "runtime.v1.ImageStatusRequest", verbose: false } as ImageStatusRequest;
-}
-
-export function encodeImageStatusRequest(w: BinaryWriter, m: Init<typeof ImageStatusRequestSchema>): void {
-  let v: any;
-  if ((v = m.image) !== undefined) { w.tag(1, 2).fork(); encodeImageSpec(w, v); w.join(); }
-  if ((v = m.verbose) !== undefined && v === true) w.tag(2, 0).bool(v);
-}
-
 /** Reads a runtime.v1.ImageStatusRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeImageStatusRequest(r: BinaryReader, end: number, into?: ImageStatusRequest): ImageStatusRequest {
-  const m = into ?? createImageStatusRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ImageStatusRequest", verbose: false } as ImageStatusRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3127,52 +1502,15 @@ export function decodeImageStatusRequest(r: BinaryReader, end: number, into?: Im
   return m;
 }
 
-/** A new runtime.v1.ImageStatusResponse with every field at its default, as protobuf-es's create makes it. */
-export function createImageStatusResponse(): ImageStatusResponse {
-  return { $typeName: "runtime.v1.ImageStatusResponse", info: {} } as ImageStatusResponse;
-}
-
 export function encodeImageStatusResponse(w: BinaryWriter, m: Init<typeof ImageStatusResponseSchema>): void {
   let v: any;
   if ((v = m.image) !== undefined) { w.tag(1, 2).fork(); encodeImage(w, v); w.join(); }
   if ((v = m.info) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(2, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
 }
 
-/** Reads a runtime.v1.ImageStatusResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeImageStatusResponse(r: BinaryReader, end: number, into?: ImageStatusResponse): ImageStatusResponse {
-  const m = into ?? createImageStatusResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ImageStatusResponse.image"); m.image = decodeImage(r, r.uint32() + r.pos, m.image); break;
-      case 2: { if (wt !== 2) throw wrongType("runtime.v1.ImageStatusResponse.info"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.info[String(k)] = x; break; }
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ImageStatusResponse");
-  return m;
-}
-
-/** A new runtime.v1.AuthConfig with every field at its default, as protobuf-es's create makes it. */
-export function createAuthConfig(): AuthConfig {
-  return { $typeName: "runtime.v1.AuthConfig", username: "", password: "", auth: "", serverAddress: "", identityToken: "", registryToken: "" } as AuthConfig;
-}
-
-export function encodeAuthConfig(w: BinaryWriter, m: Init<typeof AuthConfigSchema>): void {
-  let v: any;
-  if ((v = m.username) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.password) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.auth) !== undefined && v !== "") w.tag(3, 2).string(v);
-  if ((v = m.serverAddress) !== undefined && v !== "") w.tag(4, 2).string(v);
-  if ((v = m.identityToken) !== undefined && v !== "") w.tag(5, 2).string(v);
-  if ((v = m.registryToken) !== undefined && v !== "") w.tag(6, 2).string(v);
-}
-
 /** Reads a runtime.v1.AuthConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeAuthConfig(r: BinaryReader, end: number, into?: AuthConfig): AuthConfig {
-  const m = into ?? createAuthConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.AuthConfig", username: "", password: "", auth: "", serverAddress: "", identityToken: "", registryToken: "" } as AuthConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3189,21 +1527,9 @@ export function decodeAuthConfig(r: BinaryReader, end: number, into?: AuthConfig
   return m;
 }
 
-/** A new runtime.v1.PullImageRequest with every field at its default, as protobuf-es's create makes it. */
-export function createPullImageRequest(): PullImageRequest {
-  return { $typeName: "runtime.v1.PullImageRequest" } as PullImageRequest;
-}
-
-export function encodePullImageRequest(w: BinaryWriter, m: Init<typeof PullImageRequestSchema>): void {
-  let v: any;
-  if ((v = m.image) !== undefined) { w.tag(1, 2).fork(); encodeImageSpec(w, v); w.join(); }
-  if ((v = m.auth) !== undefined) { w.tag(2, 2).fork(); encodeAuthConfig(w, v); w.join(); }
-  if ((v = m.sandboxConfig) !== undefined) { w.tag(3, 2).fork(); encodePodSandboxConfig(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.PullImageRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodePullImageRequest(r: BinaryReader, end: number, into?: PullImageRequest): PullImageRequest {
-  const m = into ?? createPullImageRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.PullImageRequest" } as PullImageRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3217,43 +1543,14 @@ export function decodePullImageRequest(r: BinaryReader, end: number, into?: Pull
   return m;
 }
 
-/** A new runtime.v1.PullImageResponse with every field at its default, as protobuf-es's create makes it. */
-export function createPullImageResponse(): PullImageResponse {
-  return { $typeName: "runtime.v1.PullImageResponse", imageRef: "" } as PullImageResponse;
-}
-
 export function encodePullImageResponse(w: BinaryWriter, m: Init<typeof PullImageResponseSchema>): void {
   let v: any;
   if ((v = m.imageRef) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
-/** Reads a runtime.v1.PullImageResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePullImageResponse(r: BinaryReader, end: number, into?: PullImageResponse): PullImageResponse {
-  const m = into ?? createPullImageResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PullImageResponse.image_ref"); m.imageRef = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PullImageResponse");
-  return m;
-}
-
-/** A new runtime.v1.RemoveImageRequest with every field at its default, as protobuf-es's create makes it. */
-export function createRemoveImageRequest(): RemoveImageRequest {
-  return { $typeName: "runtime.v1.RemoveImageRequest" } as RemoveImageRequest;
-}
-
-export function encodeRemoveImageRequest(w: BinaryWriter, m: Init<typeof RemoveImageRequestSchema>): void {
-  let v: any;
-  if ((v = m.image) !== undefined) { w.tag(1, 2).fork(); encodeImageSpec(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.RemoveImageRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeRemoveImageRequest(r: BinaryReader, end: number, into?: RemoveImageRequest): RemoveImageRequest {
-  const m = into ?? createRemoveImageRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.RemoveImageRequest" } as RemoveImageRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3265,40 +1562,12 @@ export function decodeRemoveImageRequest(r: BinaryReader, end: number, into?: Re
   return m;
 }
 
-/** A new runtime.v1.RemoveImageResponse with every field at its default, as protobuf-es's create makes it. */
-export function createRemoveImageResponse(): RemoveImageResponse {
-  return { $typeName: "runtime.v1.RemoveImageResponse" } as RemoveImageResponse;
-}
-
 export function encodeRemoveImageResponse(w: BinaryWriter, m: Init<typeof RemoveImageResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.RemoveImageResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRemoveImageResponse(r: BinaryReader, end: number, into?: RemoveImageResponse): RemoveImageResponse {
-  const m = into ?? createRemoveImageResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RemoveImageResponse");
-  return m;
-}
-
-/** A new runtime.v1.NetworkConfig with every field at its default, as protobuf-es's create makes it. */
-export function createNetworkConfig(): NetworkConfig {
-  return { $typeName: "runtime.v1.NetworkConfig", podCidr: "" } as NetworkConfig;
-}
-
-export function encodeNetworkConfig(w: BinaryWriter, m: Init<typeof NetworkConfigSchema>): void {
-  let v: any;
-  if ((v = m.podCidr) !== undefined && v !== "") w.tag(1, 2).string(v);
 }
 
 /** Reads a runtime.v1.NetworkConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeNetworkConfig(r: BinaryReader, end: number, into?: NetworkConfig): NetworkConfig {
-  const m = into ?? createNetworkConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.NetworkConfig", podCidr: "" } as NetworkConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3310,19 +1579,9 @@ export function decodeNetworkConfig(r: BinaryReader, end: number, into?: Network
   return m;
 }
 
-/** A new runtime.v1.RuntimeConfig with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeConfig(): RuntimeConfig {
-  return { $typeName: "runtime.v1.RuntimeConfig" } as RuntimeConfig;
-}
-
-export function encodeRuntimeConfig(w: BinaryWriter, m: Init<typeof RuntimeConfigSchema>): void {
-  let v: any;
-  if ((v = m.networkConfig) !== undefined) { w.tag(1, 2).fork(); encodeNetworkConfig(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.RuntimeConfig up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeRuntimeConfig(r: BinaryReader, end: number, into?: RuntimeConfig): RuntimeConfig {
-  const m = into ?? createRuntimeConfig();
+  const m = into ?? ({ $typeName: "runtime.v1.RuntimeConfig" } as RuntimeConfig);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3334,19 +1593,9 @@ export function decodeRuntimeConfig(r: BinaryReader, end: number, into?: Runtime
   return m;
 }
 
-/** A new runtime.v1.UpdateRuntimeConfigRequest with every field at its default, as protobuf-es's create makes it. */
-export function createUpdateRuntimeConfigRequest(): UpdateRuntimeConfigRequest {
-  return { $typeName: "runtime.v1.UpdateRuntimeConfigRequest" } as UpdateRuntimeConfigRequest;
-}
-
-export function encodeUpdateRuntimeConfigRequest(w: BinaryWriter, m: Init<typeof UpdateRuntimeConfigRequestSchema>): void {
-  let v: any;
-  if ((v = m.runtimeConfig) !== undefined) { w.tag(1, 2).fork(); encodeRuntimeConfig(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.UpdateRuntimeConfigRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeUpdateRuntimeConfigRequest(r: BinaryReader, end: number, into?: UpdateRuntimeConfigRequest): UpdateRuntimeConfigRequest {
-  const m = into ?? createUpdateRuntimeConfigRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.UpdateRuntimeConfigRequest" } as UpdateRuntimeConfigRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3358,30 +1607,7 @@ export function decodeUpdateRuntimeConfigRequest(r: BinaryReader, end: number, i
   return m;
 }
 
-/** A new runtime.v1.UpdateRuntimeConfigResponse with every field at its default, as protobuf-es's create makes it. */
-export function createUpdateRuntimeConfigResponse(): UpdateRuntimeConfigResponse {
-  return { $typeName: "runtime.v1.UpdateRuntimeConfigResponse" } as UpdateRuntimeConfigResponse;
-}
-
 export function encodeUpdateRuntimeConfigResponse(w: BinaryWriter, m: Init<typeof UpdateRuntimeConfigResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.UpdateRuntimeConfigResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeUpdateRuntimeConfigResponse(r: BinaryReader, end: number, into?: UpdateRuntimeConfigResponse): UpdateRuntimeConfigResponse {
-  const m = into ?? createUpdateRuntimeConfigResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.UpdateRuntimeConfigResponse");
-  return m;
-}
-
-/** A new runtime.v1.RuntimeCondition with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeCondition(): RuntimeCondition {
-  return { $typeName: "runtime.v1.RuntimeCondition", type: "", status: false, reason: "", message: "" } as RuntimeCondition;
 }
 
 export function encodeRuntimeCondition(w: BinaryWriter, m: Init<typeof RuntimeConditionSchema>): void {
@@ -3392,60 +1618,14 @@ export function encodeRuntimeCondition(w: BinaryWriter, m: Init<typeof RuntimeCo
   if ((v = m.message) !== undefined && v !== "") w.tag(4, 2).string(v);
 }
 
-/** Reads a runtime.v1.RuntimeCondition up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRuntimeCondition(r: BinaryReader, end: number, into?: RuntimeCondition): RuntimeCondition {
-  const m = into ?? createRuntimeCondition();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.RuntimeCondition.type"); m.type = r.string(); break;
-      case 2: if (wt !== 0) throw wrongType("runtime.v1.RuntimeCondition.status"); m.status = r.bool(); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.RuntimeCondition.reason"); m.reason = r.string(); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.RuntimeCondition.message"); m.message = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RuntimeCondition");
-  return m;
-}
-
-/** A new runtime.v1.RuntimeStatus with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeStatus(): RuntimeStatus {
-  return { $typeName: "runtime.v1.RuntimeStatus", conditions: [] } as RuntimeStatus;
-}
-
 export function encodeRuntimeStatus(w: BinaryWriter, m: Init<typeof RuntimeStatusSchema>): void {
   let v: any;
   if ((v = m.conditions) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeRuntimeCondition(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.RuntimeStatus up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRuntimeStatus(r: BinaryReader, end: number, into?: RuntimeStatus): RuntimeStatus {
-  const m = into ?? createRuntimeStatus();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.RuntimeStatus.conditions"); m.conditions.push(decodeRuntimeCondition(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RuntimeStatus");
-  return m;
-}
-
-/** A new runtime.v1.StatusRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStatusRequest(): StatusRequest {
-  return { $typeName: "runtime.v1.StatusRequest", verbose: false } as StatusRequest;
-}
-
-export function encodeStatusRequest(w: BinaryWriter, m: Init<typeof StatusRequestSchema>): void {
-  let v: any;
-  if ((v = m.verbose) !== undefined && v === true) w.tag(1, 0).bool(v);
-}
-
 /** Reads a runtime.v1.StatusRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStatusRequest(r: BinaryReader, end: number, into?: StatusRequest): StatusRequest {
-  const m = into ?? createStatusRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StatusRequest", verbose: false } as StatusRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3457,35 +1637,10 @@ export function decodeStatusRequest(r: BinaryReader, end: number, into?: StatusR
   return m;
 }
 
-/** A new runtime.v1.RuntimeHandlerFeatures with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeHandlerFeatures(): RuntimeHandlerFeatures {
-  return { $typeName: "runtime.v1.RuntimeHandlerFeatures", recursiveReadOnlyMounts: false, userNamespaces: false } as RuntimeHandlerFeatures;
-}
-
 export function encodeRuntimeHandlerFeatures(w: BinaryWriter, m: Init<typeof RuntimeHandlerFeaturesSchema>): void {
   let v: any;
   if ((v = m.recursiveReadOnlyMounts) !== undefined && v === true) w.tag(1, 0).bool(v);
   if ((v = m.userNamespaces) !== undefined && v === true) w.tag(2, 0).bool(v);
-}
-
-/** Reads a runtime.v1.RuntimeHandlerFeatures up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRuntimeHandlerFeatures(r: BinaryReader, end: number, into?: RuntimeHandlerFeatures): RuntimeHandlerFeatures {
-  const m = into ?? createRuntimeHandlerFeatures();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.RuntimeHandlerFeatures.recursive_read_only_mounts"); m.recursiveReadOnlyMounts = r.bool(); break;
-      case 2: if (wt !== 0) throw wrongType("runtime.v1.RuntimeHandlerFeatures.user_namespaces"); m.userNamespaces = r.bool(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RuntimeHandlerFeatures");
-  return m;
-}
-
-/** A new runtime.v1.RuntimeHandler with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeHandler(): RuntimeHandler {
-  return { $typeName: "runtime.v1.RuntimeHandler", name: "" } as RuntimeHandler;
 }
 
 export function encodeRuntimeHandler(w: BinaryWriter, m: Init<typeof RuntimeHandlerSchema>): void {
@@ -3494,50 +1649,10 @@ export function encodeRuntimeHandler(w: BinaryWriter, m: Init<typeof RuntimeHand
   if ((v = m.features) !== undefined) { w.tag(2, 2).fork(); encodeRuntimeHandlerFeatures(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.RuntimeHandler up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRuntimeHandler(r: BinaryReader, end: number, into?: RuntimeHandler): RuntimeHandler {
-  const m = into ?? createRuntimeHandler();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.RuntimeHandler.name"); m.name = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.RuntimeHandler.features"); m.features = decodeRuntimeHandlerFeatures(r, r.uint32() + r.pos, m.features); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RuntimeHandler");
-  return m;
-}
-
-/** A new runtime.v1.RuntimeFeatures with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeFeatures(): RuntimeFeatures {
-  return { $typeName: "runtime.v1.RuntimeFeatures", supplementalGroupsPolicy: false, userNamespacesHostNetwork: false } as RuntimeFeatures;
-}
-
 export function encodeRuntimeFeatures(w: BinaryWriter, m: Init<typeof RuntimeFeaturesSchema>): void {
   let v: any;
   if ((v = m.supplementalGroupsPolicy) !== undefined && v === true) w.tag(1, 0).bool(v);
   if ((v = m.userNamespacesHostNetwork) !== undefined && v === true) w.tag(2, 0).bool(v);
-}
-
-/** Reads a runtime.v1.RuntimeFeatures up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRuntimeFeatures(r: BinaryReader, end: number, into?: RuntimeFeatures): RuntimeFeatures {
-  const m = into ?? createRuntimeFeatures();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.RuntimeFeatures.supplemental_groups_policy"); m.supplementalGroupsPolicy = r.bool(); break;
-      case 2: if (wt !== 0) throw wrongType("runtime.v1.RuntimeFeatures.user_namespaces_host_network"); m.userNamespacesHostNetwork = r.bool(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RuntimeFeatures");
-  return m;
-}
-
-/** A new runtime.v1.StatusResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStatusResponse(): StatusResponse {
-  return { $typeName: "runtime.v1.StatusResponse", info: {}, runtimeHandlers: [] } as StatusResponse;
 }
 
 export function encodeStatusResponse(w: BinaryWriter, m: Init<typeof StatusResponseSchema>): void {
@@ -3548,36 +1663,9 @@ export function encodeStatusResponse(w: BinaryWriter, m: Init<typeof StatusRespo
   if ((v = m.features) !== undefined) { w.tag(4, 2).fork(); encodeRuntimeFeatures(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.StatusResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStatusResponse(r: BinaryReader, end: number, into?: StatusResponse): StatusResponse {
-  const m = into ?? createStatusResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StatusResponse.status"); m.status = decodeRuntimeStatus(r, r.uint32() + r.pos, m.status); break;
-      case 2: { if (wt !== 2) throw wrongType("runtime.v1.StatusResponse.info"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.info[String(k)] = x; break; }
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.StatusResponse.runtime_handlers"); m.runtimeHandlers.push(decodeRuntimeHandler(r, r.uint32() + r.pos)); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.StatusResponse.features"); m.features = decodeRuntimeFeatures(r, r.uint32() + r.pos, m.features); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StatusResponse");
-  return m;
-}
-
-/** A new runtime.v1.ImageFsInfoRequest with every field at its default, as protobuf-es's create makes it. */
-export function createImageFsInfoRequest(): ImageFsInfoRequest {
-  return { $typeName: "runtime.v1.ImageFsInfoRequest" } as ImageFsInfoRequest;
-}
-
-export function encodeImageFsInfoRequest(w: BinaryWriter, m: Init<typeof ImageFsInfoRequestSchema>): void {
-}
-
 /** Reads a runtime.v1.ImageFsInfoRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeImageFsInfoRequest(r: BinaryReader, end: number, into?: ImageFsInfoRequest): ImageFsInfoRequest {
-  const m = into ?? createImageFsInfoRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ImageFsInfoRequest" } as ImageFsInfoRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3588,57 +1676,14 @@ export function decodeImageFsInfoRequest(r: BinaryReader, end: number, into?: Im
   return m;
 }
 
-/** A new runtime.v1.UInt64Value with every field at its default, as protobuf-es's create makes it. */
-export function createUInt64Value(): UInt64Value {
-  return { $typeName: "runtime.v1.UInt64Value", value: 0n } as UInt64Value;
-}
-
 export function encodeUInt64Value(w: BinaryWriter, m: Init<typeof UInt64ValueSchema>): void {
   let v: any;
   if ((v = m.value) !== undefined && v != 0) w.tag(1, 0).uint64(v);
 }
 
-/** Reads a runtime.v1.UInt64Value up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeUInt64Value(r: BinaryReader, end: number, into?: UInt64Value): UInt64Value {
-  const m = into ?? createUInt64Value();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.UInt64Value.value"); m.value = r.uint64() as bigint; break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.UInt64Value");
-  return m;
-}
-
-/** A new runtime.v1.FilesystemIdentifier with every field at its default, as protobuf-es's create makes it. */
-export function createFilesystemIdentifier(): FilesystemIdentifier {
-  return { $typeName: "runtime.v1.FilesystemIdentifier", mountpoint: "" } as FilesystemIdentifier;
-}
-
 export function encodeFilesystemIdentifier(w: BinaryWriter, m: Init<typeof FilesystemIdentifierSchema>): void {
   let v: any;
   if ((v = m.mountpoint) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
-/** Reads a runtime.v1.FilesystemIdentifier up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeFilesystemIdentifier(r: BinaryReader, end: number, into?: FilesystemIdentifier): FilesystemIdentifier {
-  const m = into ?? createFilesystemIdentifier();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.FilesystemIdentifier.mountpoint"); m.mountpoint = r.string(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.FilesystemIdentifier");
-  return m;
-}
-
-/** A new runtime.v1.FilesystemUsage with every field at its default, as protobuf-es's create makes it. */
-export function createFilesystemUsage(): FilesystemUsage {
-  return { $typeName: "runtime.v1.FilesystemUsage", timestamp: 0n } as FilesystemUsage;
 }
 
 export function encodeFilesystemUsage(w: BinaryWriter, m: Init<typeof FilesystemUsageSchema>): void {
@@ -3649,54 +1694,11 @@ export function encodeFilesystemUsage(w: BinaryWriter, m: Init<typeof Filesystem
   if ((v = m.inodesUsed) !== undefined) { w.tag(4, 2).fork(); encodeUInt64Value(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.FilesystemUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeFilesystemUsage(r: BinaryReader, end: number, into?: FilesystemUsage): FilesystemUsage {
-  const m = into ?? createFilesystemUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.FilesystemUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.FilesystemUsage.fs_id"); m.fsId = decodeFilesystemIdentifier(r, r.uint32() + r.pos, m.fsId); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.FilesystemUsage.used_bytes"); m.usedBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.usedBytes); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.FilesystemUsage.inodes_used"); m.inodesUsed = decodeUInt64Value(r, r.uint32() + r.pos, m.inodesUsed); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.FilesystemUsage");
-  return m;
-}
-
-/** A new runtime.v1.WindowsFilesystemUsage with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsFilesystemUsage(): WindowsFilesystemUsage {
-  return { $typeName: "runtime.v1.WindowsFilesystemUsage", timestamp: 0n } as WindowsFilesystemUsage;
-}
-
 export function encodeWindowsFilesystemUsage(w: BinaryWriter, m: Init<typeof WindowsFilesystemUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.fsId) !== undefined) { w.tag(2, 2).fork(); encodeFilesystemIdentifier(w, v); w.join(); }
   if ((v = m.usedBytes) !== undefined) { w.tag(3, 2).fork(); encodeUInt64Value(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.WindowsFilesystemUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsFilesystemUsage(r: BinaryReader, end: number, into?: WindowsFilesystemUsage): WindowsFilesystemUsage {
-  const m = into ?? createWindowsFilesystemUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.WindowsFilesystemUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsFilesystemUsage.fs_id"); m.fsId = decodeFilesystemIdentifier(r, r.uint32() + r.pos, m.fsId); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsFilesystemUsage.used_bytes"); m.usedBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.usedBytes); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsFilesystemUsage");
-  return m;
-}
-
-/** A new runtime.v1.ImageFsInfoResponse with every field at its default, as protobuf-es's create makes it. */
-export function createImageFsInfoResponse(): ImageFsInfoResponse {
-  return { $typeName: "runtime.v1.ImageFsInfoResponse", imageFilesystems: [], containerFilesystems: [] } as ImageFsInfoResponse;
 }
 
 export function encodeImageFsInfoResponse(w: BinaryWriter, m: Init<typeof ImageFsInfoResponseSchema>): void {
@@ -3705,34 +1707,9 @@ export function encodeImageFsInfoResponse(w: BinaryWriter, m: Init<typeof ImageF
   if ((v = m.containerFilesystems) !== undefined) for (const x of v) { w.tag(2, 2).fork(); encodeFilesystemUsage(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ImageFsInfoResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeImageFsInfoResponse(r: BinaryReader, end: number, into?: ImageFsInfoResponse): ImageFsInfoResponse {
-  const m = into ?? createImageFsInfoResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ImageFsInfoResponse.image_filesystems"); m.imageFilesystems.push(decodeFilesystemUsage(r, r.uint32() + r.pos)); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ImageFsInfoResponse.container_filesystems"); m.containerFilesystems.push(decodeFilesystemUsage(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ImageFsInfoResponse");
-  return m;
-}
-
-/** A new runtime.v1.ContainerStatsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStatsRequest(): ContainerStatsRequest {
-  return { $typeName: "runtime.v1.ContainerStatsRequest", containerId: "" } as ContainerStatsRequest;
-}
-
-export function encodeContainerStatsRequest(w: BinaryWriter, m: Init<typeof ContainerStatsRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
 /** Reads a runtime.v1.ContainerStatsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerStatsRequest(r: BinaryReader, end: number, into?: ContainerStatsRequest): ContainerStatsRequest {
-  const m = into ?? createContainerStatsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerStatsRequest", containerId: "" } as ContainerStatsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3744,43 +1721,14 @@ export function decodeContainerStatsRequest(r: BinaryReader, end: number, into?:
   return m;
 }
 
-/** A new runtime.v1.ContainerStatsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStatsResponse(): ContainerStatsResponse {
-  return { $typeName: "runtime.v1.ContainerStatsResponse" } as ContainerStatsResponse;
-}
-
 export function encodeContainerStatsResponse(w: BinaryWriter, m: Init<typeof ContainerStatsResponseSchema>): void {
   let v: any;
   if ((v = m.stats) !== undefined) { w.tag(1, 2).fork(); encodeContainerStats(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.ContainerStatsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerStatsResponse(r: BinaryReader, end: number, into?: ContainerStatsResponse): ContainerStatsResponse {
-  const m = into ?? createContainerStatsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerStatsResponse.stats"); m.stats = decodeContainerStats(r, r.uint32() + r.pos, m.stats); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerStatsResponse");
-  return m;
-}
-
-/** A new runtime.v1.ListContainerStatsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListContainerStatsRequest(): ListContainerStatsRequest {
-  return { $typeName: "runtime.v1.ListContainerStatsRequest" } as ListContainerStatsRequest;
-}
-
-export function encodeListContainerStatsRequest(w: BinaryWriter, m: Init<typeof ListContainerStatsRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodeContainerStatsFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.ListContainerStatsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListContainerStatsRequest(r: BinaryReader, end: number, into?: ListContainerStatsRequest): ListContainerStatsRequest {
-  const m = into ?? createListContainerStatsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListContainerStatsRequest" } as ListContainerStatsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3792,21 +1740,9 @@ export function decodeListContainerStatsRequest(r: BinaryReader, end: number, in
   return m;
 }
 
-/** A new runtime.v1.ContainerStatsFilter with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStatsFilter(): ContainerStatsFilter {
-  return { $typeName: "runtime.v1.ContainerStatsFilter", id: "", podSandboxId: "", labelSelector: {} } as ContainerStatsFilter;
-}
-
-export function encodeContainerStatsFilter(w: BinaryWriter, m: Init<typeof ContainerStatsFilterSchema>): void {
-  let v: any;
-  if ((v = m.id) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.labelSelector) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(3, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
 /** Reads a runtime.v1.ContainerStatsFilter up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeContainerStatsFilter(r: BinaryReader, end: number, into?: ContainerStatsFilter): ContainerStatsFilter {
-  const m = into ?? createContainerStatsFilter();
+  const m = into ?? ({ $typeName: "runtime.v1.ContainerStatsFilter", id: "", podSandboxId: "", labelSelector: {} } as ContainerStatsFilter);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3822,43 +1758,14 @@ export function decodeContainerStatsFilter(r: BinaryReader, end: number, into?: 
   return m;
 }
 
-/** A new runtime.v1.ListContainerStatsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListContainerStatsResponse(): ListContainerStatsResponse {
-  return { $typeName: "runtime.v1.ListContainerStatsResponse", stats: [] } as ListContainerStatsResponse;
-}
-
 export function encodeListContainerStatsResponse(w: BinaryWriter, m: Init<typeof ListContainerStatsResponseSchema>): void {
   let v: any;
   if ((v = m.stats) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeContainerStats(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ListContainerStatsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListContainerStatsResponse(r: BinaryReader, end: number, into?: ListContainerStatsResponse): ListContainerStatsResponse {
-  const m = into ?? createListContainerStatsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListContainerStatsResponse.stats"); m.stats.push(decodeContainerStats(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListContainerStatsResponse");
-  return m;
-}
-
-/** A new runtime.v1.StreamContainerStatsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStreamContainerStatsRequest(): StreamContainerStatsRequest {
-  return { $typeName: "runtime.v1.StreamContainerStatsRequest" } as StreamContainerStatsRequest;
-}
-
-export function encodeStreamContainerStatsRequest(w: BinaryWriter, m: Init<typeof StreamContainerStatsRequestSchema>): void {
-  let v: any;
-  if ((v = m.filter) !== undefined) { w.tag(1, 2).fork(); encodeContainerStatsFilter(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.StreamContainerStatsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStreamContainerStatsRequest(r: BinaryReader, end: number, into?: StreamContainerStatsRequest): StreamContainerStatsRequest {
-  const m = into ?? createStreamContainerStatsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StreamContainerStatsRequest" } as StreamContainerStatsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -3870,33 +1777,9 @@ export function decodeStreamContainerStatsRequest(r: BinaryReader, end: number, 
   return m;
 }
 
-/** A new runtime.v1.StreamContainerStatsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStreamContainerStatsResponse(): StreamContainerStatsResponse {
-  return { $typeName: "runtime.v1.StreamContainerStatsResponse", containerStats: [] } as StreamContainerStatsResponse;
-}
-
 export function encodeStreamContainerStatsResponse(w: BinaryWriter, m: Init<typeof StreamContainerStatsResponseSchema>): void {
   let v: any;
   if ((v = m.containerStats) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeContainerStats(w, x); w.join(); }
-}
-
-/** Reads a runtime.v1.StreamContainerStatsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStreamContainerStatsResponse(r: BinaryReader, end: number, into?: StreamContainerStatsResponse): StreamContainerStatsResponse {
-  const m = into ?? createStreamContainerStatsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StreamContainerStatsResponse.container_stats"); m.containerStats.push(decodeContainerStats(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StreamContainerStatsResponse");
-  return m;
-}
-
-/** A new runtime.v1.ContainerAttributes with every field at its default, as protobuf-es's create makes it. */
-export function createContainerAttributes(): ContainerAttributes {
-  return { $typeName: "runtime.v1.ContainerAttributes", id: "", labels: {}, annotations: {} } as ContainerAttributes;
 }
 
 export function encodeContainerAttributes(w: BinaryWriter, m: Init<typeof ContainerAttributesSchema>): void {
@@ -3905,32 +1788,6 @@ export function encodeContainerAttributes(w: BinaryWriter, m: Init<typeof Contai
   if ((v = m.metadata) !== undefined) { w.tag(2, 2).fork(); encodeContainerMetadata(w, v); w.join(); }
   if ((v = m.labels) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(3, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
   if ((v = m.annotations) !== undefined) for (const k of Object.keys(v)) { const x = v[k]!; w.tag(4, 2).fork().tag(1, 2).string(k); w.tag(2, 2).string(x); w.join(); }
-}
-
-/** Reads a runtime.v1.ContainerAttributes up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerAttributes(r: BinaryReader, end: number, into?: ContainerAttributes): ContainerAttributes {
-  const m = into ?? createContainerAttributes();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerAttributes.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ContainerAttributes.metadata"); m.metadata = decodeContainerMetadata(r, r.uint32() + r.pos, m.metadata); break;
-      case 3: { if (wt !== 2) throw wrongType("runtime.v1.ContainerAttributes.labels"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.labels[String(k)] = x; break; }
-      case 4: { if (wt !== 2) throw wrongType("runtime.v1.ContainerAttributes.annotations"); const e = r.uint32() + r.pos; let k: string = ""; let x: any = "";
-        while (r.pos < e) { const [n, t] = r.tag(); if (n === 1 && t === 2) k = r.string(); else if (n === 2 && t === 2) x = r.string(); else r.skip(t, n); }
-        m.annotations[String(k)] = x; break; }
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerAttributes");
-  return m;
-}
-
-/** A new runtime.v1.ContainerStats with every field at its default, as protobuf-es's create makes it. */
-export function createContainerStats(): ContainerStats {
-  return { $typeName: "runtime.v1.ContainerStats" } as ContainerStats;
 }
 
 export function encodeContainerStats(w: BinaryWriter, m: Init<typeof ContainerStatsSchema>): void {
@@ -3943,30 +1800,6 @@ export function encodeContainerStats(w: BinaryWriter, m: Init<typeof ContainerSt
   if ((v = m.io) !== undefined) { w.tag(6, 2).fork(); encodeIoUsage(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.ContainerStats up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerStats(r: BinaryReader, end: number, into?: ContainerStats): ContainerStats {
-  const m = into ?? createContainerStats();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerStats.attributes"); m.attributes = decodeContainerAttributes(r, r.uint32() + r.pos, m.attributes); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ContainerStats.cpu"); m.cpu = decodeCpuUsage(r, r.uint32() + r.pos, m.cpu); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.ContainerStats.memory"); m.memory = decodeMemoryUsage(r, r.uint32() + r.pos, m.memory); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.ContainerStats.writable_layer"); m.writableLayer = decodeFilesystemUsage(r, r.uint32() + r.pos, m.writableLayer); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.ContainerStats.swap"); m.swap = decodeSwapUsage(r, r.uint32() + r.pos, m.swap); break;
-      case 6: if (wt !== 2) throw wrongType("runtime.v1.ContainerStats.io"); m.io = decodeIoUsage(r, r.uint32() + r.pos, m.io); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerStats");
-  return m;
-}
-
-/** A new runtime.v1.WindowsContainerStats with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsContainerStats(): WindowsContainerStats {
-  return { $typeName: "runtime.v1.WindowsContainerStats" } as WindowsContainerStats;
-}
-
 export function encodeWindowsContainerStats(w: BinaryWriter, m: Init<typeof WindowsContainerStatsSchema>): void {
   let v: any;
   if ((v = m.attributes) !== undefined) { w.tag(1, 2).fork(); encodeContainerAttributes(w, v); w.join(); }
@@ -3975,52 +1808,10 @@ export function encodeWindowsContainerStats(w: BinaryWriter, m: Init<typeof Wind
   if ((v = m.writableLayer) !== undefined) { w.tag(4, 2).fork(); encodeWindowsFilesystemUsage(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.WindowsContainerStats up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsContainerStats(r: BinaryReader, end: number, into?: WindowsContainerStats): WindowsContainerStats {
-  const m = into ?? createWindowsContainerStats();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.WindowsContainerStats.attributes"); m.attributes = decodeContainerAttributes(r, r.uint32() + r.pos, m.attributes); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsContainerStats.cpu"); m.cpu = decodeWindowsCpuUsage(r, r.uint32() + r.pos, m.cpu); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsContainerStats.memory"); m.memory = decodeWindowsMemoryUsage(r, r.uint32() + r.pos, m.memory); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.WindowsContainerStats.writable_layer"); m.writableLayer = decodeWindowsFilesystemUsage(r, r.uint32() + r.pos, m.writableLayer); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsContainerStats");
-  return m;
-}
-
-/** A new runtime.v1.PsiStats with every field at its default, as protobuf-es's create makes it. */
-export function createPsiStats(): PsiStats {
-  return { $typeName: "runtime.v1.PsiStats" } as PsiStats;
-}
-
 export function encodePsiStats(w: BinaryWriter, m: Init<typeof PsiStatsSchema>): void {
   let v: any;
   if ((v = m.Full) !== undefined) { w.tag(1, 2).fork(); encodePsiData(w, v); w.join(); }
   if ((v = m.Some) !== undefined) { w.tag(2, 2).fork(); encodePsiData(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.PsiStats up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePsiStats(r: BinaryReader, end: number, into?: PsiStats): PsiStats {
-  const m = into ?? createPsiStats();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PsiStats.Full"); m.Full = decodePsiData(r, r.uint32() + r.pos, m.Full); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PsiStats.Some"); m.Some = decodePsiData(r, r.uint32() + r.pos, m.Some); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PsiStats");
-  return m;
-}
-
-/** A new runtime.v1.PsiData with every field at its default, as protobuf-es's create makes it. */
-export function createPsiData(): PsiData {
-  return { $typeName: "runtime.v1.PsiData", Total: 0n, Avg10: 0, Avg60: 0, Avg300: 0 } as PsiData;
 }
 
 export function encodePsiData(w: BinaryWriter, m: Init<typeof PsiDataSchema>): void {
@@ -4031,28 +1822,6 @@ export function encodePsiData(w: BinaryWriter, m: Init<typeof PsiDataSchema>): v
   if ((v = m.Avg300) !== undefined && v !== 0) w.tag(4, 1).double(v);
 }
 
-/** Reads a runtime.v1.PsiData up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePsiData(r: BinaryReader, end: number, into?: PsiData): PsiData {
-  const m = into ?? createPsiData();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.PsiData.Total"); m.Total = r.uint64() as bigint; break;
-      case 2: if (wt !== 1) throw wrongType("runtime.v1.PsiData.Avg10"); m.Avg10 = r.double(); break;
-      case 3: if (wt !== 1) throw wrongType("runtime.v1.PsiData.Avg60"); m.Avg60 = r.double(); break;
-      case 4: if (wt !== 1) throw wrongType("runtime.v1.PsiData.Avg300"); m.Avg300 = r.double(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PsiData");
-  return m;
-}
-
-/** A new runtime.v1.CpuUsage with every field at its default, as protobuf-es's create makes it. */
-export function createCpuUsage(): CpuUsage {
-  return { $typeName: "runtime.v1.CpuUsage", timestamp: 0n } as CpuUsage;
-}
-
 export function encodeCpuUsage(w: BinaryWriter, m: Init<typeof CpuUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
@@ -4061,54 +1830,11 @@ export function encodeCpuUsage(w: BinaryWriter, m: Init<typeof CpuUsageSchema>):
   if ((v = m.psi) !== undefined) { w.tag(4, 2).fork(); encodePsiStats(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.CpuUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeCpuUsage(r: BinaryReader, end: number, into?: CpuUsage): CpuUsage {
-  const m = into ?? createCpuUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.CpuUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.CpuUsage.usage_core_nano_seconds"); m.usageCoreNanoSeconds = decodeUInt64Value(r, r.uint32() + r.pos, m.usageCoreNanoSeconds); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.CpuUsage.usage_nano_cores"); m.usageNanoCores = decodeUInt64Value(r, r.uint32() + r.pos, m.usageNanoCores); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.CpuUsage.psi"); m.psi = decodePsiStats(r, r.uint32() + r.pos, m.psi); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.CpuUsage");
-  return m;
-}
-
-/** A new runtime.v1.WindowsCpuUsage with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsCpuUsage(): WindowsCpuUsage {
-  return { $typeName: "runtime.v1.WindowsCpuUsage", timestamp: 0n } as WindowsCpuUsage;
-}
-
 export function encodeWindowsCpuUsage(w: BinaryWriter, m: Init<typeof WindowsCpuUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.usageCoreNanoSeconds) !== undefined) { w.tag(2, 2).fork(); encodeUInt64Value(w, v); w.join(); }
   if ((v = m.usageNanoCores) !== undefined) { w.tag(3, 2).fork(); encodeUInt64Value(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.WindowsCpuUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsCpuUsage(r: BinaryReader, end: number, into?: WindowsCpuUsage): WindowsCpuUsage {
-  const m = into ?? createWindowsCpuUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.WindowsCpuUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsCpuUsage.usage_core_nano_seconds"); m.usageCoreNanoSeconds = decodeUInt64Value(r, r.uint32() + r.pos, m.usageCoreNanoSeconds); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsCpuUsage.usage_nano_cores"); m.usageNanoCores = decodeUInt64Value(r, r.uint32() + r.pos, m.usageNanoCores); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsCpuUsage");
-  return m;
-}
-
-/** A new runtime.v1.MemoryUsage with every field at its default, as protobuf-es's create makes it. */
-export function createMemoryUsage(): MemoryUsage {
-  return { $typeName: "runtime.v1.MemoryUsage", timestamp: 0n } as MemoryUsage;
 }
 
 export function encodeMemoryUsage(w: BinaryWriter, m: Init<typeof MemoryUsageSchema>): void {
@@ -4123,56 +1849,10 @@ export function encodeMemoryUsage(w: BinaryWriter, m: Init<typeof MemoryUsageSch
   if ((v = m.psi) !== undefined) { w.tag(8, 2).fork(); encodePsiStats(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.MemoryUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeMemoryUsage(r: BinaryReader, end: number, into?: MemoryUsage): MemoryUsage {
-  const m = into ?? createMemoryUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.MemoryUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.working_set_bytes"); m.workingSetBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.workingSetBytes); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.available_bytes"); m.availableBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.availableBytes); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.usage_bytes"); m.usageBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.usageBytes); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.rss_bytes"); m.rssBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.rssBytes); break;
-      case 6: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.page_faults"); m.pageFaults = decodeUInt64Value(r, r.uint32() + r.pos, m.pageFaults); break;
-      case 7: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.major_page_faults"); m.majorPageFaults = decodeUInt64Value(r, r.uint32() + r.pos, m.majorPageFaults); break;
-      case 8: if (wt !== 2) throw wrongType("runtime.v1.MemoryUsage.psi"); m.psi = decodePsiStats(r, r.uint32() + r.pos, m.psi); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.MemoryUsage");
-  return m;
-}
-
-/** A new runtime.v1.IoUsage with every field at its default, as protobuf-es's create makes it. */
-export function createIoUsage(): IoUsage {
-  return { $typeName: "runtime.v1.IoUsage", timestamp: 0n } as IoUsage;
-}
-
 export function encodeIoUsage(w: BinaryWriter, m: Init<typeof IoUsageSchema>): void {
   let v: any;
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.psi) !== undefined) { w.tag(2, 2).fork(); encodePsiStats(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.IoUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeIoUsage(r: BinaryReader, end: number, into?: IoUsage): IoUsage {
-  const m = into ?? createIoUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.IoUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.IoUsage.psi"); m.psi = decodePsiStats(r, r.uint32() + r.pos, m.psi); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.IoUsage");
-  return m;
-}
-
-/** A new runtime.v1.SwapUsage with every field at its default, as protobuf-es's create makes it. */
-export function createSwapUsage(): SwapUsage {
-  return { $typeName: "runtime.v1.SwapUsage", timestamp: 0n } as SwapUsage;
 }
 
 export function encodeSwapUsage(w: BinaryWriter, m: Init<typeof SwapUsageSchema>): void {
@@ -4180,27 +1860,6 @@ export function encodeSwapUsage(w: BinaryWriter, m: Init<typeof SwapUsageSchema>
   if ((v = m.timestamp) !== undefined && v != 0) w.tag(1, 0).int64(v);
   if ((v = m.swapAvailableBytes) !== undefined) { w.tag(2, 2).fork(); encodeUInt64Value(w, v); w.join(); }
   if ((v = m.swapUsageBytes) !== undefined) { w.tag(3, 2).fork(); encodeUInt64Value(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.SwapUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeSwapUsage(r: BinaryReader, end: number, into?: SwapUsage): SwapUsage {
-  const m = into ?? createSwapUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.SwapUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.SwapUsage.swap_available_bytes"); m.swapAvailableBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.swapAvailableBytes); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.SwapUsage.swap_usage_bytes"); m.swapUsageBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.swapUsageBytes); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.SwapUsage");
-  return m;
-}
-
-/** A new runtime.v1.WindowsMemoryUsage with every field at its default, as protobuf-es's create makes it. */
-export function createWindowsMemoryUsage(): WindowsMemoryUsage {
-  return { $typeName: "runtime.v1.WindowsMemoryUsage", timestamp: 0n } as WindowsMemoryUsage;
 }
 
 export function encodeWindowsMemoryUsage(w: BinaryWriter, m: Init<typeof WindowsMemoryUsageSchema>): void {
@@ -4212,37 +1871,9 @@ export function encodeWindowsMemoryUsage(w: BinaryWriter, m: Init<typeof Windows
   if ((v = m.commitMemoryBytes) !== undefined) { w.tag(5, 2).fork(); encodeUInt64Value(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.WindowsMemoryUsage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeWindowsMemoryUsage(r: BinaryReader, end: number, into?: WindowsMemoryUsage): WindowsMemoryUsage {
-  const m = into ?? createWindowsMemoryUsage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.WindowsMemoryUsage.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.WindowsMemoryUsage.working_set_bytes"); m.workingSetBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.workingSetBytes); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.WindowsMemoryUsage.available_bytes"); m.availableBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.availableBytes); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.WindowsMemoryUsage.page_faults"); m.pageFaults = decodeUInt64Value(r, r.uint32() + r.pos, m.pageFaults); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.WindowsMemoryUsage.commit_memory_bytes"); m.commitMemoryBytes = decodeUInt64Value(r, r.uint32() + r.pos, m.commitMemoryBytes); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.WindowsMemoryUsage");
-  return m;
-}
-
-/** A new runtime.v1.ReopenContainerLogRequest with every field at its default, as protobuf-es's create makes it. */
-export function createReopenContainerLogRequest(): ReopenContainerLogRequest {
-  return { $typeName: "runtime.v1.ReopenContainerLogRequest", containerId: "" } as ReopenContainerLogRequest;
-}
-
-export function encodeReopenContainerLogRequest(w: BinaryWriter, m: Init<typeof ReopenContainerLogRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
 /** Reads a runtime.v1.ReopenContainerLogRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeReopenContainerLogRequest(r: BinaryReader, end: number, into?: ReopenContainerLogRequest): ReopenContainerLogRequest {
-  const m = into ?? createReopenContainerLogRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ReopenContainerLogRequest", containerId: "" } as ReopenContainerLogRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4254,42 +1885,12 @@ export function decodeReopenContainerLogRequest(r: BinaryReader, end: number, in
   return m;
 }
 
-/** A new runtime.v1.ReopenContainerLogResponse with every field at its default, as protobuf-es's create makes it. */
-export function createReopenContainerLogResponse(): ReopenContainerLogResponse {
-  return { $typeName: "runtime.v1.ReopenContainerLogResponse" } as ReopenContainerLogResponse;
-}
-
 export function encodeReopenContainerLogResponse(w: BinaryWriter, m: Init<typeof ReopenContainerLogResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.ReopenContainerLogResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeReopenContainerLogResponse(r: BinaryReader, end: number, into?: ReopenContainerLogResponse): ReopenContainerLogResponse {
-  const m = into ?? createReopenContainerLogResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ReopenContainerLogResponse");
-  return m;
-}
-
-/** A new runtime.v1.CheckpointContainerRequest with every field at its default, as protobuf-es's create makes it. */
-export function createCheckpointContainerRequest(): CheckpointContainerRequest {
-  return { $typeName: "runtime.v1.CheckpointContainerRequest", containerId: "", location: "", timeout: 0n } as CheckpointContainerRequest;
-}
-
-export function encodeCheckpointContainerRequest(w: BinaryWriter, m: Init<typeof CheckpointContainerRequestSchema>): void {
-  let v: any;
-  if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.location) !== undefined && v !== "") w.tag(2, 2).string(v);
-  if ((v = m.timeout) !== undefined && v != 0) w.tag(3, 0).int64(v);
 }
 
 /** Reads a runtime.v1.CheckpointContainerRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeCheckpointContainerRequest(r: BinaryReader, end: number, into?: CheckpointContainerRequest): CheckpointContainerRequest {
-  const m = into ?? createCheckpointContainerRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.CheckpointContainerRequest", containerId: "", location: "", timeout: 0n } as CheckpointContainerRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4303,38 +1904,12 @@ export function decodeCheckpointContainerRequest(r: BinaryReader, end: number, i
   return m;
 }
 
-/** A new runtime.v1.CheckpointContainerResponse with every field at its default, as protobuf-es's create makes it. */
-export function createCheckpointContainerResponse(): CheckpointContainerResponse {
-  return { $typeName: "runtime.v1.CheckpointContainerResponse" } as CheckpointContainerResponse;
-}
-
 export function encodeCheckpointContainerResponse(w: BinaryWriter, m: Init<typeof CheckpointContainerResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.CheckpointContainerResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeCheckpointContainerResponse(r: BinaryReader, end: number, into?: CheckpointContainerResponse): CheckpointContainerResponse {
-  const m = into ?? createCheckpointContainerResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.CheckpointContainerResponse");
-  return m;
-}
-
-/** A new runtime.v1.GetEventsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createGetEventsRequest(): GetEventsRequest {
-  return { $typeName: "runtime.v1.GetEventsRequest" } as GetEventsRequest;
-}
-
-export function encodeGetEventsRequest(w: BinaryWriter, m: Init<typeof GetEventsRequestSchema>): void {
 }
 
 /** Reads a runtime.v1.GetEventsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeGetEventsRequest(r: BinaryReader, end: number, into?: GetEventsRequest): GetEventsRequest {
-  const m = into ?? createGetEventsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.GetEventsRequest" } as GetEventsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4343,11 +1918,6 @@ export function decodeGetEventsRequest(r: BinaryReader, end: number, into?: GetE
   }
   if (r.pos !== end) throw wrongType("runtime.v1.GetEventsRequest");
   return m;
-}
-
-/** A new runtime.v1.ContainerEventResponse with every field at its default, as protobuf-es's create makes it. */
-export function createContainerEventResponse(): ContainerEventResponse {
-  return { $typeName: "runtime.v1.ContainerEventResponse", containerId: "", containerEventType: 0, createdAt: 0n, containersStatuses: [] } as ContainerEventResponse;
 }
 
 export function encodeContainerEventResponse(w: BinaryWriter, m: Init<typeof ContainerEventResponseSchema>): void {
@@ -4359,35 +1929,9 @@ export function encodeContainerEventResponse(w: BinaryWriter, m: Init<typeof Con
   if ((v = m.containersStatuses) !== undefined) for (const x of v) { w.tag(5, 2).fork(); encodeContainerStatus(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ContainerEventResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerEventResponse(r: BinaryReader, end: number, into?: ContainerEventResponse): ContainerEventResponse {
-  const m = into ?? createContainerEventResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerEventResponse.container_id"); m.containerId = r.string(); break;
-      case 2: if (wt !== 0) throw wrongType("runtime.v1.ContainerEventResponse.container_event_type"); m.containerEventType = r.int32(); break;
-      case 3: if (wt !== 0) throw wrongType("runtime.v1.ContainerEventResponse.created_at"); m.createdAt = r.int64() as bigint; break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.ContainerEventResponse.pod_sandbox_status"); m.podSandboxStatus = decodePodSandboxStatus(r, r.uint32() + r.pos, m.podSandboxStatus); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.ContainerEventResponse.containers_statuses"); m.containersStatuses.push(decodeContainerStatus(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerEventResponse");
-  return m;
-}
-
-/** A new runtime.v1.ListMetricDescriptorsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListMetricDescriptorsRequest(): ListMetricDescriptorsRequest {
-  return { $typeName: "runtime.v1.ListMetricDescriptorsRequest" } as ListMetricDescriptorsRequest;
-}
-
-export function encodeListMetricDescriptorsRequest(w: BinaryWriter, m: Init<typeof ListMetricDescriptorsRequestSchema>): void {
-}
-
 /** Reads a runtime.v1.ListMetricDescriptorsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListMetricDescriptorsRequest(r: BinaryReader, end: number, into?: ListMetricDescriptorsRequest): ListMetricDescriptorsRequest {
-  const m = into ?? createListMetricDescriptorsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListMetricDescriptorsRequest" } as ListMetricDescriptorsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4398,33 +1942,9 @@ export function decodeListMetricDescriptorsRequest(r: BinaryReader, end: number,
   return m;
 }
 
-/** A new runtime.v1.ListMetricDescriptorsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListMetricDescriptorsResponse(): ListMetricDescriptorsResponse {
-  return { $typeName: "runtime.v1.ListMetricDescriptorsResponse", descriptors: [] } as ListMetricDescriptorsResponse;
-}
-
 export function encodeListMetricDescriptorsResponse(w: BinaryWriter, m: Init<typeof ListMetricDescriptorsResponseSchema>): void {
   let v: any;
   if ((v = m.descriptors) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeMetricDescriptor(w, x); w.join(); }
-}
-
-/** Reads a runtime.v1.ListMetricDescriptorsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListMetricDescriptorsResponse(r: BinaryReader, end: number, into?: ListMetricDescriptorsResponse): ListMetricDescriptorsResponse {
-  const m = into ?? createListMetricDescriptorsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListMetricDescriptorsResponse.descriptors"); m.descriptors.push(decodeMetricDescriptor(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListMetricDescriptorsResponse");
-  return m;
-}
-
-/** A new runtime.v1.MetricDescriptor with every field at its default, as protobuf-es's create makes it. */
-export function createMetricDescriptor(): MetricDescriptor {
-  return { $typeName: "runtime.v1.MetricDescriptor", name: "", help: "", labelKeys: [] } as MetricDescriptor;
 }
 
 export function encodeMetricDescriptor(w: BinaryWriter, m: Init<typeof MetricDescriptorSchema>): void {
@@ -4434,33 +1954,9 @@ export function encodeMetricDescriptor(w: BinaryWriter, m: Init<typeof MetricDes
   if ((v = m.labelKeys) !== undefined) for (const x of v) w.tag(3, 2).string(x);
 }
 
-/** Reads a runtime.v1.MetricDescriptor up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeMetricDescriptor(r: BinaryReader, end: number, into?: MetricDescriptor): MetricDescriptor {
-  const m = into ?? createMetricDescriptor();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.MetricDescriptor.name"); m.name = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.MetricDescriptor.help"); m.help = r.string(); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.MetricDescriptor.label_keys"); m.labelKeys.push(r.string()); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.MetricDescriptor");
-  return m;
-}
-
-/** A new runtime.v1.ListPodSandboxMetricsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createListPodSandboxMetricsRequest(): ListPodSandboxMetricsRequest {
-  return { $typeName: "runtime.v1.ListPodSandboxMetricsRequest" } as ListPodSandboxMetricsRequest;
-}
-
-export function encodeListPodSandboxMetricsRequest(w: BinaryWriter, m: Init<typeof ListPodSandboxMetricsRequestSchema>): void {
-}
-
 /** Reads a runtime.v1.ListPodSandboxMetricsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeListPodSandboxMetricsRequest(r: BinaryReader, end: number, into?: ListPodSandboxMetricsRequest): ListPodSandboxMetricsRequest {
-  const m = into ?? createListPodSandboxMetricsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.ListPodSandboxMetricsRequest" } as ListPodSandboxMetricsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4471,41 +1967,14 @@ export function decodeListPodSandboxMetricsRequest(r: BinaryReader, end: number,
   return m;
 }
 
-/** A new runtime.v1.ListPodSandboxMetricsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createListPodSandboxMetricsResponse(): ListPodSandboxMetricsResponse {
-  return { $typeName: "runtime.v1.ListPodSandboxMetricsResponse", podMetrics: [] } as ListPodSandboxMetricsResponse;
-}
-
 export function encodeListPodSandboxMetricsResponse(w: BinaryWriter, m: Init<typeof ListPodSandboxMetricsResponseSchema>): void {
   let v: any;
   if ((v = m.podMetrics) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodePodSandboxMetrics(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.ListPodSandboxMetricsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeListPodSandboxMetricsResponse(r: BinaryReader, end: number, into?: ListPodSandboxMetricsResponse): ListPodSandboxMetricsResponse {
-  const m = into ?? createListPodSandboxMetricsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ListPodSandboxMetricsResponse.pod_metrics"); m.podMetrics.push(decodePodSandboxMetrics(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ListPodSandboxMetricsResponse");
-  return m;
-}
-
-/** A new runtime.v1.StreamPodSandboxMetricsRequest with every field at its default, as protobuf-es's create makes it. */
-export function createStreamPodSandboxMetricsRequest(): StreamPodSandboxMetricsRequest {
-  return { $typeName: "runtime.v1.StreamPodSandboxMetricsRequest" } as StreamPodSandboxMetricsRequest;
-}
-
-export function encodeStreamPodSandboxMetricsRequest(w: BinaryWriter, m: Init<typeof StreamPodSandboxMetricsRequestSchema>): void {
-}
-
 /** Reads a runtime.v1.StreamPodSandboxMetricsRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeStreamPodSandboxMetricsRequest(r: BinaryReader, end: number, into?: StreamPodSandboxMetricsRequest): StreamPodSandboxMetricsRequest {
-  const m = into ?? createStreamPodSandboxMetricsRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.StreamPodSandboxMetricsRequest" } as StreamPodSandboxMetricsRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4516,33 +1985,9 @@ export function decodeStreamPodSandboxMetricsRequest(r: BinaryReader, end: numbe
   return m;
 }
 
-/** A new runtime.v1.StreamPodSandboxMetricsResponse with every field at its default, as protobuf-es's create makes it. */
-export function createStreamPodSandboxMetricsResponse(): StreamPodSandboxMetricsResponse {
-  return { $typeName: "runtime.v1.StreamPodSandboxMetricsResponse", podSandboxMetrics: [] } as StreamPodSandboxMetricsResponse;
-}
-
 export function encodeStreamPodSandboxMetricsResponse(w: BinaryWriter, m: Init<typeof StreamPodSandboxMetricsResponseSchema>): void {
   let v: any;
   if ((v = m.podSandboxMetrics) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodePodSandboxMetrics(w, x); w.join(); }
-}
-
-/** Reads a runtime.v1.StreamPodSandboxMetricsResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeStreamPodSandboxMetricsResponse(r: BinaryReader, end: number, into?: StreamPodSandboxMetricsResponse): StreamPodSandboxMetricsResponse {
-  const m = into ?? createStreamPodSandboxMetricsResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.StreamPodSandboxMetricsResponse.pod_sandbox_metrics"); m.podSandboxMetrics.push(decodePodSandboxMetrics(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.StreamPodSandboxMetricsResponse");
-  return m;
-}
-
-/** A new runtime.v1.PodSandboxMetrics with every field at its default, as protobuf-es's create makes it. */
-export function createPodSandboxMetrics(): PodSandboxMetrics {
-  return { $typeName: "runtime.v1.PodSandboxMetrics", podSandboxId: "", metrics: [], containerMetrics: [] } as PodSandboxMetrics;
 }
 
 export function encodePodSandboxMetrics(w: BinaryWriter, m: Init<typeof PodSandboxMetricsSchema>): void {
@@ -4552,51 +1997,10 @@ export function encodePodSandboxMetrics(w: BinaryWriter, m: Init<typeof PodSandb
   if ((v = m.containerMetrics) !== undefined) for (const x of v) { w.tag(3, 2).fork(); encodeContainerMetrics(w, x); w.join(); }
 }
 
-/** Reads a runtime.v1.PodSandboxMetrics up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePodSandboxMetrics(r: BinaryReader, end: number, into?: PodSandboxMetrics): PodSandboxMetrics {
-  const m = into ?? createPodSandboxMetrics();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxMetrics.pod_sandbox_id"); m.podSandboxId = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxMetrics.metrics"); m.metrics.push(decodeMetric(r, r.uint32() + r.pos)); break;
-      case 3: if (wt !== 2) throw wrongType("runtime.v1.PodSandboxMetrics.container_metrics"); m.containerMetrics.push(decodeContainerMetrics(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.PodSandboxMetrics");
-  return m;
-}
-
-/** A new runtime.v1.ContainerMetrics with every field at its default, as protobuf-es's create makes it. */
-export function createContainerMetrics(): ContainerMetrics {
-  return { $typeName: "runtime.v1.ContainerMetrics", containerId: "", metrics: [] } as ContainerMetrics;
-}
-
 export function encodeContainerMetrics(w: BinaryWriter, m: Init<typeof ContainerMetricsSchema>): void {
   let v: any;
   if ((v = m.containerId) !== undefined && v !== "") w.tag(1, 2).string(v);
   if ((v = m.metrics) !== undefined) for (const x of v) { w.tag(2, 2).fork(); encodeMetric(w, x); w.join(); }
-}
-
-/** Reads a runtime.v1.ContainerMetrics up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeContainerMetrics(r: BinaryReader, end: number, into?: ContainerMetrics): ContainerMetrics {
-  const m = into ?? createContainerMetrics();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.ContainerMetrics.container_id"); m.containerId = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("runtime.v1.ContainerMetrics.metrics"); m.metrics.push(decodeMetric(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.ContainerMetrics");
-  return m;
-}
-
-/** A new runtime.v1.Metric with every field at its default, as protobuf-es's create makes it. */
-export function createMetric(): Metric {
-  return { $typeName: "runtime.v1.Metric", name: "", timestamp: 0n, metricType: 0, labelValues: [] } as Metric;
 }
 
 export function encodeMetric(w: BinaryWriter, m: Init<typeof MetricSchema>): void {
@@ -4608,35 +2012,9 @@ export function encodeMetric(w: BinaryWriter, m: Init<typeof MetricSchema>): voi
   if ((v = m.value) !== undefined) { w.tag(5, 2).fork(); encodeUInt64Value(w, v); w.join(); }
 }
 
-/** Reads a runtime.v1.Metric up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeMetric(r: BinaryReader, end: number, into?: Metric): Metric {
-  const m = into ?? createMetric();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.Metric.name"); m.name = r.string(); break;
-      case 2: if (wt !== 0) throw wrongType("runtime.v1.Metric.timestamp"); m.timestamp = r.int64() as bigint; break;
-      case 3: if (wt !== 0) throw wrongType("runtime.v1.Metric.metric_type"); m.metricType = r.int32(); break;
-      case 4: if (wt !== 2) throw wrongType("runtime.v1.Metric.label_values"); m.labelValues.push(r.string()); break;
-      case 5: if (wt !== 2) throw wrongType("runtime.v1.Metric.value"); m.value = decodeUInt64Value(r, r.uint32() + r.pos, m.value); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.Metric");
-  return m;
-}
-
-/** A new runtime.v1.RuntimeConfigRequest with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeConfigRequest(): RuntimeConfigRequest {
-  return { $typeName: "runtime.v1.RuntimeConfigRequest" } as RuntimeConfigRequest;
-}
-
-export function encodeRuntimeConfigRequest(w: BinaryWriter, m: Init<typeof RuntimeConfigRequestSchema>): void {
-}
-
 /** Reads a runtime.v1.RuntimeConfigRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeRuntimeConfigRequest(r: BinaryReader, end: number, into?: RuntimeConfigRequest): RuntimeConfigRequest {
-  const m = into ?? createRuntimeConfigRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.RuntimeConfigRequest" } as RuntimeConfigRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4647,33 +2025,9 @@ export function decodeRuntimeConfigRequest(r: BinaryReader, end: number, into?: 
   return m;
 }
 
-/** A new runtime.v1.RuntimeConfigResponse with every field at its default, as protobuf-es's create makes it. */
-export function createRuntimeConfigResponse(): RuntimeConfigResponse {
-  return { $typeName: "runtime.v1.RuntimeConfigResponse" } as RuntimeConfigResponse;
-}
-
 export function encodeRuntimeConfigResponse(w: BinaryWriter, m: Init<typeof RuntimeConfigResponseSchema>): void {
   let v: any;
   if ((v = m.linux) !== undefined) { w.tag(1, 2).fork(); encodeLinuxRuntimeConfiguration(w, v); w.join(); }
-}
-
-/** Reads a runtime.v1.RuntimeConfigResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeRuntimeConfigResponse(r: BinaryReader, end: number, into?: RuntimeConfigResponse): RuntimeConfigResponse {
-  const m = into ?? createRuntimeConfigResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("runtime.v1.RuntimeConfigResponse.linux"); m.linux = decodeLinuxRuntimeConfiguration(r, r.uint32() + r.pos, m.linux); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.RuntimeConfigResponse");
-  return m;
-}
-
-/** A new runtime.v1.LinuxRuntimeConfiguration with every field at its default, as protobuf-es's create makes it. */
-export function createLinuxRuntimeConfiguration(): LinuxRuntimeConfiguration {
-  return { $typeName: "runtime.v1.LinuxRuntimeConfiguration", cgroupDriver: 0 } as LinuxRuntimeConfiguration;
 }
 
 export function encodeLinuxRuntimeConfiguration(w: BinaryWriter, m: Init<typeof LinuxRuntimeConfigurationSchema>): void {
@@ -4681,35 +2035,9 @@ export function encodeLinuxRuntimeConfiguration(w: BinaryWriter, m: Init<typeof 
   if ((v = m.cgroupDriver) !== undefined && v !== 0) w.tag(1, 0).int32(v);
 }
 
-/** Reads a runtime.v1.LinuxRuntimeConfiguration up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeLinuxRuntimeConfiguration(r: BinaryReader, end: number, into?: LinuxRuntimeConfiguration): LinuxRuntimeConfiguration {
-  const m = into ?? createLinuxRuntimeConfiguration();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 0) throw wrongType("runtime.v1.LinuxRuntimeConfiguration.cgroup_driver"); m.cgroupDriver = r.int32(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.LinuxRuntimeConfiguration");
-  return m;
-}
-
-/** A new runtime.v1.UpdatePodSandboxResourcesRequest with every field at its default, as protobuf-es's create makes it. */
-export function createUpdatePodSandboxResourcesRequest(): UpdatePodSandboxResourcesRequest {
-  return { $typeName: "runtime.v1.UpdatePodSandboxResourcesRequest", podSandboxId: "" } as UpdatePodSandboxResourcesRequest;
-}
-
-export function encodeUpdatePodSandboxResourcesRequest(w: BinaryWriter, m: Init<typeof UpdatePodSandboxResourcesRequestSchema>): void {
-  let v: any;
-  if ((v = m.podSandboxId) !== undefined && v !== "") w.tag(1, 2).string(v);
-  if ((v = m.overhead) !== undefined) { w.tag(2, 2).fork(); encodeLinuxContainerResources(w, v); w.join(); }
-  if ((v = m.resources) !== undefined) { w.tag(3, 2).fork(); encodeLinuxContainerResources(w, v); w.join(); }
-}
-
 /** Reads a runtime.v1.UpdatePodSandboxResourcesRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeUpdatePodSandboxResourcesRequest(r: BinaryReader, end: number, into?: UpdatePodSandboxResourcesRequest): UpdatePodSandboxResourcesRequest {
-  const m = into ?? createUpdatePodSandboxResourcesRequest();
+  const m = into ?? ({ $typeName: "runtime.v1.UpdatePodSandboxResourcesRequest", podSandboxId: "" } as UpdatePodSandboxResourcesRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -4723,25 +2051,7 @@ export function decodeUpdatePodSandboxResourcesRequest(r: BinaryReader, end: num
   return m;
 }
 
-/** A new runtime.v1.UpdatePodSandboxResourcesResponse with every field at its default, as protobuf-es's create makes it. */
-export function createUpdatePodSandboxResourcesResponse(): UpdatePodSandboxResourcesResponse {
-  return { $typeName: "runtime.v1.UpdatePodSandboxResourcesResponse" } as UpdatePodSandboxResourcesResponse;
-}
-
 export function encodeUpdatePodSandboxResourcesResponse(w: BinaryWriter, m: Init<typeof UpdatePodSandboxResourcesResponseSchema>): void {
-}
-
-/** Reads a runtime.v1.UpdatePodSandboxResourcesResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeUpdatePodSandboxResourcesResponse(r: BinaryReader, end: number, into?: UpdatePodSandboxResourcesResponse): UpdatePodSandboxResourcesResponse {
-  const m = into ?? createUpdatePodSandboxResourcesResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("runtime.v1.UpdatePodSandboxResourcesResponse");
-  return m;
 }
 
 /** runtime.v1.PodSandboxConfig as proto JSON (fields at their default left out, as protobuf-es's toJson). */
@@ -4762,7 +2072,7 @@ export function jsonPodSandboxConfig(m: Init<typeof PodSandboxConfigSchema>): Js
 
 /** runtime.v1.PodSandboxConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonPodSandboxConfig(j: JsonValue | undefined): PodSandboxConfig {
-  const m = createPodSandboxConfig();
+  const m = ({ $typeName: "runtime.v1.PodSandboxConfig", hostname: "", logDirectory: "", portMappings: [], labels: {}, annotations: {} } as PodSandboxConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.PodSandboxConfig");
   let v: JsonValue | undefined;
@@ -4791,7 +2101,7 @@ export function jsonPodSandboxMetadata(m: Init<typeof PodSandboxMetadataSchema>)
 
 /** runtime.v1.PodSandboxMetadata from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonPodSandboxMetadata(j: JsonValue | undefined): PodSandboxMetadata {
-  const m = createPodSandboxMetadata();
+  const m = ({ $typeName: "runtime.v1.PodSandboxMetadata", name: "", uid: "", namespace: "", attempt: 0 } as PodSandboxMetadata);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.PodSandboxMetadata");
   let v: JsonValue | undefined;
@@ -4814,7 +2124,7 @@ export function jsonDNSConfig(m: Init<typeof DNSConfigSchema>): JsonObject {
 
 /** runtime.v1.DNSConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonDNSConfig(j: JsonValue | undefined): DNSConfig {
-  const m = createDNSConfig();
+  const m = ({ $typeName: "runtime.v1.DNSConfig", servers: [], searches: [], options: [] } as DNSConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.DNSConfig");
   let v: JsonValue | undefined;
@@ -4837,7 +2147,7 @@ export function jsonPortMapping(m: Init<typeof PortMappingSchema>): JsonObject {
 
 /** runtime.v1.PortMapping from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonPortMapping(j: JsonValue | undefined): PortMapping {
-  const m = createPortMapping();
+  const m = ({ $typeName: "runtime.v1.PortMapping", protocol: 0, containerPort: 0, hostPort: 0, hostIp: "" } as PortMapping);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.PortMapping");
   let v: JsonValue | undefined;
@@ -4862,7 +2172,7 @@ export function jsonLinuxPodSandboxConfig(m: Init<typeof LinuxPodSandboxConfigSc
 
 /** runtime.v1.LinuxPodSandboxConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonLinuxPodSandboxConfig(j: JsonValue | undefined): LinuxPodSandboxConfig {
-  const m = createLinuxPodSandboxConfig();
+  const m = ({ $typeName: "runtime.v1.LinuxPodSandboxConfig", cgroupParent: "", sysctls: {} } as LinuxPodSandboxConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.LinuxPodSandboxConfig");
   let v: JsonValue | undefined;
@@ -4894,7 +2204,7 @@ export function jsonLinuxSandboxSecurityContext(m: Init<typeof LinuxSandboxSecur
 
 /** runtime.v1.LinuxSandboxSecurityContext from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonLinuxSandboxSecurityContext(j: JsonValue | undefined): LinuxSandboxSecurityContext {
-  const m = createLinuxSandboxSecurityContext();
+  const m = ({ $typeName: "runtime.v1.LinuxSandboxSecurityContext", readonlyRootfs: false, supplementalGroups: [], supplementalGroupsPolicy: 0, privileged: false, seccompProfilePath: "" } as LinuxSandboxSecurityContext);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.LinuxSandboxSecurityContext");
   let v: JsonValue | undefined;
@@ -4926,7 +2236,7 @@ export function jsonNamespaceOption(m: Init<typeof NamespaceOptionSchema>): Json
 
 /** runtime.v1.NamespaceOption from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonNamespaceOption(j: JsonValue | undefined): NamespaceOption {
-  const m = createNamespaceOption();
+  const m = ({ $typeName: "runtime.v1.NamespaceOption", network: 0, pid: 0, ipc: 0, targetId: "" } as NamespaceOption);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.NamespaceOption");
   let v: JsonValue | undefined;
@@ -4950,7 +2260,7 @@ export function jsonUserNamespace(m: Init<typeof UserNamespaceSchema>): JsonObje
 
 /** runtime.v1.UserNamespace from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonUserNamespace(j: JsonValue | undefined): UserNamespace {
-  const m = createUserNamespace();
+  const m = ({ $typeName: "runtime.v1.UserNamespace", mode: 0, uids: [], gids: [] } as UserNamespace);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.UserNamespace");
   let v: JsonValue | undefined;
@@ -4972,7 +2282,7 @@ export function jsonIDMapping(m: Init<typeof IDMappingSchema>): JsonObject {
 
 /** runtime.v1.IDMapping from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonIDMapping(j: JsonValue | undefined): IDMapping {
-  const m = createIDMapping();
+  const m = ({ $typeName: "runtime.v1.IDMapping", hostId: 0, containerId: 0, length: 0 } as IDMapping);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.IDMapping");
   let v: JsonValue | undefined;
@@ -4995,7 +2305,7 @@ export function jsonSELinuxOption(m: Init<typeof SELinuxOptionSchema>): JsonObje
 
 /** runtime.v1.SELinuxOption from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonSELinuxOption(j: JsonValue | undefined): SELinuxOption {
-  const m = createSELinuxOption();
+  const m = ({ $typeName: "runtime.v1.SELinuxOption", user: "", role: "", type: "", level: "" } as SELinuxOption);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.SELinuxOption");
   let v: JsonValue | undefined;
@@ -5016,7 +2326,7 @@ export function jsonInt64Value(m: Init<typeof Int64ValueSchema>): JsonObject {
 
 /** runtime.v1.Int64Value from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonInt64Value(j: JsonValue | undefined): Int64Value {
-  const m = createInt64Value();
+  const m = ({ $typeName: "runtime.v1.Int64Value", value: 0n } as Int64Value);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.Int64Value");
   let v: JsonValue | undefined;
@@ -5035,7 +2345,7 @@ export function jsonSecurityProfile(m: Init<typeof SecurityProfileSchema>): Json
 
 /** runtime.v1.SecurityProfile from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonSecurityProfile(j: JsonValue | undefined): SecurityProfile {
-  const m = createSecurityProfile();
+  const m = ({ $typeName: "runtime.v1.SecurityProfile", profileType: 0, localhostRef: "" } as SecurityProfile);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.SecurityProfile");
   let v: JsonValue | undefined;
@@ -5063,7 +2373,7 @@ export function jsonLinuxContainerResources(m: Init<typeof LinuxContainerResourc
 
 /** runtime.v1.LinuxContainerResources from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonLinuxContainerResources(j: JsonValue | undefined): LinuxContainerResources {
-  const m = createLinuxContainerResources();
+  const m = ({ $typeName: "runtime.v1.LinuxContainerResources", cpuPeriod: 0n, cpuQuota: 0n, cpuShares: 0n, memoryLimitInBytes: 0n, oomScoreAdj: 0n, cpusetCpus: "", cpusetMems: "", hugepageLimits: [], unified: {}, memorySwapLimitInBytes: 0n } as LinuxContainerResources);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.LinuxContainerResources");
   let v: JsonValue | undefined;
@@ -5091,7 +2401,7 @@ export function jsonHugepageLimit(m: Init<typeof HugepageLimitSchema>): JsonObje
 
 /** runtime.v1.HugepageLimit from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonHugepageLimit(j: JsonValue | undefined): HugepageLimit {
-  const m = createHugepageLimit();
+  const m = ({ $typeName: "runtime.v1.HugepageLimit", pageSize: "", limit: 0n } as HugepageLimit);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.HugepageLimit");
   let v: JsonValue | undefined;
@@ -5110,7 +2420,7 @@ export function jsonWindowsPodSandboxConfig(m: Init<typeof WindowsPodSandboxConf
 
 /** runtime.v1.WindowsPodSandboxConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsPodSandboxConfig(j: JsonValue | undefined): WindowsPodSandboxConfig {
-  const m = createWindowsPodSandboxConfig();
+  const m = ({ $typeName: "runtime.v1.WindowsPodSandboxConfig" } as WindowsPodSandboxConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsPodSandboxConfig");
   let v: JsonValue | undefined;
@@ -5131,7 +2441,7 @@ export function jsonWindowsSandboxSecurityContext(m: Init<typeof WindowsSandboxS
 
 /** runtime.v1.WindowsSandboxSecurityContext from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsSandboxSecurityContext(j: JsonValue | undefined): WindowsSandboxSecurityContext {
-  const m = createWindowsSandboxSecurityContext();
+  const m = ({ $typeName: "runtime.v1.WindowsSandboxSecurityContext", runAsUsername: "", credentialSpec: "", hostProcess: false } as WindowsSandboxSecurityContext);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsSandboxSecurityContext");
   let v: JsonValue | undefined;
@@ -5152,7 +2462,7 @@ export function jsonWindowsNamespaceOption(m: Init<typeof WindowsNamespaceOption
 
 /** runtime.v1.WindowsNamespaceOption from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsNamespaceOption(j: JsonValue | undefined): WindowsNamespaceOption {
-  const m = createWindowsNamespaceOption();
+  const m = ({ $typeName: "runtime.v1.WindowsNamespaceOption", network: 0 } as WindowsNamespaceOption);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsNamespaceOption");
   let v: JsonValue | undefined;
@@ -5187,7 +2497,7 @@ export function jsonContainerConfig(m: Init<typeof ContainerConfigSchema>): Json
 
 /** runtime.v1.ContainerConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonContainerConfig(j: JsonValue | undefined): ContainerConfig {
-  const m = createContainerConfig();
+  const m = ({ $typeName: "runtime.v1.ContainerConfig", command: [], args: [], workingDir: "", envs: [], mounts: [], devices: [], labels: {}, annotations: {}, logPath: "", stdin: false, stdinOnce: false, tty: false, CDIDevices: [], stopSignal: 0 } as ContainerConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.ContainerConfig");
   let v: JsonValue | undefined;
@@ -5223,7 +2533,7 @@ export function jsonContainerMetadata(m: Init<typeof ContainerMetadataSchema>): 
 
 /** runtime.v1.ContainerMetadata from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonContainerMetadata(j: JsonValue | undefined): ContainerMetadata {
-  const m = createContainerMetadata();
+  const m = ({ $typeName: "runtime.v1.ContainerMetadata", name: "", attempt: 0 } as ContainerMetadata);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.ContainerMetadata");
   let v: JsonValue | undefined;
@@ -5246,7 +2556,7 @@ export function jsonImageSpec(m: Init<typeof ImageSpecSchema>): JsonObject {
 
 /** runtime.v1.ImageSpec from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonImageSpec(j: JsonValue | undefined): ImageSpec {
-  const m = createImageSpec();
+  const m = ({ $typeName: "runtime.v1.ImageSpec", image: "", annotations: {}, userSpecifiedImage: "", runtimeHandler: "", imageRef: "" } as ImageSpec);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.ImageSpec");
   let v: JsonValue | undefined;
@@ -5269,7 +2579,7 @@ export function jsonKeyValue(m: Init<typeof KeyValueSchema>): JsonObject {
 
 /** runtime.v1.KeyValue from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonKeyValue(j: JsonValue | undefined): KeyValue {
-  const m = createKeyValue();
+  const m = ({ $typeName: "runtime.v1.KeyValue", key: "", value: new Uint8Array(0) } as KeyValue);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.KeyValue");
   let v: JsonValue | undefined;
@@ -5297,7 +2607,7 @@ export function jsonMount(m: Init<typeof MountSchema>): JsonObject {
 
 /** runtime.v1.Mount from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonMount(j: JsonValue | undefined): Mount {
-  const m = createMount();
+  const m = ({ $typeName: "runtime.v1.Mount", containerPath: "", hostPath: "", readonly: false, selinuxRelabel: false, propagation: 0, uidMappings: [], gidMappings: [], recursiveReadOnly: false, imageSubPath: "" } as Mount);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.Mount");
   let v: JsonValue | undefined;
@@ -5326,7 +2636,7 @@ export function jsonDevice(m: Init<typeof DeviceSchema>): JsonObject {
 
 /** runtime.v1.Device from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonDevice(j: JsonValue | undefined): Device {
-  const m = createDevice();
+  const m = ({ $typeName: "runtime.v1.Device", containerPath: "", hostPath: "", permissions: "" } as Device);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.Device");
   let v: JsonValue | undefined;
@@ -5347,7 +2657,7 @@ export function jsonLinuxContainerConfig(m: Init<typeof LinuxContainerConfigSche
 
 /** runtime.v1.LinuxContainerConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonLinuxContainerConfig(j: JsonValue | undefined): LinuxContainerConfig {
-  const m = createLinuxContainerConfig();
+  const m = ({ $typeName: "runtime.v1.LinuxContainerConfig" } as LinuxContainerConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.LinuxContainerConfig");
   let v: JsonValue | undefined;
@@ -5382,7 +2692,7 @@ export function jsonLinuxContainerSecurityContext(m: Init<typeof LinuxContainerS
 
 /** runtime.v1.LinuxContainerSecurityContext from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonLinuxContainerSecurityContext(j: JsonValue | undefined): LinuxContainerSecurityContext {
-  const m = createLinuxContainerSecurityContext();
+  const m = ({ $typeName: "runtime.v1.LinuxContainerSecurityContext", privileged: false, runAsUsername: "", readonlyRootfs: false, supplementalGroups: [], supplementalGroupsPolicy: 0, noNewPrivs: false, maskedPaths: [], readonlyPaths: [], apparmorProfile: "", seccompProfilePath: "" } as LinuxContainerSecurityContext);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.LinuxContainerSecurityContext");
   let v: JsonValue | undefined;
@@ -5418,7 +2728,7 @@ export function jsonCapability(m: Init<typeof CapabilitySchema>): JsonObject {
 
 /** runtime.v1.Capability from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonCapability(j: JsonValue | undefined): Capability {
-  const m = createCapability();
+  const m = ({ $typeName: "runtime.v1.Capability", addCapabilities: [], dropCapabilities: [], addAmbientCapabilities: [] } as Capability);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.Capability");
   let v: JsonValue | undefined;
@@ -5439,7 +2749,7 @@ export function jsonWindowsContainerConfig(m: Init<typeof WindowsContainerConfig
 
 /** runtime.v1.WindowsContainerConfig from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsContainerConfig(j: JsonValue | undefined): WindowsContainerConfig {
-  const m = createWindowsContainerConfig();
+  const m = ({ $typeName: "runtime.v1.WindowsContainerConfig" } as WindowsContainerConfig);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsContainerConfig");
   let v: JsonValue | undefined;
@@ -5463,7 +2773,7 @@ export function jsonWindowsContainerResources(m: Init<typeof WindowsContainerRes
 
 /** runtime.v1.WindowsContainerResources from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsContainerResources(j: JsonValue | undefined): WindowsContainerResources {
-  const m = createWindowsContainerResources();
+  const m = ({ $typeName: "runtime.v1.WindowsContainerResources", cpuShares: 0n, cpuCount: 0n, cpuMaximum: 0n, memoryLimitInBytes: 0n, rootfsSizeInBytes: 0n, affinityCpus: [] } as WindowsContainerResources);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsContainerResources");
   let v: JsonValue | undefined;
@@ -5487,7 +2797,7 @@ export function jsonWindowsCpuGroupAffinity(m: Init<typeof WindowsCpuGroupAffini
 
 /** runtime.v1.WindowsCpuGroupAffinity from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsCpuGroupAffinity(j: JsonValue | undefined): WindowsCpuGroupAffinity {
-  const m = createWindowsCpuGroupAffinity();
+  const m = ({ $typeName: "runtime.v1.WindowsCpuGroupAffinity", cpuMask: 0n, cpuGroup: 0 } as WindowsCpuGroupAffinity);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsCpuGroupAffinity");
   let v: JsonValue | undefined;
@@ -5508,7 +2818,7 @@ export function jsonWindowsContainerSecurityContext(m: Init<typeof WindowsContai
 
 /** runtime.v1.WindowsContainerSecurityContext from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonWindowsContainerSecurityContext(j: JsonValue | undefined): WindowsContainerSecurityContext {
-  const m = createWindowsContainerSecurityContext();
+  const m = ({ $typeName: "runtime.v1.WindowsContainerSecurityContext", runAsUsername: "", credentialSpec: "", hostProcess: false } as WindowsContainerSecurityContext);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.WindowsContainerSecurityContext");
   let v: JsonValue | undefined;
@@ -5528,7 +2838,7 @@ export function jsonCDIDevice(m: Init<typeof CDIDeviceSchema>): JsonObject {
 
 /** runtime.v1.CDIDevice from proto JSON; unknown fields are ignored, a wrong value is an error naming its field. */
 export function fromJsonCDIDevice(j: JsonValue | undefined): CDIDevice {
-  const m = createCDIDevice();
+  const m = ({ $typeName: "runtime.v1.CDIDevice", name: "" } as CDIDevice);
   if (j === null || j === undefined) return m;
   const o = objectFromJson(j, "runtime.v1.CDIDevice");
   let v: JsonValue | undefined;
@@ -5536,7 +2846,7 @@ export function fromJsonCDIDevice(j: JsonValue | undefined): CDIDevice {
   return m;
 }
 
-/** runtime.v1.RuntimeService: each method by its gRPC path, with its kind and codecs. */
+/** runtime.v1.RuntimeService: each method by its gRPC path, with its kind, its request's reader and its answer's writer. */
 export const RuntimeServiceRpc = {
   typeName: "runtime.v1.RuntimeService",
   methods: {
@@ -5544,496 +2854,251 @@ export const RuntimeServiceRpc = {
       name: "Version",
       localName: "version",
       kind: "unary",
-      decode: (b: Uint8Array): VersionRequest => {
-        const r = new BinaryReader(b);
-        return decodeVersionRequest(r, r.len);
-      },
-      encode: (m: Init<typeof VersionResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeVersionResponse(w, m);
-        return w.finish();
-      },
+      read: decodeVersionRequest,
+      write: encodeVersionResponse,
     },
     "/runtime.v1.RuntimeService/RunPodSandbox": {
       name: "RunPodSandbox",
       localName: "runPodSandbox",
       kind: "unary",
-      decode: (b: Uint8Array): RunPodSandboxRequest => {
-        const r = new BinaryReader(b);
-        return decodeRunPodSandboxRequest(r, r.len);
-      },
-      encode: (m: Init<typeof RunPodSandboxResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeRunPodSandboxResponse(w, m);
-        return w.finish();
-      },
+      read: decodeRunPodSandboxRequest,
+      write: encodeRunPodSandboxResponse,
     },
     "/runtime.v1.RuntimeService/StopPodSandbox": {
       name: "StopPodSandbox",
       localName: "stopPodSandbox",
       kind: "unary",
-      decode: (b: Uint8Array): StopPodSandboxRequest => {
-        const r = new BinaryReader(b);
-        return decodeStopPodSandboxRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StopPodSandboxResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStopPodSandboxResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStopPodSandboxRequest,
+      write: encodeStopPodSandboxResponse,
     },
     "/runtime.v1.RuntimeService/RemovePodSandbox": {
       name: "RemovePodSandbox",
       localName: "removePodSandbox",
       kind: "unary",
-      decode: (b: Uint8Array): RemovePodSandboxRequest => {
-        const r = new BinaryReader(b);
-        return decodeRemovePodSandboxRequest(r, r.len);
-      },
-      encode: (m: Init<typeof RemovePodSandboxResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeRemovePodSandboxResponse(w, m);
-        return w.finish();
-      },
+      read: decodeRemovePodSandboxRequest,
+      write: encodeRemovePodSandboxResponse,
     },
     "/runtime.v1.RuntimeService/PodSandboxStatus": {
       name: "PodSandboxStatus",
       localName: "podSandboxStatus",
       kind: "unary",
-      decode: (b: Uint8Array): PodSandboxStatusRequest => {
-        const r = new BinaryReader(b);
-        return decodePodSandboxStatusRequest(r, r.len);
-      },
-      encode: (m: Init<typeof PodSandboxStatusResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodePodSandboxStatusResponse(w, m);
-        return w.finish();
-      },
+      read: decodePodSandboxStatusRequest,
+      write: encodePodSandboxStatusResponse,
     },
     "/runtime.v1.RuntimeService/ListPodSandbox": {
       name: "ListPodSandbox",
       localName: "listPodSandbox",
       kind: "unary",
-      decode: (b: Uint8Array): ListPodSandboxRequest => {
-        const r = new BinaryReader(b);
-        return decodeListPodSandboxRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListPodSandboxResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListPodSandboxResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListPodSandboxRequest,
+      write: encodeListPodSandboxResponse,
     },
     "/runtime.v1.RuntimeService/StreamPodSandboxes": {
       name: "StreamPodSandboxes",
       localName: "streamPodSandboxes",
       kind: "server_streaming",
-      decode: (b: Uint8Array): StreamPodSandboxesRequest => {
-        const r = new BinaryReader(b);
-        return decodeStreamPodSandboxesRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StreamPodSandboxesResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStreamPodSandboxesResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStreamPodSandboxesRequest,
+      write: encodeStreamPodSandboxesResponse,
     },
     "/runtime.v1.RuntimeService/CreateContainer": {
       name: "CreateContainer",
       localName: "createContainer",
       kind: "unary",
-      decode: (b: Uint8Array): CreateContainerRequest => {
-        const r = new BinaryReader(b);
-        return decodeCreateContainerRequest(r, r.len);
-      },
-      encode: (m: Init<typeof CreateContainerResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeCreateContainerResponse(w, m);
-        return w.finish();
-      },
+      read: decodeCreateContainerRequest,
+      write: encodeCreateContainerResponse,
     },
     "/runtime.v1.RuntimeService/StartContainer": {
       name: "StartContainer",
       localName: "startContainer",
       kind: "unary",
-      decode: (b: Uint8Array): StartContainerRequest => {
-        const r = new BinaryReader(b);
-        return decodeStartContainerRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StartContainerResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStartContainerResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStartContainerRequest,
+      write: encodeStartContainerResponse,
     },
     "/runtime.v1.RuntimeService/StopContainer": {
       name: "StopContainer",
       localName: "stopContainer",
       kind: "unary",
-      decode: (b: Uint8Array): StopContainerRequest => {
-        const r = new BinaryReader(b);
-        return decodeStopContainerRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StopContainerResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStopContainerResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStopContainerRequest,
+      write: encodeStopContainerResponse,
     },
     "/runtime.v1.RuntimeService/RemoveContainer": {
       name: "RemoveContainer",
       localName: "removeContainer",
       kind: "unary",
-      decode: (b: Uint8Array): RemoveContainerRequest => {
-        const r = new BinaryReader(b);
-        return decodeRemoveContainerRequest(r, r.len);
-      },
-      encode: (m: Init<typeof RemoveContainerResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeRemoveContainerResponse(w, m);
-        return w.finish();
-      },
+      read: decodeRemoveContainerRequest,
+      write: encodeRemoveContainerResponse,
     },
     "/runtime.v1.RuntimeService/ListContainers": {
       name: "ListContainers",
       localName: "listContainers",
       kind: "unary",
-      decode: (b: Uint8Array): ListContainersRequest => {
-        const r = new BinaryReader(b);
-        return decodeListContainersRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListContainersResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListContainersResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListContainersRequest,
+      write: encodeListContainersResponse,
     },
     "/runtime.v1.RuntimeService/StreamContainers": {
       name: "StreamContainers",
       localName: "streamContainers",
       kind: "server_streaming",
-      decode: (b: Uint8Array): StreamContainersRequest => {
-        const r = new BinaryReader(b);
-        return decodeStreamContainersRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StreamContainersResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStreamContainersResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStreamContainersRequest,
+      write: encodeStreamContainersResponse,
     },
     "/runtime.v1.RuntimeService/ContainerStatus": {
       name: "ContainerStatus",
       localName: "containerStatus",
       kind: "unary",
-      decode: (b: Uint8Array): ContainerStatusRequest => {
-        const r = new BinaryReader(b);
-        return decodeContainerStatusRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ContainerStatusResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeContainerStatusResponse(w, m);
-        return w.finish();
-      },
+      read: decodeContainerStatusRequest,
+      write: encodeContainerStatusResponse,
     },
     "/runtime.v1.RuntimeService/UpdateContainerResources": {
       name: "UpdateContainerResources",
       localName: "updateContainerResources",
       kind: "unary",
-      decode: (b: Uint8Array): UpdateContainerResourcesRequest => {
-        const r = new BinaryReader(b);
-        return decodeUpdateContainerResourcesRequest(r, r.len);
-      },
-      encode: (m: Init<typeof UpdateContainerResourcesResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeUpdateContainerResourcesResponse(w, m);
-        return w.finish();
-      },
+      read: decodeUpdateContainerResourcesRequest,
+      write: encodeUpdateContainerResourcesResponse,
     },
     "/runtime.v1.RuntimeService/ReopenContainerLog": {
       name: "ReopenContainerLog",
       localName: "reopenContainerLog",
       kind: "unary",
-      decode: (b: Uint8Array): ReopenContainerLogRequest => {
-        const r = new BinaryReader(b);
-        return decodeReopenContainerLogRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ReopenContainerLogResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeReopenContainerLogResponse(w, m);
-        return w.finish();
-      },
+      read: decodeReopenContainerLogRequest,
+      write: encodeReopenContainerLogResponse,
     },
     "/runtime.v1.RuntimeService/ExecSync": {
       name: "ExecSync",
       localName: "execSync",
       kind: "unary",
-      decode: (b: Uint8Array): ExecSyncRequest => {
-        const r = new BinaryReader(b);
-        return decodeExecSyncRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ExecSyncResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeExecSyncResponse(w, m);
-        return w.finish();
-      },
+      read: decodeExecSyncRequest,
+      write: encodeExecSyncResponse,
     },
     "/runtime.v1.RuntimeService/Exec": {
       name: "Exec",
       localName: "exec",
       kind: "unary",
-      decode: (b: Uint8Array): ExecRequest => {
-        const r = new BinaryReader(b);
-        return decodeExecRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ExecResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeExecResponse(w, m);
-        return w.finish();
-      },
+      read: decodeExecRequest,
+      write: encodeExecResponse,
     },
     "/runtime.v1.RuntimeService/Attach": {
       name: "Attach",
       localName: "attach",
       kind: "unary",
-      decode: (b: Uint8Array): AttachRequest => {
-        const r = new BinaryReader(b);
-        return decodeAttachRequest(r, r.len);
-      },
-      encode: (m: Init<typeof AttachResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeAttachResponse(w, m);
-        return w.finish();
-      },
+      read: decodeAttachRequest,
+      write: encodeAttachResponse,
     },
     "/runtime.v1.RuntimeService/PortForward": {
       name: "PortForward",
       localName: "portForward",
       kind: "unary",
-      decode: (b: Uint8Array): PortForwardRequest => {
-        const r = new BinaryReader(b);
-        return decodePortForwardRequest(r, r.len);
-      },
-      encode: (m: Init<typeof PortForwardResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodePortForwardResponse(w, m);
-        return w.finish();
-      },
+      read: decodePortForwardRequest,
+      write: encodePortForwardResponse,
     },
     "/runtime.v1.RuntimeService/ContainerStats": {
       name: "ContainerStats",
       localName: "containerStats",
       kind: "unary",
-      decode: (b: Uint8Array): ContainerStatsRequest => {
-        const r = new BinaryReader(b);
-        return decodeContainerStatsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ContainerStatsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeContainerStatsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeContainerStatsRequest,
+      write: encodeContainerStatsResponse,
     },
     "/runtime.v1.RuntimeService/ListContainerStats": {
       name: "ListContainerStats",
       localName: "listContainerStats",
       kind: "unary",
-      decode: (b: Uint8Array): ListContainerStatsRequest => {
-        const r = new BinaryReader(b);
-        return decodeListContainerStatsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListContainerStatsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListContainerStatsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListContainerStatsRequest,
+      write: encodeListContainerStatsResponse,
     },
     "/runtime.v1.RuntimeService/StreamContainerStats": {
       name: "StreamContainerStats",
       localName: "streamContainerStats",
       kind: "server_streaming",
-      decode: (b: Uint8Array): StreamContainerStatsRequest => {
-        const r = new BinaryReader(b);
-        return decodeStreamContainerStatsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StreamContainerStatsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStreamContainerStatsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStreamContainerStatsRequest,
+      write: encodeStreamContainerStatsResponse,
     },
     "/runtime.v1.RuntimeService/PodSandboxStats": {
       name: "PodSandboxStats",
       localName: "podSandboxStats",
       kind: "unary",
-      decode: (b: Uint8Array): PodSandboxStatsRequest => {
-        const r = new BinaryReader(b);
-        return decodePodSandboxStatsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof PodSandboxStatsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodePodSandboxStatsResponse(w, m);
-        return w.finish();
-      },
+      read: decodePodSandboxStatsRequest,
+      write: encodePodSandboxStatsResponse,
     },
     "/runtime.v1.RuntimeService/ListPodSandboxStats": {
       name: "ListPodSandboxStats",
       localName: "listPodSandboxStats",
       kind: "unary",
-      decode: (b: Uint8Array): ListPodSandboxStatsRequest => {
-        const r = new BinaryReader(b);
-        return decodeListPodSandboxStatsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListPodSandboxStatsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListPodSandboxStatsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListPodSandboxStatsRequest,
+      write: encodeListPodSandboxStatsResponse,
     },
     "/runtime.v1.RuntimeService/StreamPodSandboxStats": {
       name: "StreamPodSandboxStats",
       localName: "streamPodSandboxStats",
       kind: "server_streaming",
-      decode: (b: Uint8Array): StreamPodSandboxStatsRequest => {
-        const r = new BinaryReader(b);
-        return decodeStreamPodSandboxStatsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StreamPodSandboxStatsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStreamPodSandboxStatsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStreamPodSandboxStatsRequest,
+      write: encodeStreamPodSandboxStatsResponse,
     },
     "/runtime.v1.RuntimeService/UpdateRuntimeConfig": {
       name: "UpdateRuntimeConfig",
       localName: "updateRuntimeConfig",
       kind: "unary",
-      decode: (b: Uint8Array): UpdateRuntimeConfigRequest => {
-        const r = new BinaryReader(b);
-        return decodeUpdateRuntimeConfigRequest(r, r.len);
-      },
-      encode: (m: Init<typeof UpdateRuntimeConfigResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeUpdateRuntimeConfigResponse(w, m);
-        return w.finish();
-      },
+      read: decodeUpdateRuntimeConfigRequest,
+      write: encodeUpdateRuntimeConfigResponse,
     },
     "/runtime.v1.RuntimeService/Status": {
       name: "Status",
       localName: "status",
       kind: "unary",
-      decode: (b: Uint8Array): StatusRequest => {
-        const r = new BinaryReader(b);
-        return decodeStatusRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StatusResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStatusResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStatusRequest,
+      write: encodeStatusResponse,
     },
     "/runtime.v1.RuntimeService/CheckpointContainer": {
       name: "CheckpointContainer",
       localName: "checkpointContainer",
       kind: "unary",
-      decode: (b: Uint8Array): CheckpointContainerRequest => {
-        const r = new BinaryReader(b);
-        return decodeCheckpointContainerRequest(r, r.len);
-      },
-      encode: (m: Init<typeof CheckpointContainerResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeCheckpointContainerResponse(w, m);
-        return w.finish();
-      },
+      read: decodeCheckpointContainerRequest,
+      write: encodeCheckpointContainerResponse,
     },
     "/runtime.v1.RuntimeService/GetContainerEvents": {
       name: "GetContainerEvents",
       localName: "getContainerEvents",
       kind: "server_streaming",
-      decode: (b: Uint8Array): GetEventsRequest => {
-        const r = new BinaryReader(b);
-        return decodeGetEventsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ContainerEventResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeContainerEventResponse(w, m);
-        return w.finish();
-      },
+      read: decodeGetEventsRequest,
+      write: encodeContainerEventResponse,
     },
     "/runtime.v1.RuntimeService/ListMetricDescriptors": {
       name: "ListMetricDescriptors",
       localName: "listMetricDescriptors",
       kind: "unary",
-      decode: (b: Uint8Array): ListMetricDescriptorsRequest => {
-        const r = new BinaryReader(b);
-        return decodeListMetricDescriptorsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListMetricDescriptorsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListMetricDescriptorsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListMetricDescriptorsRequest,
+      write: encodeListMetricDescriptorsResponse,
     },
     "/runtime.v1.RuntimeService/ListPodSandboxMetrics": {
       name: "ListPodSandboxMetrics",
       localName: "listPodSandboxMetrics",
       kind: "unary",
-      decode: (b: Uint8Array): ListPodSandboxMetricsRequest => {
-        const r = new BinaryReader(b);
-        return decodeListPodSandboxMetricsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListPodSandboxMetricsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListPodSandboxMetricsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListPodSandboxMetricsRequest,
+      write: encodeListPodSandboxMetricsResponse,
     },
     "/runtime.v1.RuntimeService/StreamPodSandboxMetrics": {
       name: "StreamPodSandboxMetrics",
       localName: "streamPodSandboxMetrics",
       kind: "server_streaming",
-      decode: (b: Uint8Array): StreamPodSandboxMetricsRequest => {
-        const r = new BinaryReader(b);
-        return decodeStreamPodSandboxMetricsRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StreamPodSandboxMetricsResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStreamPodSandboxMetricsResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStreamPodSandboxMetricsRequest,
+      write: encodeStreamPodSandboxMetricsResponse,
     },
     "/runtime.v1.RuntimeService/RuntimeConfig": {
       name: "RuntimeConfig",
       localName: "runtimeConfig",
       kind: "unary",
-      decode: (b: Uint8Array): RuntimeConfigRequest => {
-        const r = new BinaryReader(b);
-        return decodeRuntimeConfigRequest(r, r.len);
-      },
-      encode: (m: Init<typeof RuntimeConfigResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeRuntimeConfigResponse(w, m);
-        return w.finish();
-      },
+      read: decodeRuntimeConfigRequest,
+      write: encodeRuntimeConfigResponse,
     },
     "/runtime.v1.RuntimeService/UpdatePodSandboxResources": {
       name: "UpdatePodSandboxResources",
       localName: "updatePodSandboxResources",
       kind: "unary",
-      decode: (b: Uint8Array): UpdatePodSandboxResourcesRequest => {
-        const r = new BinaryReader(b);
-        return decodeUpdatePodSandboxResourcesRequest(r, r.len);
-      },
-      encode: (m: Init<typeof UpdatePodSandboxResourcesResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeUpdatePodSandboxResourcesResponse(w, m);
-        return w.finish();
-      },
+      read: decodeUpdatePodSandboxResourcesRequest,
+      write: encodeUpdatePodSandboxResourcesResponse,
     },
   },
 } as const;
 
-/** runtime.v1.ImageService: each method by its gRPC path, with its kind and codecs. */
+/** runtime.v1.ImageService: each method by its gRPC path, with its kind, its request's reader and its answer's writer. */
 export const ImageServiceRpc = {
   typeName: "runtime.v1.ImageService",
   methods: {
@@ -6041,85 +3106,43 @@ export const ImageServiceRpc = {
       name: "ListImages",
       localName: "listImages",
       kind: "unary",
-      decode: (b: Uint8Array): ListImagesRequest => {
-        const r = new BinaryReader(b);
-        return decodeListImagesRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ListImagesResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeListImagesResponse(w, m);
-        return w.finish();
-      },
+      read: decodeListImagesRequest,
+      write: encodeListImagesResponse,
     },
     "/runtime.v1.ImageService/StreamImages": {
       name: "StreamImages",
       localName: "streamImages",
       kind: "server_streaming",
-      decode: (b: Uint8Array): StreamImagesRequest => {
-        const r = new BinaryReader(b);
-        return decodeStreamImagesRequest(r, r.len);
-      },
-      encode: (m: Init<typeof StreamImagesResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeStreamImagesResponse(w, m);
-        return w.finish();
-      },
+      read: decodeStreamImagesRequest,
+      write: encodeStreamImagesResponse,
     },
     "/runtime.v1.ImageService/ImageStatus": {
       name: "ImageStatus",
       localName: "imageStatus",
       kind: "unary",
-      decode: (b: Uint8Array): ImageStatusRequest => {
-        const r = new BinaryReader(b);
-        return decodeImageStatusRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ImageStatusResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeImageStatusResponse(w, m);
-        return w.finish();
-      },
+      read: decodeImageStatusRequest,
+      write: encodeImageStatusResponse,
     },
     "/runtime.v1.ImageService/PullImage": {
       name: "PullImage",
       localName: "pullImage",
       kind: "unary",
-      decode: (b: Uint8Array): PullImageRequest => {
-        const r = new BinaryReader(b);
-        return decodePullImageRequest(r, r.len);
-      },
-      encode: (m: Init<typeof PullImageResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodePullImageResponse(w, m);
-        return w.finish();
-      },
+      read: decodePullImageRequest,
+      write: encodePullImageResponse,
     },
     "/runtime.v1.ImageService/RemoveImage": {
       name: "RemoveImage",
       localName: "removeImage",
       kind: "unary",
-      decode: (b: Uint8Array): RemoveImageRequest => {
-        const r = new BinaryReader(b);
-        return decodeRemoveImageRequest(r, r.len);
-      },
-      encode: (m: Init<typeof RemoveImageResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeRemoveImageResponse(w, m);
-        return w.finish();
-      },
+      read: decodeRemoveImageRequest,
+      write: encodeRemoveImageResponse,
     },
     "/runtime.v1.ImageService/ImageFsInfo": {
       name: "ImageFsInfo",
       localName: "imageFsInfo",
       kind: "unary",
-      decode: (b: Uint8Array): ImageFsInfoRequest => {
-        const r = new BinaryReader(b);
-        return decodeImageFsInfoRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ImageFsInfoResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeImageFsInfoResponse(w, m);
-        return w.finish();
-      },
+      read: decodeImageFsInfoRequest,
+      write: encodeImageFsInfoResponse,
     },
   },
 } as const;

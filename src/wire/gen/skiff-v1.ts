@@ -8,19 +8,9 @@ import { wrongType } from "../wire-errors.ts";
 
 type Init<T extends DescMessage> = MessageInitShape<T>;
 
-/** A new skiff.v1.ImportRequest with every field at its default, as protobuf-es's create makes it. */
-export function createImportRequest(): ImportRequest {
-  return { $typeName: "skiff.v1.ImportRequest", chunk: new Uint8Array(0) } as ImportRequest;
-}
-
-export function encodeImportRequest(w: BinaryWriter, m: Init<typeof ImportRequestSchema>): void {
-  let v: any;
-  if ((v = m.chunk) !== undefined && v.length > 0) w.tag(1, 2).bytes(v);
-}
-
 /** Reads a skiff.v1.ImportRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeImportRequest(r: BinaryReader, end: number, into?: ImportRequest): ImportRequest {
-  const m = into ?? createImportRequest();
+  const m = into ?? ({ $typeName: "skiff.v1.ImportRequest", chunk: new Uint8Array(0) } as ImportRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -32,11 +22,6 @@ export function decodeImportRequest(r: BinaryReader, end: number, into?: ImportR
   return m;
 }
 
-/** A new skiff.v1.ImportedImage with every field at its default, as protobuf-es's create makes it. */
-export function createImportedImage(): ImportedImage {
-  return { $typeName: "skiff.v1.ImportedImage", id: "", repoTags: [], repoDigests: [] } as ImportedImage;
-}
-
 export function encodeImportedImage(w: BinaryWriter, m: Init<typeof ImportedImageSchema>): void {
   let v: any;
   if ((v = m.id) !== undefined && v !== "") w.tag(1, 2).string(v);
@@ -44,59 +29,14 @@ export function encodeImportedImage(w: BinaryWriter, m: Init<typeof ImportedImag
   if ((v = m.repoDigests) !== undefined) for (const x of v) w.tag(3, 2).string(x);
 }
 
-/** Reads a skiff.v1.ImportedImage up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeImportedImage(r: BinaryReader, end: number, into?: ImportedImage): ImportedImage {
-  const m = into ?? createImportedImage();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("skiff.v1.ImportedImage.id"); m.id = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("skiff.v1.ImportedImage.repo_tags"); m.repoTags.push(r.string()); break;
-      case 3: if (wt !== 2) throw wrongType("skiff.v1.ImportedImage.repo_digests"); m.repoDigests.push(r.string()); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("skiff.v1.ImportedImage");
-  return m;
-}
-
-/** A new skiff.v1.ImportResponse with every field at its default, as protobuf-es's create makes it. */
-export function createImportResponse(): ImportResponse {
-  return { $typeName: "skiff.v1.ImportResponse", images: [] } as ImportResponse;
-}
-
 export function encodeImportResponse(w: BinaryWriter, m: Init<typeof ImportResponseSchema>): void {
   let v: any;
   if ((v = m.images) !== undefined) for (const x of v) { w.tag(1, 2).fork(); encodeImportedImage(w, x); w.join(); }
 }
 
-/** Reads a skiff.v1.ImportResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeImportResponse(r: BinaryReader, end: number, into?: ImportResponse): ImportResponse {
-  const m = into ?? createImportResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("skiff.v1.ImportResponse.images"); m.images.push(decodeImportedImage(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("skiff.v1.ImportResponse");
-  return m;
-}
-
-/** A new skiff.v1.ExportRequest with every field at its default, as protobuf-es's create makes it. */
-export function createExportRequest(): ExportRequest {
-  return { $typeName: "skiff.v1.ExportRequest", images: [] } as ExportRequest;
-}
-
-export function encodeExportRequest(w: BinaryWriter, m: Init<typeof ExportRequestSchema>): void {
-  let v: any;
-  if ((v = m.images) !== undefined) for (const x of v) w.tag(1, 2).string(x);
-}
-
 /** Reads a skiff.v1.ExportRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeExportRequest(r: BinaryReader, end: number, into?: ExportRequest): ExportRequest {
-  const m = into ?? createExportRequest();
+  const m = into ?? ({ $typeName: "skiff.v1.ExportRequest", images: [] } as ExportRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -108,43 +48,14 @@ export function decodeExportRequest(r: BinaryReader, end: number, into?: ExportR
   return m;
 }
 
-/** A new skiff.v1.ExportResponse with every field at its default, as protobuf-es's create makes it. */
-export function createExportResponse(): ExportResponse {
-  return { $typeName: "skiff.v1.ExportResponse", chunk: new Uint8Array(0) } as ExportResponse;
-}
-
 export function encodeExportResponse(w: BinaryWriter, m: Init<typeof ExportResponseSchema>): void {
   let v: any;
   if ((v = m.chunk) !== undefined && v.length > 0) w.tag(1, 2).bytes(v);
 }
 
-/** Reads a skiff.v1.ExportResponse up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeExportResponse(r: BinaryReader, end: number, into?: ExportResponse): ExportResponse {
-  const m = into ?? createExportResponse();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("skiff.v1.ExportResponse.chunk"); m.chunk = r.bytes(); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("skiff.v1.ExportResponse");
-  return m;
-}
-
-/** A new skiff.v1.WatchPullRequest with every field at its default, as protobuf-es's create makes it. */
-export function createWatchPullRequest(): WatchPullRequest {
-  return { $typeName: "skiff.v1.WatchPullRequest", image: "" } as WatchPullRequest;
-}
-
-export function encodeWatchPullRequest(w: BinaryWriter, m: Init<typeof WatchPullRequestSchema>): void {
-  let v: any;
-  if ((v = m.image) !== undefined && v !== "") w.tag(1, 2).string(v);
-}
-
 /** Reads a skiff.v1.WatchPullRequest up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
 export function decodeWatchPullRequest(r: BinaryReader, end: number, into?: WatchPullRequest): WatchPullRequest {
-  const m = into ?? createWatchPullRequest();
+  const m = into ?? ({ $typeName: "skiff.v1.WatchPullRequest", image: "" } as WatchPullRequest);
   while (r.pos < end) {
     const [no, wt] = r.tag();
     switch (no) {
@@ -156,35 +67,10 @@ export function decodeWatchPullRequest(r: BinaryReader, end: number, into?: Watc
   return m;
 }
 
-/** A new skiff.v1.LayerInfo with every field at its default, as protobuf-es's create makes it. */
-export function createLayerInfo(): LayerInfo {
-  return { $typeName: "skiff.v1.LayerInfo", digest: "", size: 0n } as LayerInfo;
-}
-
 export function encodeLayerInfo(w: BinaryWriter, m: Init<typeof LayerInfoSchema>): void {
   let v: any;
   if ((v = m.digest) !== undefined && v !== "") w.tag(1, 2).string(v);
   if ((v = m.size) !== undefined && v != 0) w.tag(2, 0).int64(v);
-}
-
-/** Reads a skiff.v1.LayerInfo up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodeLayerInfo(r: BinaryReader, end: number, into?: LayerInfo): LayerInfo {
-  const m = into ?? createLayerInfo();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("skiff.v1.LayerInfo.digest"); m.digest = r.string(); break;
-      case 2: if (wt !== 0) throw wrongType("skiff.v1.LayerInfo.size"); m.size = r.int64() as bigint; break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("skiff.v1.LayerInfo");
-  return m;
-}
-
-/** A new skiff.v1.PullEvent with every field at its default, as protobuf-es's create makes it. */
-export function createPullEvent(): PullEvent {
-  return { $typeName: "skiff.v1.PullEvent", kind: "", digest: "", received: 0n, total: 0n, cached: false, message: "", layers: [] } as PullEvent;
 }
 
 export function encodePullEvent(w: BinaryWriter, m: Init<typeof PullEventSchema>): void {
@@ -198,27 +84,7 @@ export function encodePullEvent(w: BinaryWriter, m: Init<typeof PullEventSchema>
   if ((v = m.layers) !== undefined) for (const x of v) { w.tag(7, 2).fork(); encodeLayerInfo(w, x); w.join(); }
 }
 
-/** Reads a skiff.v1.PullEvent up to `end`, into `into` when given (a field met twice merges, as protobuf says). */
-export function decodePullEvent(r: BinaryReader, end: number, into?: PullEvent): PullEvent {
-  const m = into ?? createPullEvent();
-  while (r.pos < end) {
-    const [no, wt] = r.tag();
-    switch (no) {
-      case 1: if (wt !== 2) throw wrongType("skiff.v1.PullEvent.kind"); m.kind = r.string(); break;
-      case 2: if (wt !== 2) throw wrongType("skiff.v1.PullEvent.digest"); m.digest = r.string(); break;
-      case 3: if (wt !== 0) throw wrongType("skiff.v1.PullEvent.received"); m.received = r.int64() as bigint; break;
-      case 4: if (wt !== 0) throw wrongType("skiff.v1.PullEvent.total"); m.total = r.int64() as bigint; break;
-      case 5: if (wt !== 0) throw wrongType("skiff.v1.PullEvent.cached"); m.cached = r.bool(); break;
-      case 6: if (wt !== 2) throw wrongType("skiff.v1.PullEvent.message"); m.message = r.string(); break;
-      case 7: if (wt !== 2) throw wrongType("skiff.v1.PullEvent.layers"); m.layers.push(decodeLayerInfo(r, r.uint32() + r.pos)); break;
-      default: r.skip(wt, no);
-    }
-  }
-  if (r.pos !== end) throw wrongType("skiff.v1.PullEvent");
-  return m;
-}
-
-/** skiff.v1.Images: each method by its gRPC path, with its kind and codecs. */
+/** skiff.v1.Images: each method by its gRPC path, with its kind, its request's reader and its answer's writer. */
 export const ImagesRpc = {
   typeName: "skiff.v1.Images",
   methods: {
@@ -226,43 +92,22 @@ export const ImagesRpc = {
       name: "Import",
       localName: "import",
       kind: "client_streaming",
-      decode: (b: Uint8Array): ImportRequest => {
-        const r = new BinaryReader(b);
-        return decodeImportRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ImportResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeImportResponse(w, m);
-        return w.finish();
-      },
+      read: decodeImportRequest,
+      write: encodeImportResponse,
     },
     "/skiff.v1.Images/Export": {
       name: "Export",
       localName: "export",
       kind: "server_streaming",
-      decode: (b: Uint8Array): ExportRequest => {
-        const r = new BinaryReader(b);
-        return decodeExportRequest(r, r.len);
-      },
-      encode: (m: Init<typeof ExportResponseSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodeExportResponse(w, m);
-        return w.finish();
-      },
+      read: decodeExportRequest,
+      write: encodeExportResponse,
     },
     "/skiff.v1.Images/WatchPull": {
       name: "WatchPull",
       localName: "watchPull",
       kind: "server_streaming",
-      decode: (b: Uint8Array): WatchPullRequest => {
-        const r = new BinaryReader(b);
-        return decodeWatchPullRequest(r, r.len);
-      },
-      encode: (m: Init<typeof PullEventSchema>): Uint8Array => {
-        const w = new BinaryWriter();
-        encodePullEvent(w, m);
-        return w.finish();
-      },
+      read: decodeWatchPullRequest,
+      write: encodePullEvent,
     },
   },
 } as const;
