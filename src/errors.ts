@@ -1,7 +1,7 @@
 /**
  * Domain errors. Internal code throws these (or wraps another error with `{ cause }`);
- * the server translates them to gRPC codes exactly once, in `toConnectError`
- * (src/server/connect-error.ts). Messages are lowercase, without a trailing period,
+ * the server translates them to gRPC codes exactly once, in `toRpcError`
+ * (src/server/error-status.ts). Messages are lowercase, without a trailing period,
  * and quote ids: `container "3f2a" not found`.
  */
 

@@ -21,6 +21,7 @@
  * Calls run under `limitCalls` (call-limits.ts), which bounds them before they get here.
  */
 import * as http2 from "node:http2";
+import { drained } from "../drained.ts";
 import { Code, RpcError } from "./rpc-error.ts";
 import { type CallContext, type Interceptor, type Route, type RpcRequest, applyInterceptors, callImplementation, decodeRequest, encodeAnswer } from "./rpc.ts";
 
@@ -257,21 +258,8 @@ function callContext(route: Route, req: http2.Http2ServerRequest, timeoutMs: num
   return { ctx, end };
 }
 
-/** Waits until `res` can take more, or is gone. */
-function drained(res: http2.Http2ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.once("drain", done);
-    res.once("close", done);
-  });
-}
-
 /** Sends a server stream's replies as they come, then its status. */
-async function sendStream(res: http2.Http2ServerResponse, ctx: CallContext, messages: AsyncIterable<unknown>, encode: (m: unknown) => Uint8Array, writeMaxBytes: number): Promise<void> {
+async function sendStream(res: http2.Http2ServerResponse, ctx: CallContext, messages: AsyncIterable<unknown>, encode: (m: unknown) => Uint8Array): Promise<void> {
   let headersSent = false;
   const it = messages[Symbol.asyncIterator]();
   try {
@@ -280,7 +268,6 @@ async function sendStream(res: http2.Http2ServerResponse, ctx: CallContext, mess
       if (next.done) break;
       if (res.writableEnded || res.destroyed) return;
       const bytes = encode(next.value);
-      if (bytes.byteLength > writeMaxBytes) throw new RpcError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${writeMaxBytes}`, Code.ResourceExhausted);
       if (!headersSent) {
         res.writeHead(200, { ...plain(ctx.responseHeader), "content-type": "application/grpc+proto" });
         headersSent = true;
@@ -306,12 +293,8 @@ async function sendStream(res: http2.Http2ServerResponse, ctx: CallContext, mess
 
 /** The HTTP/2 request handler for `routes`. */
 export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOptions): Handler {
-  const invokers = new Map<Route, ReturnType<typeof applyInterceptors>>();
-  const invokerOf = (route: Route) => {
-    let invoke = invokers.get(route);
-    if (!invoke) invokers.set(route, (invoke = applyInterceptors(callImplementation(route), opts.interceptors)));
-    return invoke;
-  };
+  // Each route with its interceptors applied, once.
+  const invokers = new Map([...routes.values()].map((route) => [route, applyInterceptors(callImplementation(route), opts.interceptors)]));
   return (req, res) => {
     const arrived = Date.now();
     if (req.method !== "POST") {
@@ -333,15 +316,18 @@ export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOpti
     if (timeoutMs instanceof RpcError) return answer(res, none, none, undefined, timeoutMs);
     const parse = parser(route, encodingHeader, opts.readMaxBytes);
     const { ctx, end } = callContext(route, req, timeoutMs, arrived);
-    const encode = (m: unknown) => encodeAnswer(route.method, m);
+    // An answer's bytes; one over writeMaxBytes is RESOURCE_EXHAUSTED, as connect has it.
+    const encode = (m: unknown) => {
+      const bytes = encodeAnswer(route.method, m);
+      if (bytes.byteLength > opts.writeMaxBytes) throw new RpcError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${opts.writeMaxBytes}`, Code.ResourceExhausted);
+      return bytes;
+    };
     const run = async (message: unknown, stream: boolean) => {
       const request: RpcRequest = { method: route.method, stream, message, ctx };
       try {
-        const out = await invokerOf(route)(request);
-        if (out.stream) return await sendStream(res, ctx, out.message, encode, opts.writeMaxBytes);
-        const bytes = encode(out.message);
-        if (bytes.byteLength > opts.writeMaxBytes) throw new RpcError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${opts.writeMaxBytes}`, Code.ResourceExhausted);
-        answer(res, ctx.responseHeader, ctx.responseTrailer, envelope(bytes), undefined);
+        const out = await invokers.get(route)!(request);
+        if (out.stream) return await sendStream(res, ctx, out.message, encode);
+        answer(res, ctx.responseHeader, ctx.responseTrailer, envelope(encode(out.message)), undefined);
       } catch (err) {
         answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, err);
       } finally {

@@ -1,7 +1,7 @@
 import { Code, RpcError } from "./rpc-error.ts";
 import type { Interceptor } from "./rpc.ts";
 import type { Logger } from "../logger.ts";
-import { toConnectError } from "./connect-error.ts";
+import { toRpcError } from "./error-status.ts";
 import type { Readiness } from "./readiness.ts";
 
 /** Wraps a server-streaming response so errors thrown mid-stream are mapped too. */
@@ -9,7 +9,7 @@ async function* mapStreamErrors<T>(source: AsyncIterable<T>): AsyncIterable<T> {
   try {
     yield* source;
   } catch (err) {
-    throw toConnectError(err);
+    throw toRpcError(err);
   }
 }
 
@@ -24,7 +24,7 @@ export function createErrorInterceptor(): Interceptor {
       if (res.stream) return { ...res, message: mapStreamErrors(res.message) };
       return res;
     } catch (err) {
-      throw toConnectError(err);
+      throw toRpcError(err);
     }
   };
 }

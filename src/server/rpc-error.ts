@@ -49,9 +49,9 @@ export class RpcError extends Error {
   /** `err` as an RpcError: itself, a ConnectError's code, message and metadata, or Unknown with its message. */
   static from(err: unknown): RpcError {
     if (err instanceof RpcError) return err;
-    const like = err as { code?: unknown; rawMessage?: unknown; metadata?: unknown } | null;
-    if (like && typeof like.code === "number" && typeof like.rawMessage === "string") {
-      return new RpcError(like.rawMessage, like.code as Code, like.metadata instanceof Headers ? like.metadata : undefined, err);
+    if (RpcError.is(err)) {
+      const metadata = (err as { metadata?: unknown }).metadata;
+      return new RpcError(err.rawMessage, err.code, metadata instanceof Headers ? metadata : undefined, err);
     }
     return new RpcError(err instanceof Error ? err.message : String(err), Code.Unknown, undefined, err);
   }

@@ -6,13 +6,13 @@
  * `rootfs.diff_ids`) and both sizes, and it stops with an error as soon as the output
  * passes `maxBytes`: a small gzip of zeros must not fill the disk (decompression bomb).
  */
-import type { Writable } from "node:stream";
 import { createGunzip, createZstdDecompress } from "node:zlib";
 import { type LayerCompression, layerCompression } from "../media-types.ts";
 import { type ByteSource, iterateBytes } from "./byte-reader.ts";
 import { UnpackError, UnpackLimitError } from "./errors.ts";
 import { type NativeDecoder, openNativeDecoder } from "./native-decoders.ts";
 import { ZstdFrameTracker } from "./zstd-frames.ts";
+import { drained } from "../../drained.ts";
 
 export type Compression = LayerCompression;
 
@@ -232,17 +232,4 @@ export class DecompressedLayer implements AsyncIterable<Uint8Array> {
     this.#outHash.update(chunk);
     return chunk;
   }
-}
-
-/** Resolves when a writable stream drains or closes (so a destroyed decoder cannot hang the pump). */
-function drained(s: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      s.off("drain", done);
-      s.off("close", done);
-      resolve();
-    };
-    s.once("drain", done);
-    s.once("close", done);
-  });
 }

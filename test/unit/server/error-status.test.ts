@@ -10,11 +10,11 @@ import {
   SyscallError,
   UnavailableError,
 } from "../../../src/errors.ts";
-import { toConnectError } from "../../../src/server/connect-error.ts";
+import { toRpcError } from "../../../src/server/error-status.ts";
 
 const errno = (code: string) => Object.assign(new Error(`${code}: something`), { code });
 
-describe("toConnectError", () => {
+describe("toRpcError", () => {
   const cases: { desc: string; err: unknown; code: Code; message?: string }[] = [
     { desc: "NotFoundError becomes NotFound", err: new NotFoundError('container "3f2a" not found'), code: Code.NotFound },
     { desc: "AlreadyExistsError becomes AlreadyExists", err: new AlreadyExistsError("name taken"), code: Code.AlreadyExists },
@@ -41,7 +41,7 @@ describe("toConnectError", () => {
   ];
   for (const tc of cases) {
     test(tc.desc, () => {
-      const ce = toConnectError(tc.err);
+      const ce = toRpcError(tc.err);
       expect(ce).toBeInstanceOf(ConnectError);
       expect(ce.code).toBe(tc.code);
       if (tc.message) expect(ce.rawMessage).toBe(tc.message);
@@ -50,6 +50,6 @@ describe("toConnectError", () => {
 
   test("the original error is kept as the cause", () => {
     const original = new NotFoundError("gone");
-    expect(toConnectError(original).cause).toBe(original);
+    expect(toRpcError(original).cause).toBe(original);
   });
 });

@@ -56,7 +56,7 @@ function codeOf(err: unknown): Code | undefined {
  * The first error in the cause chain that has a known meaning decides the code;
  * the message carries the whole chain so the caller sees the context we added.
  */
-export function toConnectError(err: unknown): RpcError {
+export function toRpcError(err: unknown): RpcError {
   let code: Code | undefined;
   for (const e of causes(err)) {
     code = codeOf(e);

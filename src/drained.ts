@@ -1,0 +1,17 @@
+import type { EventEmitter } from "node:events";
+
+/**
+ * Resolves when a writable stream (a node:stream Writable, an HTTP/2 response) drains or
+ * closes, so a writer waiting on one that was destroyed never hangs.
+ */
+export function drained(s: EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      s.off("drain", done);
+      s.off("close", done);
+      resolve();
+    };
+    s.once("drain", done);
+    s.once("close", done);
+  });
+}
