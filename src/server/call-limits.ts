@@ -1,6 +1,6 @@
 /**
  * Bounds on what clients of the socket can make skiff hold, checked before a call reaches
- * connect (where each call costs tens of KiB of state):
+ * its handler:
  *
  * - calls in flight over all connections (`maxCalls`); past it a call is refused at once,
  *   unless its connection has fewer than `floor` calls in flight, so one client flooding
@@ -19,7 +19,9 @@
  * which bound was hit: clients see a clear error, and it costs skiff next to nothing.
  * The number of streams per connection is bounded by the HTTP/2 setting (grpc-server.ts).
  */
-import * as http2 from "node:http2";
+import { ErrorCode } from "./h2/frames.ts";
+import { type H2Stream, StreamClosedError } from "./h2/stream.ts";
+import type { StreamHandler } from "./grpc-calls.ts";
 
 export type CallLimits = {
   maxCalls: number;
@@ -40,11 +42,8 @@ export const DEFAULT_CALL_LIMITS: CallLimits = {
   clientStreaming: new Set(["/skiff.v1.Images/Import"]),
 };
 
-type Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
-
 type Call = {
-  res: http2.Http2ServerResponse;
-  stream: http2.ServerHttp2Stream;
+  stream: H2Stream;
   started: number;
   requestDone: boolean;
   /** Unsent bytes at the last check, and since when they have not gone down. */
@@ -52,81 +51,81 @@ type Call = {
   stuckSince?: number;
 };
 
-/** Sends a trailers-only gRPC answer and resets the stream, so a request body still coming stops. */
-function refuse(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, message: string): void {
-  res.setHeader("content-type", "application/grpc");
-  res.setHeader("grpc-status", "8"); // RESOURCE_EXHAUSTED
-  res.setHeader("grpc-message", encodeURIComponent(message));
-  res.end();
-  req.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+/** Sends a trailers-only gRPC answer; a request body still coming is reset (NO_ERROR) by the connection. */
+function refuse(stream: H2Stream, message: string): void {
+  stream.respond(
+    [
+      [":status", "200"],
+      ["content-type", "application/grpc"],
+      ["grpc-status", "8"], // RESOURCE_EXHAUSTED
+      ["grpc-message", encodeURIComponent(message)],
+    ],
+    true,
+  );
 }
 
 const unsentOf = (calls: Iterable<Call>) => {
   let n = 0;
-  for (const c of calls) n += c.res.writableLength;
+  for (const c of calls) n += c.stream.unsent;
   return n;
 };
 
-/** Wraps a request handler with the limits; `stop` ends the periodic check. */
-export function limitCalls(handler: Handler, limits: CallLimits, log: (line: string) => void): { handler: Handler; stop(): void } {
-  const bySession = new Map<http2.Http2Session, Set<Call>>();
+/** Wraps a stream handler with the limits; `stop` ends the periodic check. */
+export function limitCalls(handler: StreamHandler, limits: CallLimits, log: (line: string) => void): { handler: StreamHandler; stop(): void } {
+  const byConnection = new Map<object, Set<Call>>();
   let inFlight = 0;
 
-  const wrapped: Handler = (req, res) => {
-    const session = req.stream.session;
-    if (!session) return refuse(req, res, "the connection is closing");
-    const mine = bySession.get(session) ?? new Set<Call>();
+  const wrapped: StreamHandler = (stream) => {
+    const path = stream.headers.get(":path") ?? "";
+    const mine = byConnection.get(stream.owner) ?? new Set<Call>();
     const unread = unsentOf(mine);
     if (unread > limits.maxUnreadBytes) {
-      log(`refused ${req.url}: ${unread} bytes of responses unread on its connection`);
-      return refuse(req, res, `this connection has ${unread} bytes of responses it has not read (at most ${limits.maxUnreadBytes}); read them first`);
+      log(`refused ${path}: ${unread} bytes of responses unread on its connection`);
+      return refuse(stream, `this connection has ${unread} bytes of responses it has not read (at most ${limits.maxUnreadBytes}); read them first`);
     }
     if (inFlight >= limits.maxCalls && mine.size >= limits.floor) {
-      log(`refused ${req.url}: ${inFlight} calls in flight`);
-      return refuse(req, res, `too many calls in flight (${inFlight}, at most ${limits.maxCalls}); try again later`);
+      log(`refused ${path}: ${inFlight} calls in flight`);
+      return refuse(stream, `too many calls in flight (${inFlight}, at most ${limits.maxCalls}); try again later`);
     }
-    const call: Call = { res, stream: req.stream, started: performance.now(), requestDone: limits.clientStreaming.has(req.url), unsent: 0 };
-    bySession.set(session, mine.add(call));
+    const call: Call = { stream, started: performance.now(), requestDone: limits.clientStreaming.has(path), unsent: 0 };
+    byConnection.set(stream.owner, mine.add(call));
     inFlight++;
-    req.once("end", () => (call.requestDone = true));
+    stream.onRequestEnd(() => (call.requestDone = true));
     guardWrites(call, mine);
-    res.once("close", () => {
+    stream.onClose(() => {
       inFlight--;
       mine.delete(call);
-      if (mine.size === 0) bySession.delete(session);
+      if (mine.size === 0) byConnection.delete(stream.owner);
     });
-    handler(req, res);
+    handler(stream);
   };
 
   /**
    * Drops a response chunk that would leave too much unread, rather than keep it: the
-   * stream is reset and connect, told the stream was destroyed, ends the call quietly.
+   * stream is reset and the write throws, which ends the call quietly.
    */
   const guardWrites = (call: Call, mine: Set<Call>) => {
-    const write = call.res.write.bind(call.res) as (chunk: Uint8Array | string, ...rest: unknown[]) => boolean;
-    call.res.write = ((chunk: Uint8Array | string, ...rest: unknown[]) => {
-      const n = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.byteLength;
+    call.stream.beforeWrite = (n) => {
       const waiting = unsentOf(mine);
       const tooMuch = waiting + n > limits.maxUnreadBytes || unsentOf(allCalls()) + n > limits.maxUnreadTotal;
       if (waiting > 0 && tooMuch) {
         log(`dropped a ${n}-byte response: its connection has ${waiting} bytes unread`);
-        call.stream.close(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-        throw Object.assign(new Error("response dropped: the client is not reading"), { code: "ERR_STREAM_DESTROYED" });
+        call.stream.reset(ErrorCode.ENHANCE_YOUR_CALM);
+        throw new StreamClosedError(ErrorCode.ENHANCE_YOUR_CALM);
       }
-      return write(chunk, ...rest);
-    }) as typeof call.res.write;
+    };
   };
 
   function* allCalls(): Iterable<Call> {
-    for (const calls of bySession.values()) yield* calls;
+    for (const calls of byConnection.values()) yield* calls;
   }
 
   /** Cancels calls whose request never finishes arriving, or whose response the client stopped reading. */
   const check = () => {
     const now = performance.now();
-    for (const calls of bySession.values()) {
+    for (const calls of byConnection.values()) {
       for (const c of calls) {
-        const unsent = c.res.writableLength;
+        const unsent = c.stream.unsent;
         if (unsent === 0 || unsent < c.unsent) c.stuckSince = undefined;
         else c.stuckSince ??= now;
         c.unsent = unsent;
@@ -134,7 +133,7 @@ export function limitCalls(handler: Handler, limits: CallLimits, log: (line: str
         const unreadResponse = c.stuckSince !== undefined && now - c.stuckSince > limits.stuckMs;
         if (slowRequest || unreadResponse) {
           log(`cancelled a call whose ${slowRequest ? "request did not arrive" : `response (${unsent} bytes) was not read`} in ${limits.stuckMs} ms`);
-          c.stream.close(http2.constants.NGHTTP2_CANCEL);
+          c.stream.reset(ErrorCode.CANCEL);
         }
       }
     }

@@ -1,5 +1,5 @@
 /**
- * gRPC over node:http2, for the routes of a Router (rpc.ts): unary, server-streaming and
+ * gRPC over HTTP/2 (h2/connection.ts), for the routes of a Router (rpc.ts): unary, server-streaming and
  * client-streaming calls, protobuf bodies, identity or gzip request compression. It
  * answers as connect's gRPC handler does (test/unit/server/grpc-calls.test.ts holds the
  * two side by side), so the kubelet, crictl and grpc-js see no difference:
@@ -20,12 +20,12 @@
  *
  * Calls run under `limitCalls` (call-limits.ts), which bounds them before they get here.
  */
-import * as http2 from "node:http2";
-import { drained } from "../drained.ts";
+import { ErrorCode } from "./h2/frames.ts";
+import type { Fields, H2Stream } from "./h2/stream.ts";
 import { Code, RpcError } from "./rpc-error.ts";
 import { type CallContext, type Interceptor, type Route, type RpcRequest, applyInterceptors, callImplementation, decodeRequest, encodeAnswer } from "./rpc.ts";
 
-type Handler = (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+export type StreamHandler = (stream: H2Stream) => void;
 
 export type GrpcCallOptions = {
   interceptors: readonly Interceptor[];
@@ -38,9 +38,9 @@ const ENVELOPE_HEADER = 5;
 const TIMEOUT_UNITS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
 /** `grpc-timeout` in milliseconds; undefined for none; a RpcError for one that does not parse. */
-function parseTimeout(value: string | string[] | undefined): number | undefined | RpcError {
+function parseTimeout(value: string | undefined): number | undefined | RpcError {
   if (value === undefined) return undefined;
-  const m = typeof value === "string" ? /^(\d{1,8})([HMSmun])$/.exec(value) : null;
+  const m = /^(\d{1,8})([HMSmun])$/.exec(value);
   if (!m) return new RpcError(`protocol error: invalid grpc timeout value: ${value}`, Code.InvalidArgument);
   return TIMEOUT_UNITS[m[2]!]! * Number.parseInt(m[1]!, 10);
 }
@@ -59,59 +59,49 @@ function asRpcError(err: unknown): RpcError {
   return RpcError.is(err) ? RpcError.from(err) : new RpcError("internal error", Code.Internal, undefined, err);
 }
 
-/** Headers as node:http2 takes them. */
-function plain(h: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  h.forEach((v, k) => (out[k] = v));
+/** A response's headers: `:status` 200, the handler's own, the content type. */
+function responseHeaders(header: Headers): Fields {
+  const out: [string, string][] = [[":status", "200"]];
+  header.forEach((v, k) => k !== "content-type" && out.push([k, v]));
+  out.push(["content-type", "application/grpc+proto"]);
   return out;
 }
 
 /** The status trailers of a call that ended with `err` (undefined: OK), after `trailer`'s own. */
-function statusTrailers(trailer: Headers, err: unknown): Record<string, string> {
-  const out = plain(trailer);
+function statusTrailers(trailer: Headers, err: unknown): Fields {
+  const out: [string, string][] = [];
+  trailer.forEach((v, k) => out.push([k, v]));
   if (err === undefined) {
-    out["grpc-status"] = "0";
+    out.push(["grpc-status", "0"]);
     return out;
   }
   const e = asRpcError(err);
-  e.metadata.forEach((v, k) => (out[k] = v));
-  out["grpc-status"] = String(e.code);
-  out["grpc-message"] = percentEncode(e.rawMessage);
+  e.metadata.forEach((v, k) => out.push([k, v]));
+  out.push(["grpc-status", String(e.code)], ["grpc-message", percentEncode(e.rawMessage)]);
   return out;
 }
 
-/** The request's headers as handlers see them: no pseudo-headers, lists joined. */
-function requestHeaders(req: http2.Http2ServerRequest): Headers {
+/** The request's headers as handlers see them: no pseudo-headers. */
+function requestHeaders(stream: H2Stream): Headers {
   const out = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (k.startsWith(":") || v === undefined) continue;
-    out.set(k, Array.isArray(v) ? v.join(", ") : v);
-  }
+  for (const [k, v] of stream.headers) if (!k.startsWith(":")) out.set(k, v);
   return out;
 }
 
-/** Resets the stream, so the client is never left waiting for an answer that cannot be written. */
-function reset(res: http2.Http2ServerResponse): void {
-  try {
-    if (!res.stream.closed) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
-  } catch {
-    // already gone
-  }
-}
+/** A stream the answer can no longer go on: done (by us or by the client). */
+const over = (stream: H2Stream) => stream.closed || stream.localEnding;
 
 /** Writes a whole answer: headers, the reply's envelope (none for an error), trailers. */
-function answer(res: http2.Http2ServerResponse, header: Headers, trailer: Headers, body: Uint8Array | undefined, err: unknown): void {
-  if (res.writableEnded || res.destroyed) return;
+function answer(stream: H2Stream, header: Headers, trailer: Headers, body: Uint8Array | undefined, err: unknown): void {
+  if (over(stream)) return;
   try {
-    res.writeHead(200, { ...plain(header), "content-type": "application/grpc+proto" });
-    // Trailers only after the body went: a stream call-limits reset while trailers were
-    // set would send them (a clean end) instead of the reset.
-    if (body) res.write(body);
-    res.addTrailers(statusTrailers(trailer, err));
-    res.end();
+    stream.respond(responseHeaders(header));
+    if (body) stream.write(body);
+    stream.end(statusTrailers(trailer, err));
   } catch {
-    // The stream went away, or call-limits dropped a reply the client was not reading.
-    reset(res);
+    // The stream went away, or call-limits dropped a reply the client was not reading:
+    // reset, so the client is never left waiting for an answer that cannot come.
+    stream.reset(ErrorCode.INTERNAL_ERROR);
   }
 }
 
@@ -153,10 +143,10 @@ function parser(route: Route, encoding: "identity" | "gzip", readMaxBytes: numbe
 }
 
 /**
- * Reads the one message of a unary (or server-streaming) request from `req`, refusing the
- * body as soon as it shows too big or too many; `done` gets the message, or the error.
+ * Reads the one message of a unary (or server-streaming) request from `stream`, refusing
+ * the body as soon as it shows too big or too many; `done` gets the message, or the error.
  */
-function readSingle(req: http2.Http2ServerRequest, parse: Parse, readMaxBytes: number, done: (err: unknown, message?: unknown) => void): void {
+async function readSingle(stream: H2Stream, parse: Parse, readMaxBytes: number, done: (err: unknown, message?: unknown) => void): Promise<void> {
   const chunks: Buffer[] = [];
   let total = 0;
   let first = -1;
@@ -173,8 +163,7 @@ function readSingle(req: http2.Http2ServerRequest, parse: Parse, readMaxBytes: n
     return chunks[0]!;
   };
   const parseFirst = (body: Buffer) => parse(body[0]!, body.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + first));
-  req.on("data", (chunk: Buffer) => {
-    if (settled) return;
+  const onChunk = (chunk: Buffer) => {
     chunks.push(chunk);
     total += chunk.byteLength;
     try {
@@ -192,15 +181,20 @@ function readSingle(req: http2.Http2ServerRequest, parse: Parse, readMaxBytes: n
       }
       if (total >= 2 * ENVELOPE_HEADER + first + second) throw extra();
     } catch (err) {
+      // Answered before the body ended: the connection resets the rest of it (NO_ERROR).
       finish(err);
-      // Like an HTTP/2 server that answered before the body ended: no more of it, please.
-      if (!req.stream.closed) req.stream.close();
     }
-  });
-  // A stream the client reset before its body ended: nothing to answer, but the call ends.
-  req.once("close", () => finish(new RpcError("the client went away", Code.Canceled)));
-  req.once("end", () => {
-    if (settled) return;
+  };
+  try {
+    for await (const chunk of stream.body()) {
+      onChunk(chunk as Buffer);
+      if (settled) return;
+    }
+  } catch {
+    // A stream the client reset before its body ended: nothing to answer, but the call ends.
+    return finish(new RpcError("the client went away", Code.Canceled));
+  }
+  {
     try {
       if (total === 0) throw missing();
       if (first < 0 || total < ENVELOPE_HEADER + first) throw incomplete();
@@ -211,13 +205,14 @@ function readSingle(req: http2.Http2ServerRequest, parse: Parse, readMaxBytes: n
     } catch (err) {
       finish(err);
     }
-  });
+  }
 }
 
 /** The messages of a client-streaming request, parsed as their envelopes complete. */
-async function* readStream(req: http2.Http2ServerRequest, parse: Parse, readMaxBytes: number): AsyncIterable<unknown> {
+async function* readStream(stream: H2Stream, parse: Parse, readMaxBytes: number): AsyncIterable<unknown> {
   let buffered: Buffer = Buffer.alloc(0);
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const piece of stream.body()) {
+    const chunk = piece as Buffer;
     buffered = buffered.byteLength === 0 ? chunk : Buffer.concat([buffered, chunk]);
     while (buffered.byteLength >= ENVELOPE_HEADER) {
       const length = buffered.readUInt32BE(1);
@@ -232,10 +227,9 @@ async function* readStream(req: http2.Http2ServerRequest, parse: Parse, readMaxB
 }
 
 /** A call's context: its signal aborts when the client goes away or its deadline passes. */
-function callContext(route: Route, req: http2.Http2ServerRequest, timeoutMs: number | undefined, arrived: number) {
+function callContext(route: Route, stream: H2Stream, timeoutMs: number | undefined, arrived: number) {
   const controller = new AbortController();
-  const onClose = () => controller.abort(new RpcError("the client went away", Code.Canceled));
-  req.once("close", onClose);
+  stream.onClose(() => controller.abort(new RpcError("the client went away", Code.Canceled)));
   let timer: Timer | undefined;
   if (timeoutMs !== undefined) {
     const left = timeoutMs - (Date.now() - arrived);
@@ -246,102 +240,101 @@ function callContext(route: Route, req: http2.Http2ServerRequest, timeoutMs: num
     signal: controller.signal,
     timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
     method: route.method,
-    requestHeader: requestHeaders(req),
+    requestHeader: requestHeaders(stream),
     responseHeader: new Headers(),
     responseTrailer: new Headers(),
   };
   const end = () => {
     clearTimeout(timer);
-    req.off("close", onClose);
     if (!controller.signal.aborted) controller.abort(new RpcError("the call ended", Code.Canceled));
   };
   return { ctx, end };
 }
 
 /** Sends a server stream's replies as they come, then its status. */
-async function sendStream(res: http2.Http2ServerResponse, ctx: CallContext, messages: AsyncIterable<unknown>, encode: (m: unknown) => Uint8Array): Promise<void> {
+async function sendStream(stream: H2Stream, ctx: CallContext, messages: AsyncIterable<unknown>, encode: (m: unknown) => Uint8Array): Promise<void> {
   let headersSent = false;
   const it = messages[Symbol.asyncIterator]();
   try {
     for (;;) {
       const next = await it.next();
       if (next.done) break;
-      if (res.writableEnded || res.destroyed) return;
+      if (over(stream)) return;
       const bytes = encode(next.value);
       if (!headersSent) {
-        res.writeHead(200, { ...plain(ctx.responseHeader), "content-type": "application/grpc+proto" });
+        stream.respond(responseHeaders(ctx.responseHeader));
         headersSent = true;
       }
-      if (!res.write(envelope(bytes))) await drained(res);
+      if (!stream.write(envelope(bytes))) await stream.drained();
     }
-    if (!headersSent) return answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, undefined);
-    if (res.writableEnded || res.destroyed) return;
-    res.addTrailers(statusTrailers(ctx.responseTrailer, undefined));
-    res.end();
+    if (!headersSent) return answer(stream, ctx.responseHeader, ctx.responseTrailer, undefined, undefined);
+    if (over(stream)) return;
+    stream.end(statusTrailers(ctx.responseTrailer, undefined));
   } catch (err) {
     void it.return?.();
-    if (!headersSent) return answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, err);
-    if (res.writableEnded || res.destroyed) return;
+    if (!headersSent) return answer(stream, ctx.responseHeader, ctx.responseTrailer, undefined, err);
+    if (over(stream)) return;
     try {
-      res.addTrailers(statusTrailers(ctx.responseTrailer, err));
-      res.end();
+      stream.end(statusTrailers(ctx.responseTrailer, err));
     } catch {
-      reset(res);
+      stream.reset(ErrorCode.INTERNAL_ERROR);
     }
   }
 }
 
-/** The HTTP/2 request handler for `routes`. */
-export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOptions): Handler {
+/** The handler of HTTP/2 request streams for `routes`. */
+export function grpcCalls(routes: ReadonlyMap<string, Route>, opts: GrpcCallOptions): StreamHandler {
   // Each route with its interceptors applied, once.
   const invokers = new Map([...routes.values()].map((route) => [route, applyInterceptors(callImplementation(route), opts.interceptors)]));
-  return (req, res) => {
-    const arrived = Date.now();
-    if (req.method !== "POST") {
-      res.writeHead(405, { allow: "POST" }).end();
-      return;
-    }
-    if (!GRPC_TYPES.has(req.headers["content-type"] ?? "")) {
-      res.writeHead(415).end();
-      return;
-    }
+  return (stream) => {
+    const arrived = stream.arrived;
+    const header = (name: string) => stream.headers.get(name);
+    if (header(":method") !== "POST") return stream.respond([[":status", "405"], ["allow", "POST"]], true);
+    if (!GRPC_TYPES.has(header("content-type") ?? "")) return stream.respond([[":status", "415"]], true);
     const none = new Headers();
-    const route = routes.get(req.url);
-    if (!route) return answer(res, none, none, undefined, new RpcError(`${req.url} is not a method skiff serves`, Code.Unimplemented));
-    const encodingHeader = req.headers["grpc-encoding"] ?? "identity";
+    const path = header(":path")!;
+    const route = routes.get(path);
+    if (!route) return answer(stream, none, none, undefined, new RpcError(`${path} is not a method skiff serves`, Code.Unimplemented));
+    const encodingHeader = header("grpc-encoding") ?? "identity";
     if (encodingHeader !== "identity" && encodingHeader !== "gzip") {
-      return answer(res, none, none, undefined, new RpcError(`unknown compression "${encodingHeader}": supported encodings are gzip, identity`, Code.Unimplemented));
+      return answer(stream, none, none, undefined, new RpcError(`unknown compression "${encodingHeader}": supported encodings are gzip, identity`, Code.Unimplemented));
     }
-    const timeoutMs = parseTimeout(req.headers["grpc-timeout"]);
-    if (timeoutMs instanceof RpcError) return answer(res, none, none, undefined, timeoutMs);
+    const timeoutMs = parseTimeout(header("grpc-timeout"));
+    if (timeoutMs instanceof RpcError) return answer(stream, none, none, undefined, timeoutMs);
     const parse = parser(route, encodingHeader, opts.readMaxBytes);
-    const { ctx, end } = callContext(route, req, timeoutMs, arrived);
+    const { ctx, end } = callContext(route, stream, timeoutMs, arrived);
+    // The call keeps its stream's slot until its handler is done, even if the client resets it.
+    stream.hold();
+    const done = () => {
+      end();
+      stream.release();
+    };
     // An answer's bytes; one over writeMaxBytes is RESOURCE_EXHAUSTED, as connect has it.
     const encode = (m: unknown) => {
       const bytes = encodeAnswer(route.method, m);
       if (bytes.byteLength > opts.writeMaxBytes) throw new RpcError(`message size ${bytes.byteLength} is larger than configured writeMaxBytes ${opts.writeMaxBytes}`, Code.ResourceExhausted);
       return bytes;
     };
-    const run = async (message: unknown, stream: boolean) => {
-      const request: RpcRequest = { method: route.method, stream, message, ctx };
+    const run = async (message: unknown, streaming: boolean) => {
+      const request: RpcRequest = { method: route.method, stream: streaming, message, ctx };
       try {
         const out = await invokers.get(route)!(request);
-        if (out.stream) return await sendStream(res, ctx, out.message, encode);
-        answer(res, ctx.responseHeader, ctx.responseTrailer, envelope(encode(out.message)), undefined);
+        if (out.stream) return await sendStream(stream, ctx, out.message, encode);
+        answer(stream, ctx.responseHeader, ctx.responseTrailer, envelope(encode(out.message)), undefined);
       } catch (err) {
-        answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, err);
+        answer(stream, ctx.responseHeader, ctx.responseTrailer, undefined, err);
       } finally {
-        end();
+        done();
       }
     };
     if (route.method.kind === "client_streaming" || route.method.kind === "bidi_streaming") {
-      void run(readStream(req, parse, opts.readMaxBytes), true);
+      void run(readStream(stream, parse, opts.readMaxBytes), true);
       return;
     }
-    readSingle(req, parse, opts.readMaxBytes, (err, message) => {
+    void readSingle(stream, parse, opts.readMaxBytes, (err, message) => {
       if (err !== undefined) {
-        end();
-        return answer(res, ctx.responseHeader, ctx.responseTrailer, undefined, err);
+        done();
+        return answer(stream, ctx.responseHeader, ctx.responseTrailer, undefined, err);
       }
       void run(message, false);
     });

@@ -1,9 +1,11 @@
-import * as http2 from "node:http2";
 import type { Logger } from "../logger.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { type CallLimits, DEFAULT_CALL_LIMITS, limitCalls } from "./call-limits.ts";
 import { bindSocketPrivately, prepareSocketPath } from "./socket-file.ts";
 import { grpcCalls } from "./grpc-calls.ts";
+import { H2Connection } from "./h2/connection.ts";
+import { ErrorCode, FrameType, wordsFrame } from "./h2/frames.ts";
+import { type Accept, type Listener, listenNet, listenUnix } from "./h2/listen.ts";
 import { type Interceptor, Router } from "./rpc.ts";
 
 export type GrpcServerOptions = {
@@ -25,6 +27,10 @@ export type GrpcServerOptions = {
 export const MAX_STREAMS_PER_CONNECTION = 256;
 /** Connections open at once; one more is closed at once. A kubelet keeps one or two. */
 export const MAX_CONNECTIONS = 512;
+/** SETTINGS_MAX_HEADER_LIST_SIZE: gRPC metadata is small; a request with more gets HTTP 431. */
+const MAX_HEADER_LIST = 64 * 1024;
+/** How much of a request body a client may send ahead of its handler, per stream and per connection. */
+const RECEIVE_WINDOW = 1024 * 1024;
 
 export type ListenOptions = { mode: number; group: string };
 
@@ -33,75 +39,81 @@ export type GrpcServer = {
   listen(endpoint: Endpoint, opts: ListenOptions): Promise<void>;
   /** Stops accepting, lets in-flight calls finish for up to `graceMs`, then cuts the rest. */
   close(graceMs: number): Promise<void>;
-  /** Number of open HTTP/2 sessions (for tests and shutdown logs). */
+  /** Number of open HTTP/2 connections (for tests and shutdown logs). */
   readonly sessionCount: number;
 };
 
 /**
- * Builds the server. Only the gRPC protocol is enabled: the kubelet (grpc-go) and crictl
- * speak nothing else, and a smaller surface is less to get wrong.
+ * Builds the server: skiff's own HTTP/2 (h2/) under skiff's own gRPC (grpc-calls.ts).
+ * Only the gRPC protocol is served: the kubelet (grpc-go) and crictl speak nothing else,
+ * and a smaller surface is less to get wrong.
  */
 export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
   const router = new Router();
   opts.routes(router);
   const calls = grpcCalls(router.routes, opts);
   const limited = limitCalls(calls, opts.limits ?? DEFAULT_CALL_LIMITS, (line) => opts.log.debug(line));
-  const server = http2.createServer({ settings: { maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION } }, limited.handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
+  const connections = new Set<H2Connection>();
+  let listener: Listener | undefined;
   let endpoint: Endpoint | undefined;
   let closing = false;
-  let cutOff = false;
+  let allClosed: (() => void) | undefined;
 
-  server.on("session", (session) => {
+  const accept: Accept = (transport) => {
     // A connection that races shutdown gets no new work.
-    if (cutOff) return session.destroy();
-    if (sessions.size >= MAX_CONNECTIONS) {
-      opts.log.debug(`refused a connection: ${sessions.size} open`);
-      session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
-      return session.destroy();
+    if (closing) return undefined;
+    if (connections.size >= MAX_CONNECTIONS) {
+      opts.log.debug(`refused a connection: ${connections.size} open`);
+      transport.write(wordsFrame(FrameType.GOAWAY, 0, 0, ErrorCode.ENHANCE_YOUR_CALM));
+      transport.end();
+      return undefined;
     }
-    if (closing) session.close();
-    sessions.add(session);
-    session.on("close", () => sessions.delete(session));
-    // A client that sends garbage or hangs up mid-call must never take the daemon down.
-    session.on("error", (err) => opts.log.debug(`http2 session error: ${err.message}`));
-  });
-  server.on("sessionError", (err) => opts.log.debug(`http2 session error: ${err.message}`));
-  server.on("error", (err) => opts.log.error(`server error: ${err.message}`));
+    const conn: H2Connection = new H2Connection(transport, {
+      maxConcurrentStreams: MAX_STREAMS_PER_CONNECTION,
+      maxHeaderListSize: MAX_HEADER_LIST,
+      window: RECEIVE_WINDOW,
+      onStream: limited.handler,
+      onClose: () => {
+        connections.delete(conn);
+        if (connections.size === 0) allClosed?.();
+      },
+      // A client that sends garbage or hangs up mid-call must never take the daemon down.
+      log: (line) => opts.log.debug(line),
+    });
+    connections.add(conn);
+    return conn;
+  };
 
   return {
     get sessionCount() {
-      return sessions.size;
+      return connections.size;
     },
 
     async listen(ep, listenOpts) {
-      const bind = (p: string) =>
-        new Promise<void>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(p, () => {
-            server.off("error", reject);
-            resolve();
-          });
-        });
       if (ep.kind === "unix") {
         await prepareSocketPath(ep.path);
         endpoint = ep; // from here on the path is ours to remove at close
-        await bindSocketPrivately(ep.path, listenOpts.mode, listenOpts.group, bind);
+        await bindSocketPrivately(ep.path, listenOpts.mode, listenOpts.group, async (p) => {
+          listener = listenUnix(p, accept);
+        });
       } else {
-        await bind(ep.path);
+        listener = await listenNet(ep.path, accept);
         endpoint = ep;
       }
     },
 
     async close(graceMs) {
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) s.close(); // GOAWAY: finish open streams, take no new ones
+      listener?.stop();
+      const drained = new Promise<void>((resolve) => {
+        allClosed = resolve;
+        if (connections.size === 0) resolve();
+      });
+      for (const c of connections) c.close(); // GOAWAY: finish open streams, take no new ones
       const timer = setTimeout(() => {
-        cutOff = true;
-        for (const s of sessions) s.destroy();
+        for (const c of connections) c.destroy();
       }, graceMs);
-      await closed;
+      await drained;
       clearTimeout(timer);
       limited.stop();
       if (endpoint?.kind === "unix") {

@@ -18,7 +18,9 @@ import { Images } from "../../../src/gen/skiff/v1/skiff_pb.ts";
 import { ImagesRpc } from "../../../src/wire/gen/skiff-v1.ts";
 import { RuntimeServiceRpc } from "../../../src/wire/gen/runtime-v1.ts";
 import { createErrorInterceptor } from "../../../src/server/interceptors.ts";
-import { grpcCalls } from "../../../src/server/grpc-calls.ts";
+import { type StreamHandler, grpcCalls } from "../../../src/server/grpc-calls.ts";
+import { H2Connection } from "../../../src/server/h2/connection.ts";
+import { listenUnix } from "../../../src/server/h2/listen.ts";
 import { type Interceptor, Router } from "../../../src/server/rpc.ts";
 import { RpcError } from "../../../src/server/rpc-error.ts";
 import { grpcMessage, type H2Answer, h2Call } from "../../support/raw-h2.ts";
@@ -101,18 +103,25 @@ const forConnect: ConnectInterceptor = (next) => async (req) => {
 };
 const options = { interceptors, readMaxBytes: READ_MAX, writeMaxBytes: WRITE_MAX };
 
-function listen(handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void, name: string): Promise<{ socket: string; server: http2.Http2Server }> {
+function listen(handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void, name: string): Promise<{ socket: string; server: { close(): void } }> {
   const server = http2.createServer(handler);
   const socket = path.join(dir, name);
   return new Promise((resolve) => server.listen(socket, () => resolve({ socket, server })));
 }
 
-let lane: { socket: string; server: http2.Http2Server };
-let plain: { socket: string; server: http2.Http2Server };
+/** skiff's side: its own HTTP/2 connections (no call limits) handing streams to grpcCalls. */
+function listenH2(handler: StreamHandler, name: string): { socket: string; server: { close(): void } } {
+  const socket = path.join(dir, name);
+  const listener = listenUnix(socket, (t) => new H2Connection(t, { maxConcurrentStreams: 256, maxHeaderListSize: 64 * 1024, window: 1024 * 1024, onStream: handler }));
+  return { socket, server: { close: () => listener.stop() } };
+}
+
+let lane: { socket: string; server: { close(): void } };
+let plain: { socket: string; server: { close(): void } };
 
 beforeAll(async () => {
   const router = new Router().service<typeof RuntimeService>(RuntimeServiceRpc, runtimeImpl).service<typeof Images>(ImagesRpc, imagesImpl);
-  lane = await listen(grpcCalls(router.routes, options), "skiff.sock");
+  lane = listenH2(grpcCalls(router.routes, options), "skiff.sock");
   plain = await listen(
     connectNodeAdapter({
       routes: (r) => r.service(RuntimeService, runtimeImpl).service(Images, imagesImpl),

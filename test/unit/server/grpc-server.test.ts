@@ -15,8 +15,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skiff-grpc-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-/** A server whose Version takes `delayMs` to answer. */
-async function slowServer(delayMs: number, clientTimeoutMs = 20_000) {
+/**
+ * A server whose Version takes `delayMs` to answer. `kind` "npipe" makes it listen through
+ * node:net, as it does on a Windows named pipe (here on a unix socket path).
+ */
+async function slowServer(delayMs: number, clientTimeoutMs = 20_000, kind: "unix" | "npipe" = "unix") {
   const socket = path.join(dir, `s${n++}/skiff.sock`);
   const server = createGrpcServer({
     routes: (r) =>
@@ -31,7 +34,8 @@ async function slowServer(delayMs: number, clientTimeoutMs = 20_000) {
     writeMaxBytes: 1024 * 1024,
     log: createLogger({ level: "silent" }),
   });
-  await server.listen({ kind: "unix", path: socket }, { mode: 0o600, group: "" });
+  if (kind === "npipe") fs.mkdirSync(path.dirname(socket), { recursive: true });
+  await server.listen({ kind, path: socket }, { mode: 0o600, group: "" });
   return { server, socket, client: createCriClient(`unix://${socket}`, { timeoutMs: clientTimeoutMs }) };
 }
 
@@ -43,6 +47,14 @@ describe("grpc server", () => {
     client.close();
     await server.close(100);
     expect(fs.existsSync(socket)).toBe(false);
+  });
+
+  test("through node:net (the Windows named-pipe listener) 50 calls at once are served the same", async () => {
+    const { server, client } = await slowServer(0, 20_000, "npipe");
+    const answers = await Promise.all(Array.from({ length: 50 }, () => client.runtime.version({})));
+    expect(answers.every((a) => a.runtimeName === "slow")).toBe(true);
+    client.close();
+    await server.close(100);
   });
 
   test("a call in flight when shutdown starts finishes within the grace period", async () => {
