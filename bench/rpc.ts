@@ -2,9 +2,10 @@
 /**
  * CRI round-trip benchmark: Version and Status against skiff and containerd in one run,
  * all driven by skiff's own CRI client (connect-es, gRPC over h2c on a unix socket).
- * A third row, bun-floor, is Bun's own HTTP/2 server compiled like skiff and answering
- * the same calls with canned bytes (lib/bun-floor-server.ts): the memory and latency
- * floor of the runtime skiff is built on, measured in the same run.
+ * A third row, bun-floor, is Bun's node:http2 server compiled like skiff and answering
+ * the same calls with canned bytes (lib/bun-floor-server.ts): what serving through
+ * node:http2 costs before any code of one's own. skiff served through node:http2 until
+ * it got its own HTTP/2 (src/server/h2/); since then it runs below this row.
  *
  *   bun bench/rpc.ts [--n 10000] [--warmup 200] [--concurrency 16] [--rounds 5]
  *                    [--runtimes skiff,containerd,bun-floor] [--rebuild] [--out FILE]
