@@ -93,10 +93,11 @@ export function limitCalls(handler: StreamHandler, limits: CallLimits, log: (lin
     stream.onRequestEnd(() => (call.requestDone = true));
     guardWrites(call, mine);
     stream.onClose(() => {
-      inFlight--;
       mine.delete(call);
       if (mine.size === 0) byConnection.delete(stream.owner);
     });
+    // A call the client reset is in flight until its handler returns: resetting calls buys no more work.
+    stream.onReleased(() => inFlight--);
     handler(stream);
   };
 

@@ -20,6 +20,7 @@
  *
  * Calls run under `limitCalls` (call-limits.ts), which bounds them before they get here.
  */
+import { ByteBuffer } from "./byte-buffer.ts";
 import { ErrorCode } from "./h2/frames.ts";
 import type { Fields, H2Stream } from "./h2/stream.ts";
 import { Code, RpcError } from "./rpc-error.ts";
@@ -147,36 +148,30 @@ function parser(route: Route, encoding: "identity" | "gzip", readMaxBytes: numbe
  * the body as soon as it shows too big or too many; `done` gets the message, or the error.
  */
 async function readSingle(stream: H2Stream, parse: Parse, readMaxBytes: number, done: (err: unknown, message?: unknown) => void): Promise<void> {
-  const chunks: Buffer[] = [];
-  let total = 0;
+  const body = new ByteBuffer();
   let first = -1;
   let second = -1;
   let settled = false;
   const finish = (err: unknown, message?: unknown) => {
     if (settled) return;
     settled = true;
-    chunks.length = 0;
     done(err, message);
   };
-  const join = () => {
-    if (chunks.length > 1) chunks.splice(0, chunks.length, Buffer.concat(chunks, total));
-    return chunks[0]!;
-  };
-  const parseFirst = (body: Buffer) => parse(body[0]!, body.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + first));
-  const onChunk = (chunk: Buffer) => {
-    chunks.push(chunk);
-    total += chunk.byteLength;
+  const parseFirst = (bytes: Buffer) => parse(bytes[0]!, bytes.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + first));
+  const onChunk = (chunk: Uint8Array) => {
+    body.append(chunk);
+    const total = body.length;
     try {
       if (first < 0) {
         if (total < ENVELOPE_HEADER) return;
-        first = join().readUInt32BE(1);
+        first = body.view().readUInt32BE(1);
         if (first > readMaxBytes) throw tooBig(first, readMaxBytes);
       }
       if (total < 2 * ENVELOPE_HEADER + first) return;
       if (second < 0) {
-        const body = join();
-        parseFirst(body);
-        second = body.readUInt32BE(ENVELOPE_HEADER + first + 1);
+        const bytes = body.view();
+        parseFirst(bytes);
+        second = bytes.readUInt32BE(ENVELOPE_HEADER + first + 1);
         if (second > readMaxBytes) throw tooBig(second, readMaxBytes);
       }
       if (total >= 2 * ENVELOPE_HEADER + first + second) throw extra();
@@ -187,43 +182,43 @@ async function readSingle(stream: H2Stream, parse: Parse, readMaxBytes: number, 
   };
   try {
     for await (const chunk of stream.body()) {
-      onChunk(chunk as Buffer);
+      onChunk(chunk);
       if (settled) return;
     }
   } catch {
     // A stream the client reset before its body ended: nothing to answer, but the call ends.
     return finish(new RpcError("the client went away", Code.Canceled));
   }
-  {
-    try {
-      if (total === 0) throw missing();
-      if (first < 0 || total < ENVELOPE_HEADER + first) throw incomplete();
-      // The first message is checked before what follows it, as connect does.
-      const message = parseFirst(join());
-      if (total > ENVELOPE_HEADER + first) throw incomplete();
-      finish(undefined, message);
-    } catch (err) {
-      finish(err);
-    }
+  try {
+    const total = body.length;
+    if (total === 0) throw missing();
+    if (first < 0 || total < ENVELOPE_HEADER + first) throw incomplete();
+    // The first message is checked before what follows it, as connect does.
+    const message = parseFirst(body.view());
+    if (total > ENVELOPE_HEADER + first) throw incomplete();
+    finish(undefined, message);
+  } catch (err) {
+    finish(err);
   }
 }
 
 /** The messages of a client-streaming request, parsed as their envelopes complete. */
 async function* readStream(stream: H2Stream, parse: Parse, readMaxBytes: number): AsyncIterable<unknown> {
-  let buffered: Buffer = Buffer.alloc(0);
-  for await (const piece of stream.body()) {
-    const chunk = piece as Buffer;
-    buffered = buffered.byteLength === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (buffered.byteLength >= ENVELOPE_HEADER) {
-      const length = buffered.readUInt32BE(1);
+  const buffered = new ByteBuffer();
+  for await (const chunk of stream.body()) {
+    buffered.append(chunk);
+    while (buffered.length >= ENVELOPE_HEADER) {
+      const bytes = buffered.view();
+      const length = bytes.readUInt32BE(1);
       if (length > readMaxBytes) throw tooBig(length, readMaxBytes);
-      if (buffered.byteLength < ENVELOPE_HEADER + length) break;
-      const message = parse(buffered[0]!, buffered.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + length));
-      buffered = buffered.subarray(ENVELOPE_HEADER + length);
+      if (bytes.byteLength < ENVELOPE_HEADER + length) break;
+      // A copy: the message's bytes fields are views of what it is parsed from, and the buffer is reused.
+      const message = parse(bytes[0]!, Buffer.from(bytes.subarray(ENVELOPE_HEADER, ENVELOPE_HEADER + length)));
+      buffered.consume(ENVELOPE_HEADER + length);
       yield message;
     }
   }
-  if (buffered.byteLength > 0) throw incomplete();
+  if (buffered.length > 0) throw incomplete();
 }
 
 /** A call's context: its signal aborts when the client goes away or its deadline passes. */

@@ -4,7 +4,7 @@ import { type CallLimits, DEFAULT_CALL_LIMITS, limitCalls } from "./call-limits.
 import { bindSocketPrivately, prepareSocketPath } from "./socket-file.ts";
 import { grpcCalls } from "./grpc-calls.ts";
 import { H2Connection } from "./h2/connection.ts";
-import { ErrorCode, FrameType, wordsFrame } from "./h2/frames.ts";
+import { ErrorCode, FrameType, frame, wordsFrame } from "./h2/frames.ts";
 import { type Accept, type Listener, listenNet, listenUnix } from "./h2/listen.ts";
 import { type Interceptor, Router } from "./rpc.ts";
 
@@ -64,7 +64,8 @@ export function createGrpcServer(opts: GrpcServerOptions): GrpcServer {
     if (closing) return undefined;
     if (connections.size >= MAX_CONNECTIONS) {
       opts.log.debug(`refused a connection: ${connections.size} open`);
-      transport.write(wordsFrame(FrameType.GOAWAY, 0, 0, ErrorCode.ENHANCE_YOUR_CALM));
+      // SETTINGS first: a client reads a GOAWAY before it only as a broken handshake.
+      transport.write(Buffer.concat([frame(FrameType.SETTINGS, 0, 0), wordsFrame(FrameType.GOAWAY, 0, 0, ErrorCode.ENHANCE_YOUR_CALM)]));
       transport.end();
       return undefined;
     }

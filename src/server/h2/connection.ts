@@ -41,7 +41,11 @@ export type ConnectionOptions = {
   window: number;
   /** A new request stream, for the handler. */
   onStream(stream: H2Stream): void;
-  /** The connection closed (after GOAWAY, an error or the peer going away). */
+  /**
+   * The socket is gone (after GOAWAY, an error or the peer going away). Not before: a
+   * connection that failed still holds its socket until the peer reads the GOAWAY or the
+   * transport gives up on it (listen.ts), and counts until then.
+   */
   onClose?(): void;
   /** Protocol errors, for the debug log. */
   log?(line: string): void;
@@ -81,6 +85,7 @@ export class H2Connection implements StreamOwner {
 
   private goingAway = false;
   private done = false;
+  private gone = false;
   private prefaceTimer: Timer | undefined;
 
   constructor(
@@ -134,13 +139,17 @@ export class H2Connection implements StreamOwner {
         at = PREFACE.byteLength;
       }
       while (!this.done && buf.byteLength - at >= FRAME_HEADER) {
+        if (this.blocked && this.outBytes > MAX_CONTROL_BACKLOG) {
+          this.opts.log?.("http2: dropped a connection that keeps sending while not reading what it caused");
+          return this.destroy();
+        }
         const length = (buf[at]! << 16) | (buf[at + 1]! << 8) | buf[at + 2]!;
         if (length > DEFAULT_MAX_FRAME) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a ${length}-byte frame is over SETTINGS_MAX_FRAME_SIZE`);
         if (buf.byteLength - at < FRAME_HEADER + length) break;
         const type = buf[at + 3]!;
         const flags = buf[at + 4]!;
         const streamId = buf.readUInt32BE(at + 5) & 0x7fffffff;
-        // The payload may outlive this chunk (a request body queued on its stream): copy it out of a buffer we reuse.
+        // A view of the input: what outlives this call (a body piece, part of a header block) is copied where it is kept.
         const payload = buf.subarray(at + FRAME_HEADER, at + FRAME_HEADER + length);
         at += FRAME_HEADER + length;
         try {
@@ -165,9 +174,10 @@ export class H2Connection implements StreamOwner {
     this.flush();
   }
 
-  /** The transport closed under us. */
+  /** The transport closed, under us or after we ended it. */
   transportClosed(): void {
     this.finish(ErrorCode.CANCEL);
+    this.socketGone();
   }
 
   // ---- shutdown
@@ -182,9 +192,15 @@ export class H2Connection implements StreamOwner {
 
   /** Closes now, streams and all. */
   destroy(): void {
-    if (this.done) return;
     this.finish(ErrorCode.CANCEL);
     this.transport.destroy();
+    this.socketGone();
+  }
+
+  private socketGone(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.opts.onClose?.();
   }
 
   // ---- frames in
@@ -256,7 +272,7 @@ export class H2Connection implements StreamOwner {
     }
     // Padding is not the handler's to take: credit it now.
     if (payload.byteLength > content.byteLength) this.credit(stream, payload.byteLength - content.byteLength);
-    if (content.byteLength > 0) stream.received(Buffer.from(content));
+    if (content.byteLength > 0) stream.received(content);
     if ((flags & Flag.END_STREAM) !== 0) this.remoteEnd(stream);
   }
 
@@ -275,8 +291,8 @@ export class H2Connection implements StreamOwner {
   private onContinuation(flags: number, streamId: number, payload: Buffer): void {
     const hb = this.headerBlock;
     if (!hb || hb.streamId !== streamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS before it");
-    hb.parts.push(Buffer.from(payload));
-    hb.size += payload.byteLength;
+    if (payload.byteLength > 0) hb.parts.push(Buffer.from(payload));
+    hb.size += FRAME_HEADER + payload.byteLength;
     this.checkBlockSize();
     if ((flags & Flag.END_HEADERS) !== 0) this.onHeaderBlock();
   }
@@ -507,7 +523,6 @@ export class H2Connection implements StreamOwner {
           if (room <= 0) {
             // Waits for a WINDOW_UPDATE: for the stream's own, out of the turn; for the connection's, all wait.
             if (s.sendWindow <= 0) this.sending.delete(s);
-            if (this.sendWindow <= 0) return;
             continue;
           }
           const piece = s.take(room);
@@ -517,6 +532,10 @@ export class H2Connection implements StreamOwner {
           this.queue(frame(FrameType.DATA, last ? Flag.END_STREAM : 0, s.id, piece));
           progress = true;
           if (last) this.localDone(s);
+          else {
+            this.sending.delete(s);
+            this.sending.add(s);
+          }
           continue;
         }
         if (s.localEnding) {
@@ -579,6 +598,5 @@ export class H2Connection implements StreamOwner {
     for (const s of [...this.streams.values()]) this.closeStream(s, code);
     this.out = [];
     this.outBytes = 0;
-    this.opts.onClose?.();
   }
 }

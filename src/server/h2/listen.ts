@@ -17,6 +17,11 @@ export type Listener = {
 
 /** Bytes a transport may hold unsent before it asks the connection to wait. */
 const HIGH_WATER = 256 * 1024;
+/**
+ * How long an ended socket may take to send what it still holds (a GOAWAY, the last
+ * answers) before it is closed anyway: a peer that stops reading must not keep it.
+ */
+const END_GRACE_MS = 5_000;
 
 type BunSocket = import("bun").Socket<BunSocketState>;
 type BunSocketState = { conn?: H2Connection; rest?: Uint8Array; ending?: boolean };
@@ -38,6 +43,7 @@ function bunTransport(socket: BunSocket): Transport {
     end() {
       if (state.rest) state.ending = true;
       else socket.end();
+      setTimeout(() => socket.terminate(), END_GRACE_MS).unref();
     },
     destroy() {
       socket.terminate();
@@ -87,7 +93,10 @@ export function listenUnix(path: string, accept: Accept): Listener {
 function netTransport(sock: net.Socket): Transport {
   return {
     write: (bytes) => sock.write(bytes),
-    end: () => void sock.end(),
+    end() {
+      sock.end();
+      setTimeout(() => sock.destroy(), END_GRACE_MS).unref();
+    },
     destroy: () => void sock.destroy(),
   };
 }

@@ -31,6 +31,11 @@ export class StreamClosedError extends Error {
 
 /** Queued response bytes past which `write` asks the writer to wait for `drained()`. */
 const HIGH_WATER = 64 * 1024;
+/**
+ * Body pieces under this size are gathered into one buffer before they are queued: flow
+ * control counts bytes, not pieces, and a piece costs a buffer object whatever its size.
+ */
+const SMALL_PIECE = 4096;
 
 export class H2Stream {
   /** Response bytes queued and not yet framed, in order. */
@@ -57,11 +62,17 @@ export class H2Stream {
   beforeWrite: ((n: number) => void) | undefined;
 
   private readonly inbox: Uint8Array[] = [];
+  /** Small pieces gathered, not yet in the inbox (reused: the inbox gets copies). */
+  private tail: Buffer | undefined;
+  private tailLength = 0;
   private wake: (() => void) | undefined;
   private readonly endListeners: (() => void)[] = [];
   private readonly closeListeners: (() => void)[] = [];
   private readonly drainWaiters: (() => void)[] = [];
+  private readonly releaseListeners: (() => void)[] = [];
   private held = false;
+  /** Body bytes the reader never got: the stream closed with them unread. */
+  private truncated = false;
   private releasedSlot = false;
 
   constructor(
@@ -90,13 +101,14 @@ export class H2Stream {
    */
   async *body(): AsyncGenerator<Uint8Array, void, undefined> {
     for (;;) {
+      if (this.inbox.length === 0) this.flushTail();
       const chunk = this.inbox.shift();
       if (chunk) {
         this.owner.credit(this, chunk.byteLength);
         yield chunk;
         continue;
       }
-      if (this.remoteEnded) return;
+      if (this.remoteEnded && !this.truncated) return;
       if (this.closed) throw new StreamClosedError(this.closeCode);
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
@@ -176,12 +188,32 @@ export class H2Stream {
     if (this.closed) this.giveBackSlot();
   }
 
+  /** Runs `fn` once the stream is closed and its handler has released it (see `hold`). */
+  onReleased(fn: () => void): void {
+    if (this.releasedSlot) fn();
+    else this.releaseListeners.push(fn);
+  }
+
   // ---- called by the connection
 
-  /** A chunk of the request body. */
+  /** A chunk of the request body (a view of the connection's input: copied here). */
   received(chunk: Uint8Array): void {
-    this.inbox.push(chunk);
+    if (chunk.byteLength >= SMALL_PIECE) {
+      this.flushTail();
+      this.inbox.push(Buffer.from(chunk));
+    } else {
+      if (this.tailLength + chunk.byteLength > SMALL_PIECE) this.flushTail();
+      this.tail ??= Buffer.allocUnsafe(SMALL_PIECE);
+      this.tail.set(chunk, this.tailLength);
+      this.tailLength += chunk.byteLength;
+    }
     this.wakeReader();
+  }
+
+  private flushTail(): void {
+    if (this.tailLength === 0) return;
+    this.inbox.push(Buffer.from(this.tail!.subarray(0, this.tailLength)));
+    this.tailLength = 0;
   }
 
   /** The peer's END_STREAM. */
@@ -194,9 +226,12 @@ export class H2Stream {
 
   /** Drops the body chunks nobody took; returns their size, for the connection's window. */
   discardInbox(): number {
+    this.flushTail();
+    this.tail = undefined;
     let n = 0;
     for (const c of this.inbox) n += c.byteLength;
     this.inbox.length = 0;
+    if (n > 0) this.truncated = true;
     return n;
   }
 
@@ -240,5 +275,6 @@ export class H2Stream {
     if (this.releasedSlot) return;
     this.releasedSlot = true;
     this.owner.released(this);
+    for (const fn of this.releaseListeners.splice(0)) fn();
   }
 }

@@ -1,6 +1,7 @@
 /** The HTTP/2 gRPC server on a real unix socket in a temp dir: listen, drain, cut off. */
 import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -56,6 +57,33 @@ describe("grpc server", () => {
     client.close();
     await server.close(100);
   });
+
+  test("a connection that failed while its client reads nothing counts until its socket is closed, at most 5 s later", async () => {
+    const { server, socket, client } = await slowServer(0);
+    client.close();
+    const sock = net.connect(socket);
+    sock.pause(); // never reads: the answers it asks for pile up
+    const frame = (type: number, flags: number, id: number, payload = Buffer.alloc(0)) => {
+      const b = Buffer.alloc(9 + payload.length);
+      b.writeUIntBE(payload.length, 0, 3);
+      b[3] = type;
+      b[4] = flags;
+      b.writeUInt32BE(id, 5);
+      payload.copy(b, 9);
+      return b;
+    };
+    const pings = Buffer.concat(Array.from({ length: 30_000 }, () => frame(6, 0, 0, Buffer.alloc(8))));
+    sock.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), frame(4, 0, 0), pings]));
+    await Bun.sleep(500);
+    sock.write(frame(1, 4, 2, Buffer.from([0x83]))); // HEADERS on an even stream: a connection error
+    await Bun.sleep(1000);
+    expect(server.sessionCount).toBe(1);
+    const deadline = Date.now() + 8_000;
+    while (server.sessionCount > 0 && Date.now() < deadline) await Bun.sleep(100);
+    expect(server.sessionCount).toBe(0);
+    sock.destroy();
+    await server.close(100);
+  }, 15_000);
 
   test("a call in flight when shutdown starts finishes within the grace period", async () => {
     const { server, client } = await slowServer(300);

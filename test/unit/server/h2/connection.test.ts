@@ -289,7 +289,11 @@ describe("a client that breaks the rules", () => {
     p.send(headers(7));
     await p.tick();
     expect(p.reset(7)).toBe(ErrorCode.REFUSED_STREAM);
+    let released = false;
+    first!.onReleased(() => (released = true));
+    expect(released).toBe(false);
     first!.release();
+    expect(released).toBe(true);
     p.send(headers(9));
     expect(p.streams.length).toBe(3);
   });
@@ -337,6 +341,85 @@ describe("a client that breaks the rules", () => {
     p.send(flood);
     expect(p.state.destroyed).toBe(true);
     expect(p.conn.closed).toBe(true);
+  });
+});
+
+describe("a client that makes the server hold memory", () => {
+  test("requests that are refused or reset while the client reads nothing: dropped once a MiB of answers waits", async () => {
+    const p = peer({ maxConcurrentStreams: 100 });
+    p.setAccepting(false);
+    p.send(frame(FrameType.PING, 0, 0, Buffer.alloc(8)));
+    await p.tick();
+    const noPath = encodeHeaderBlock([[":method", "POST"]]);
+    for (let round = 0; round < 20 && !p.state.destroyed; round++) {
+      p.send(Buffer.concat(Array.from({ length: 10_000 }, (_, i) => frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1 + 2 * (round * 10_000 + i), noPath))));
+    }
+    expect(p.state.destroyed).toBe(true);
+  });
+
+  test("empty CONTINUATION frames count against the header block's bound", async () => {
+    const p = peer({ maxHeaderListSize: 4096 });
+    p.send(frame(FrameType.HEADERS, 0, 1, encodeHeaderBlock(REQUEST)));
+    p.send(Buffer.concat(Array.from({ length: 10_000 }, () => frame(FrameType.CONTINUATION, 0, 1))));
+    await p.tick();
+    expect(p.goaway()).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+  });
+
+  test("a body sent one byte per frame is gathered: the handler gets 4 KiB pieces, not a buffer per byte", async () => {
+    const p = peer();
+    p.send(headers(1));
+    const one = data(1, Buffer.from([0x61]));
+    p.send(Buffer.concat(Array.from({ length: 10_000 }, () => one)), data(1, new Uint8Array(0), Flag.END_STREAM));
+    const sizes: number[] = [];
+    for await (const piece of p.streams[0]!.body()) sizes.push(piece.byteLength);
+    expect(sizes).toEqual([4096, 4096, 1808]);
+  });
+
+  test("a body that arrived whole but was reset before the handler read it ends the reader with an error, not a clean end", async () => {
+    for (const cut of ["reset", "socket"] as const) {
+      const p = peer();
+      p.send(headers(1), data(1, Buffer.alloc(5000, 1)), data(1, Buffer.from("last"), Flag.END_STREAM));
+      const it = p.streams[0]!.body();
+      expect((await it.next()).value!.byteLength).toBe(5000);
+      if (cut === "reset") p.send(wordsFrame(FrameType.RST_STREAM, 1, ErrorCode.CANCEL));
+      else p.conn.transportClosed();
+      await expect(it.next()).rejects.toThrow();
+    }
+  });
+});
+
+describe("sharing the way out", () => {
+  test("with a slow reader every stream's data moves, in turn, not only the first ones'", async () => {
+    const p = peer({ maxConcurrentStreams: 10 }, [[Setting.INITIAL_WINDOW_SIZE, 16 * 1024 * 1024]]);
+    p.send(wordsFrame(FrameType.WINDOW_UPDATE, 0, 64 * 1024 * 1024));
+    for (let i = 0; i < 8; i++) p.send(headers(1 + 2 * i, REQUEST, Flag.END_HEADERS | Flag.END_STREAM));
+    await p.tick();
+    p.setAccepting(false);
+    for (const s of p.streams) {
+      s.respond([[":status", "200"]]);
+      s.write(Buffer.alloc(1024 * 1024));
+    }
+    await p.tick();
+    for (let drain = 0; drain < 16; drain++) {
+      p.conn.writable();
+      await p.tick();
+    }
+    for (const s of p.streams) expect(s.unsent).toBeLessThan(1024 * 1024);
+  });
+
+  test("trailers do not wait behind another stream's data that waits for the connection's window", async () => {
+    const p = peer({}, [[Setting.INITIAL_WINDOW_SIZE, 1 << 20]]);
+    p.send(headers(1, REQUEST, Flag.END_HEADERS | Flag.END_STREAM), headers(3, REQUEST, Flag.END_HEADERS | Flag.END_STREAM));
+    const [a, b] = p.streams;
+    a!.respond([[":status", "200"]]);
+    a!.write(Buffer.alloc(100_000)); // 65,535 go out; the connection's window is then 0
+    await p.tick();
+    b!.respond([[":status", "200"]]);
+    b!.end([["grpc-status", "0"]]);
+    await p.tick();
+    expect(p.headersOf(3)).toEqual([[[":status", "200"]], [["grpc-status", "0"]]]);
+    expect(b!.closed).toBe(true);
+    expect(a!.unsent).toBe(100_000 - 65_535);
   });
 });
 
