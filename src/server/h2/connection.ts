@@ -235,6 +235,7 @@ export class H2Connection implements StreamOwner {
         return;
       case FrameType.GOAWAY:
         if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
+        if (payload.byteLength < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "GOAWAY too short");
         // The peer opens nothing more; what it opened is answered, then the connection ends.
         this.goingAway = true;
         return this.closeIfIdle();

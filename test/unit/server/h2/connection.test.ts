@@ -206,6 +206,20 @@ describe("a well-behaved client", () => {
   });
 });
 
+describe("a client that says GOAWAY", () => {
+  test("its open stream is still answered, then the connection ends", async () => {
+    const p = peer();
+    p.send(headers(1, REQUEST, Flag.END_HEADERS | Flag.END_STREAM));
+    p.send(wordsFrame(FrameType.GOAWAY, 0, 1, ErrorCode.NO_ERROR));
+    await p.tick();
+    expect(p.state.ended).toBe(false);
+    p.streams[0]!.respond([[":status", "200"]], true);
+    await p.tick();
+    expect(p.headersOf(1)).toEqual([[[":status", "200"]]]);
+    expect(p.state.ended).toBe(true);
+  });
+});
+
 describe("a client that breaks the rules", () => {
   const connectionErrors: [string, (p: ReturnType<typeof peer>) => void, number][] = [
     ["a frame over SETTINGS_MAX_FRAME_SIZE", (p) => p.send(data(1, Buffer.alloc(16_385))), ErrorCode.FRAME_SIZE_ERROR],
@@ -222,6 +236,8 @@ describe("a client that breaks the rules", () => {
     ["SETTINGS of a length not a multiple of 6", (p) => p.send(frame(FrameType.SETTINGS, 0, 0, Buffer.alloc(5))), ErrorCode.FRAME_SIZE_ERROR],
     ["SETTINGS_MAX_FRAME_SIZE under 16384", (p) => p.send(frame(FrameType.SETTINGS, 0, 0, Buffer.from([0, Setting.MAX_FRAME_SIZE, 0, 0, 0x10, 0]))), ErrorCode.PROTOCOL_ERROR],
     ["a PING of 7 bytes", (p) => p.send(frame(FrameType.PING, 0, 0, Buffer.alloc(7))), ErrorCode.FRAME_SIZE_ERROR],
+    ["a GOAWAY of 4 bytes", (p) => p.send(frame(FrameType.GOAWAY, 0, 0, Buffer.alloc(4))), ErrorCode.FRAME_SIZE_ERROR],
+    ["RST_STREAM on a stream never opened", (p) => p.send(wordsFrame(FrameType.RST_STREAM, 9, ErrorCode.CANCEL)), ErrorCode.PROTOCOL_ERROR],
     ["a header block past four times the list size", (p) => p.send(frame(FrameType.HEADERS, 0, 1, Buffer.alloc(16_000)), frame(FrameType.CONTINUATION, 0, 1, Buffer.alloc(16_000)), frame(FrameType.CONTINUATION, 0, 1, Buffer.alloc(16_000))), ErrorCode.ENHANCE_YOUR_CALM],
   ];
   for (const [what, act, code] of connectionErrors) {
