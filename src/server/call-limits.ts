@@ -51,8 +51,9 @@ type Call = {
   stuckSince?: number;
 };
 
-/** Sends a trailers-only gRPC answer; a request body still coming is reset (NO_ERROR) by the connection. */
+/** Sends a trailers-only gRPC answer; a request body still coming is reset (NO_ERROR). */
 function refuse(stream: H2Stream, message: string): void {
+  stream.cutRequestOnEnd = true;
   stream.respond(
     [
       [":status", "200"],

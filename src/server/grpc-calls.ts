@@ -176,7 +176,8 @@ async function readSingle(stream: H2Stream, parse: Parse, readMaxBytes: number, 
       }
       if (total >= 2 * ENVELOPE_HEADER + first + second) throw extra();
     } catch (err) {
-      // Answered before the body ended: the connection resets the rest of it (NO_ERROR).
+      // Answered before the body ended: the rest of it is reset (NO_ERROR), not waited for.
+      stream.cutRequestOnEnd = true;
       finish(err);
     }
   };

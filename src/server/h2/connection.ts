@@ -271,9 +271,10 @@ export class H2Connection implements StreamOwner {
       this.creditConnection(payload.byteLength);
       throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "DATA past the stream's window");
     }
-    // Padding is not the handler's to take: credit it now.
-    if (payload.byteLength > content.byteLength) this.credit(stream, payload.byteLength - content.byteLength);
-    if (content.byteLength > 0) stream.received(content);
+    // Padding is not the handler's to take, nor a body the response no longer waits for: credit them now.
+    const dropped = stream.localDone ? payload.byteLength : payload.byteLength - content.byteLength;
+    if (dropped > 0) this.credit(stream, dropped);
+    if (content.byteLength > 0 && !stream.localDone) stream.received(content);
     if ((flags & Flag.END_STREAM) !== 0) this.remoteEnd(stream);
   }
 
@@ -551,12 +552,20 @@ export class H2Connection implements StreamOwner {
     }
   }
 
-  /** Our END_STREAM is framed. A request still coming is cut short: we answered without it (RFC 9113 §8.1). */
+  /**
+   * Our END_STREAM is framed. A request still coming is cut short (RST_STREAM NO_ERROR,
+   * RFC 9113 §8.1) when the handler asked for it; otherwise the stream waits for the
+   * request's end, and what more of its body comes is dropped as it comes.
+   */
   private localDone(stream: H2Stream): void {
     stream.localDone = true;
     this.sending.delete(stream);
-    if (!stream.remoteEnded) this.queue(wordsFrame(FrameType.RST_STREAM, stream.id, ErrorCode.NO_ERROR));
-    this.closeStream(stream, ErrorCode.NO_ERROR);
+    if (stream.remoteEnded || stream.cutRequestOnEnd) {
+      if (!stream.remoteEnded) this.queue(wordsFrame(FrameType.RST_STREAM, stream.id, ErrorCode.NO_ERROR));
+      return this.closeStream(stream, ErrorCode.NO_ERROR);
+    }
+    const unread = stream.discardInbox();
+    if (unread > 0) this.credit(stream, unread);
   }
 
   private closeStream(stream: H2Stream, code: number): void {

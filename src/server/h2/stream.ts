@@ -53,6 +53,11 @@ export class H2Stream {
   localEnding = false;
   /** END_STREAM was framed. */
   localDone = false;
+  /**
+   * Once the response is out, reset what is left of the request (RST_STREAM NO_ERROR)
+   * instead of waiting for its end: for an answer that refused the request's body.
+   */
+  cutRequestOnEnd = false;
   /** The peer's END_STREAM came. */
   remoteEnded: boolean;
   headersSent = false;

@@ -178,9 +178,10 @@ describe("a well-behaved client", () => {
     expect(frames.map((f) => f.flags)).toEqual([Flag.END_STREAM, 0, Flag.END_HEADERS]);
   });
 
-  test("an answer given before the request's end is followed by RST_STREAM NO_ERROR", async () => {
+  test("an answer that refused the request's body is followed by RST_STREAM NO_ERROR", async () => {
     const p = peer();
     p.send(headers(1), data(1, Buffer.from("partial")));
+    p.streams[0]!.cutRequestOnEnd = true;
     p.streams[0]!.respond([[":status", "200"], ["grpc-status", "8"]], true);
     await p.tick();
     expect(p.reset(1)).toBe(ErrorCode.NO_ERROR);
@@ -188,6 +189,22 @@ describe("a well-behaved client", () => {
     p.send(data(1, Buffer.from("late"), Flag.END_STREAM));
     await p.tick();
     expect(p.goaway()).toBeUndefined();
+  });
+
+  test("any other answer given before the request's end waits for that end, dropping (and crediting) the rest of the body", async () => {
+    const p = peer({ window: 1000 });
+    p.send(headers(1), data(1, Buffer.alloc(400)));
+    const s = p.streams[0]!;
+    s.respond([[":status", "200"], ["grpc-status", "12"]], true);
+    await p.tick();
+    expect(p.reset(1)).toBeUndefined();
+    expect(s.closed).toBe(false);
+    p.send(data(1, Buffer.alloc(400)));
+    await p.tick();
+    expect(p.of(FrameType.WINDOW_UPDATE, 1).reduce((n, f) => n + f.payload.readUInt32BE(0), 0)).toBe(800);
+    p.send(data(1, Buffer.alloc(400), Flag.END_STREAM));
+    expect(s.closed).toBe(true);
+    expect(p.conn.streamCount).toBe(0);
   });
 
   test("GOAWAY from the server: open streams finish, new ones are refused, then the connection ends", async () => {
