@@ -456,6 +456,64 @@ describe("sharing the way out", () => {
   });
 });
 
+describe("random frames", () => {
+  /** A small deterministic generator (xorshift32), so a failure can be replayed from its seed. */
+  const rng = (seed: number) => () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+
+  test("thousands of random frame sequences never throw out of the connection, and each ends served or closed", async () => {
+    for (let seed = 1; seed <= 1500; seed++) {
+      const r = rng(seed);
+      const int = (n: number) => Math.floor(r() * n);
+      const taken: number[] = [];
+      const p = peer({
+        maxConcurrentStreams: 3,
+        onStream: (s) => {
+          taken.push(s.id);
+          // Handlers that answer at once, later, or never; some read the body first.
+          const mode = int(4);
+          if (mode === 0) s.respond([[":status", "200"]], true);
+          if (mode === 1) void readAll(s).then(() => !s.closed && s.respond([[":status", "200"]], true), () => {});
+          if (mode === 2) queueMicrotask(() => !s.closed && (s.respond([[":status", "200"]]), s.write(Buffer.alloc(int(70_000))), s.end([["grpc-status", "0"]])));
+        },
+      });
+      const frames: Uint8Array[] = [];
+      for (let i = 0; i < 1 + int(12); i++) {
+        const id = int(4) === 0 ? int(8) : 1 + 2 * int(4);
+        const kind = int(10);
+        if (kind < 3) frames.push(headers(id, REQUEST, [Flag.END_HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 0][int(3)]));
+        else if (kind < 5) frames.push(data(id, Buffer.alloc(int(3000), int(256)), int(2) ? Flag.END_STREAM : 0));
+        else if (kind === 5) frames.push(wordsFrame(FrameType.WINDOW_UPDATE, id, int(2 ** 31)));
+        else if (kind === 6) frames.push(wordsFrame(FrameType.RST_STREAM, id, int(14)));
+        else if (kind === 7) frames.push(frame(FrameType.CONTINUATION, int(2) ? Flag.END_HEADERS : 0, id, encodeHeaderBlock(REQUEST).subarray(int(10))));
+        else frames.push(frame(int(12), int(256), id, Buffer.from(Array.from({ length: int(40) }, () => int(256)))));
+      }
+      const bytes = Buffer.concat(frames);
+      // Sometimes in one piece, sometimes cut at random places.
+      let at = 0;
+      while (at < bytes.byteLength) {
+        const n = int(2) ? bytes.byteLength : 1 + int(64);
+        expect(() => p.send(bytes.subarray(at, at + n))).not.toThrow();
+        at += n;
+      }
+      await p.tick();
+      await p.tick();
+      if (!p.conn.closed) {
+        // Whatever was left open still answers a new, well-formed request.
+        p.send(wordsFrame(FrameType.WINDOW_UPDATE, 0, 1 << 20), headers(101, REQUEST, Flag.END_HEADERS | Flag.END_STREAM));
+        await p.tick();
+        // Taken by the handler, or refused (three streams whose handlers never answer hold every slot), or the connection ended.
+        const seen = taken.includes(101) || p.reset(101) !== undefined || p.conn.closed;
+        if (!seen) throw new Error(`seed ${seed}: a well-formed request after the random frames got nothing`);
+      }
+    }
+  });
+});
+
 describe("request fields", () => {
   test("a gRPC request is well-formed", () => {
     expect(checkRequestFields(REQUEST)).toBeUndefined();
