@@ -50,8 +50,8 @@ export const SettingsId = {
 
 /** Every stream and the session start with this window until told otherwise (2.6.8). */
 export const DEFAULT_WINDOW = 65_536;
-/** No flow-control window may exceed 2^31 - 1 bytes. */
-export const MAX_WINDOW = 0x7fff_ffff;
+/** No flow-control window may exceed 2^31 - 1 bytes (shared with HTTP/2). */
+export { MAX_WINDOW } from "../../flow-window.ts";
 /** Stream ids and ping ids are 31-bit. */
 export const MAX_STREAM_ID = 0x7fff_ffff;
 /** The 24-bit length field's ceiling. */

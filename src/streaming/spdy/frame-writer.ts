@@ -7,7 +7,7 @@
  * would still grow them: past `maxBacklogBytes` queued, `onOverflow` ends the session.
  */
 import type { Duplex } from "node:stream";
-import { Signal } from "./flow-window.ts";
+import { Signal } from "./signal.ts";
 
 export class FrameWriter {
   private needDrain = false;

@@ -2,7 +2,8 @@
  * What the frame handlers (session-control.ts, session-data.ts) use of a session, as an
  * interface of its own, so they depend on it and not on the session class that calls them.
  */
-import type { RecvWindow, SendWindow, Signal } from "./flow-window.ts";
+import type { RecvWindow, SendWindow } from "../../flow-window.ts";
+import type { Signal } from "./signal.ts";
 import type { ControlFrame } from "./frames.ts";
 import type { SpdyHeaders } from "./header-block.ts";
 import type { Pings } from "./pings.ts";

@@ -15,7 +15,7 @@
 import type { Duplex } from "node:stream";
 import { RstStatus } from "./constants.ts";
 import { SpdySessionError } from "./errors.ts";
-import type { RecvWindow } from "./flow-window.ts";
+import type { RecvWindow } from "../../flow-window.ts";
 import type { SessionCore } from "./session-core.ts";
 import type { SpdyStreamImpl } from "./stream.ts";
 

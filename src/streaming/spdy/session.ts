@@ -6,7 +6,8 @@
 import type { Duplex } from "node:stream";
 import { DEFAULT_WINDOW, GoAwayStatus, RstStatus, SettingsId } from "./constants.ts";
 import { SpdySessionError, SpdyStreamError } from "./errors.ts";
-import { RecvWindow, SendWindow, Signal } from "./flow-window.ts";
+import { RecvWindow, SendWindow } from "../../flow-window.ts";
+import { Signal } from "./signal.ts";
 import { FrameReader } from "./frame-reader.ts";
 import { FrameWriter } from "./frame-writer.ts";
 import { type ControlFrame, decodeControlFrame, encodeDataFrame, encodeFrame } from "./frames.ts";

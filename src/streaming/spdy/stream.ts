@@ -5,7 +5,8 @@
  */
 import { RstStatus } from "./constants.ts";
 import { SpdyStreamError } from "./errors.ts";
-import { RecvWindow, SendWindow, Signal } from "./flow-window.ts";
+import { RecvWindow, SendWindow } from "../../flow-window.ts";
+import { Signal } from "./signal.ts";
 import type { ControlFrame } from "./frames.ts";
 import type { SpdyHeaders } from "./header-block.ts";
 

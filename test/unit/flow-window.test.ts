@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { RecvWindow, SendWindow, Signal } from "../../../../src/streaming/spdy/flow-window.ts";
+import { RecvWindow, SendWindow } from "../../src/flow-window.ts";
 
-describe("flow-control windows", () => {
+describe("flow-control windows (SPDY and HTTP/2)", () => {
   test("a send window shrinks as we send, grows with WINDOW_UPDATE, and refuses to pass 2^31-1", () => {
     const w = new SendWindow(65536);
     w.consume(65536);
@@ -35,14 +35,5 @@ describe("flow-control windows", () => {
     w2.take(50);
     expect(w2.receive(50)).toBe(true);
     expect(w2.receive(1)).toBe(false);
-  });
-
-  test("a signal wakes every waiter once", async () => {
-    const s = new Signal();
-    let woken = 0;
-    const waits = [s.wait(), s.wait()].map((p) => p.then(() => woken++));
-    s.notify();
-    await Promise.all(waits);
-    expect(woken).toBe(2);
   });
 });

@@ -1,10 +1,13 @@
 /**
- * SPDY/3.1 flow control (draft 3.1, section 2.6.8): a window per stream and one for the
- * session, in each direction. DATA payload bytes count against both; WINDOW_UPDATE gives
- * them back. The receiver here gives bytes back only as its reader takes them, so what
- * a peer may have in flight (and so what skiff buffers) is bounded by the window.
+ * Flow-control windows as SPDY/3.1 (draft 3.1, section 2.6.8) and HTTP/2 (RFC 9113
+ * §5.2, §6.9) both have them: a window per stream and one for the connection, in each
+ * direction. DATA payload bytes count against both; WINDOW_UPDATE gives them back. The
+ * receiver here gives bytes back only as its reader takes them, so what a peer may have
+ * in flight (and so what skiff buffers) is bounded by the window.
  */
-import { MAX_WINDOW } from "./constants.ts";
+
+/** No flow-control window may exceed 2^31 - 1 bytes, in either protocol. */
+export const MAX_WINDOW = 0x7fff_ffff;
 
 /** What we may still send. Negative after a SETTINGS shrinks the initial window. */
 export class SendWindow {
@@ -26,7 +29,7 @@ export class SendWindow {
 export class RecvWindow {
   private remaining: number;
   private taken = 0;
-  /** Granted here but not sent: the peer had not shown it keeps windows (see InboundData). */
+  /** SPDY: granted here but not sent, as the peer had not shown it keeps windows (spdy/session-data.ts). */
   owed = 0;
 
   constructor(private readonly size: number) {
@@ -50,20 +53,5 @@ export class RecvWindow {
     this.taken = 0;
     this.remaining += grant;
     return grant;
-  }
-}
-
-/** Wakes everyone waiting for "something changed" (a window grew, a stream ended). */
-export class Signal {
-  private waiters: (() => void)[] = [];
-
-  wait(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const wake of w) wake();
   }
 }
