@@ -1,8 +1,8 @@
 import type { EventEmitter } from "node:events";
 
 /**
- * Resolves when a writable stream (a node:stream Writable, an HTTP/2 response) drains or
- * closes, so a writer waiting on one that was destroyed never hangs.
+ * Resolves when a node:stream Writable drains or closes, so a writer waiting on one that
+ * was destroyed never hangs.
  */
 export function drained(s: EventEmitter): Promise<void> {
   return new Promise((resolve) => {
