@@ -4,17 +4,19 @@
  * HEADERS, DATA and trailing HEADERS, under both sides' flow control. No push, no
  * priorities (PRIORITY frames are read and ignored), h2c with prior knowledge only.
  *
- * Bytes come in through `receive` and go out through the Transport (transport.ts). What
+ * Bytes come in through `receive` and go out through a Transport (listen.ts). What
  * is sent in one turn of the event loop goes out in one write. Response data is framed
  * only while the transport keeps up, so a peer that does not read leaves its responses
  * queued on their streams, where call-limits.ts can see and bound them.
  *
  * Defences against a peer that means harm: a bound on concurrent streams (a stream whose
  * handler still runs after the peer reset it keeps its slot), on a header block's size
- * before and after decompression, on queued control frames (a PING or SETTINGS flood the
- * peer does not read), and on the time to send the preface.
+ * before and after decompression, on what the peer's own frames made us owe while it reads
+ * nothing (a PING or SETTINGS flood, requests refused one after another), and on the time
+ * to send the preface.
  */
-import { ConnectionError, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, ErrorCode, Flag, FRAME_HEADER, FrameType, MAX_WINDOW, PREFACE, Setting, StreamError, frame, wordsFrame } from "./frames.ts";
+import { ConnectionError, DEFAULT_MAX_FRAME, DEFAULT_WINDOW, ErrorCode, Flag, FRAME_HEADER, FrameType, PREFACE, Setting, StreamError, frame, wordsFrame } from "./frames.ts";
+import { MAX_WINDOW, RecvWindow, SendWindow } from "../../flow-window.ts";
 import { HpackDecoder, HpackError, encodeHeaderBlock } from "./hpack.ts";
 import { checkRequestFields } from "./request-fields.ts";
 import { type Fields, H2Stream, type StreamOwner } from "./stream.ts";
@@ -51,8 +53,8 @@ export type ConnectionOptions = {
   log?(line: string): void;
 };
 
-/** Queued control frames the peer has not read past which the connection is dropped. */
-const MAX_CONTROL_BACKLOG = 1024 * 1024;
+/** Queued frames a peer that does not read may leave us holding before its connection is dropped. */
+const MAX_UNREAD_BACKLOG = 1024 * 1024;
 /** Frames gathered into one write before it goes out. */
 const WRITE_BATCH = 64 * 1024;
 const PREFACE_TIMEOUT_MS = 10_000;
@@ -69,8 +71,7 @@ export class H2Connection implements StreamOwner {
   private prefaceSeen = false;
   private settingsSeen = false;
   private headerBlock: { streamId: number; endStream: boolean; parts: Buffer[]; size: number } | undefined;
-  private recvWindow: number;
-  private connectionCredit = 0;
+  private readonly recvWindow: RecvWindow;
 
   // output
   private out: Uint8Array[] = [];
@@ -78,7 +79,7 @@ export class H2Connection implements StreamOwner {
   private blocked = false;
   private flushQueued = false;
   private readonly sending = new Set<H2Stream>();
-  private sendWindow = DEFAULT_WINDOW;
+  private readonly sendWindow = new SendWindow(DEFAULT_WINDOW);
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrame = DEFAULT_MAX_FRAME;
   private firstHeaderBlock = true;
@@ -93,7 +94,7 @@ export class H2Connection implements StreamOwner {
     private readonly opts: ConnectionOptions,
   ) {
     this.decoder = new HpackDecoder({ maxTableSize: 4096, maxHeaderListSize: opts.maxHeaderListSize });
-    this.recvWindow = opts.window;
+    this.recvWindow = new RecvWindow(opts.window);
     const settings = Buffer.allocUnsafe(18);
     [
       [Setting.MAX_CONCURRENT_STREAMS, opts.maxConcurrentStreams],
@@ -139,7 +140,9 @@ export class H2Connection implements StreamOwner {
         at = PREFACE.byteLength;
       }
       while (!this.done && buf.byteLength - at >= FRAME_HEADER) {
-        if (this.blocked && this.outBytes > MAX_CONTROL_BACKLOG) {
+        // Every frame may make us owe the peer one (a PING's ack, a refusal): a peer that
+        // keeps sending while it reads nothing is dropped once a MiB of them waits.
+        if (this.blocked && this.outBytes > MAX_UNREAD_BACKLOG) {
           this.opts.log?.("http2: dropped a connection that keeps sending while not reading what it caused");
           return this.destroy();
         }
@@ -231,7 +234,7 @@ export class H2Connection implements StreamOwner {
       case FrameType.PING:
         if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
         if (payload.byteLength !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, "PING of the wrong size");
-        if ((flags & Flag.ACK) === 0) this.queueControl(frame(FrameType.PING, Flag.ACK, 0, payload));
+        if ((flags & Flag.ACK) === 0) this.queue(frame(FrameType.PING, Flag.ACK, 0, payload));
         return;
       case FrameType.GOAWAY:
         if (streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
@@ -256,8 +259,7 @@ export class H2Connection implements StreamOwner {
   private onData(flags: number, streamId: number, payload: Buffer): void {
     if (streamId === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on stream 0");
     if (streamId > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "DATA on a stream not opened");
-    this.recvWindow -= payload.byteLength;
-    if (this.recvWindow < 0) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA past the connection's window");
+    if (!this.recvWindow.receive(payload.byteLength)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "DATA past the connection's window");
     const content = this.unpad(flags, payload);
     const stream = this.streams.get(streamId);
     if (!stream || stream.remoteEnded) {
@@ -266,8 +268,7 @@ export class H2Connection implements StreamOwner {
       if (stream) throw new StreamError(streamId, ErrorCode.STREAM_CLOSED, "DATA after END_STREAM");
       return;
     }
-    stream.recvWindow -= payload.byteLength;
-    if (stream.recvWindow < 0) {
+    if (!stream.recvWindow.receive(payload.byteLength)) {
       this.creditConnection(payload.byteLength);
       throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "DATA past the stream's window");
     }
@@ -326,8 +327,7 @@ export class H2Connection implements StreamOwner {
     if (this.goingAway) throw new StreamError(streamId, ErrorCode.REFUSED_STREAM, "the connection is going away");
     if (this.busy >= this.opts.maxConcurrentStreams) throw new StreamError(streamId, ErrorCode.REFUSED_STREAM, `over ${this.opts.maxConcurrentStreams} concurrent streams`);
     if (decoded.tooLarge) {
-      const headers = frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, streamId, this.encode([[":status", "431"]]));
-      this.queue(headers);
+      this.queueHeaders(streamId, [[":status", "431"]], true);
       if (!endStream) this.queue(wordsFrame(FrameType.RST_STREAM, streamId, ErrorCode.NO_ERROR));
       return;
     }
@@ -368,8 +368,7 @@ export class H2Connection implements StreamOwner {
         const delta = value - this.peerInitialWindow;
         this.peerInitialWindow = value;
         for (const s of this.streams.values()) {
-          s.sendWindow += delta;
-          if (s.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "a stream's window over 2^31-1");
+          if (!s.sendWindow.grow(delta)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "a stream's window over 2^31-1");
           if (delta > 0 && (s.outBytes > 0 || s.localEnding)) this.sending.add(s);
         }
       }
@@ -379,7 +378,7 @@ export class H2Connection implements StreamOwner {
       }
       // HEADER_TABLE_SIZE needs nothing: our encoder never uses the dynamic table.
     }
-    this.queueControl(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    this.queue(frame(FrameType.SETTINGS, Flag.ACK, 0));
   }
 
   private onWindowUpdate(streamId: number, payload: Buffer): void {
@@ -387,16 +386,14 @@ export class H2Connection implements StreamOwner {
     const increment = payload.readUInt32BE(0) & 0x7fffffff;
     if (streamId === 0) {
       if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "a WINDOW_UPDATE of 0");
-      this.sendWindow += increment;
-      if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "the connection's window over 2^31-1");
+      if (!this.sendWindow.grow(increment)) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "the connection's window over 2^31-1");
       return this.scheduleFlush();
     }
     if (streamId > this.lastStreamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE on a stream not opened");
     const stream = this.streams.get(streamId);
     if (!stream) return;
     if (increment === 0) throw new StreamError(streamId, ErrorCode.PROTOCOL_ERROR, "a WINDOW_UPDATE of 0");
-    stream.sendWindow += increment;
-    if (stream.sendWindow > MAX_WINDOW) throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "the stream's window over 2^31-1");
+    if (!stream.sendWindow.grow(increment)) throw new StreamError(streamId, ErrorCode.FLOW_CONTROL_ERROR, "the stream's window over 2^31-1");
     if (stream.outBytes > 0 || stream.localEnding) this.wantsToSend(stream);
   }
 
@@ -425,13 +422,9 @@ export class H2Connection implements StreamOwner {
 
   credit(stream: H2Stream, n: number): void {
     if (!stream.closed && !stream.remoteEnded) {
-      // Top the stream up once half its window is used, not chunk by chunk.
-      stream.uncredited += n;
-      if (stream.uncredited >= this.opts.window / 2) {
-        this.queue(wordsFrame(FrameType.WINDOW_UPDATE, stream.id, stream.uncredited));
-        stream.recvWindow += stream.uncredited;
-        stream.uncredited = 0;
-      }
+      // The stream is topped up once half its window is used, not chunk by chunk.
+      const grant = stream.recvWindow.take(n);
+      if (grant > 0) this.queue(wordsFrame(FrameType.WINDOW_UPDATE, stream.id, grant));
     }
     this.creditConnection(n);
   }
@@ -463,12 +456,8 @@ export class H2Connection implements StreamOwner {
   }
 
   private creditConnection(n: number): void {
-    this.connectionCredit += n;
-    if (this.connectionCredit >= this.opts.window / 2) {
-      this.queue(wordsFrame(FrameType.WINDOW_UPDATE, 0, this.connectionCredit));
-      this.recvWindow += this.connectionCredit;
-      this.connectionCredit = 0;
-    }
+    const grant = this.recvWindow.take(n);
+    if (grant > 0) this.queue(wordsFrame(FrameType.WINDOW_UPDATE, 0, grant));
   }
 
   private queue(bytes: Uint8Array): void {
@@ -476,15 +465,6 @@ export class H2Connection implements StreamOwner {
     this.out.push(bytes);
     this.outBytes += bytes.byteLength;
     this.scheduleFlush();
-  }
-
-  /** A frame the peer's own frames made us owe; a peer that asks for them without reading is dropped. */
-  private queueControl(bytes: Uint8Array): void {
-    if (this.blocked && this.outBytes > MAX_CONTROL_BACKLOG) {
-      this.opts.log?.("http2: dropped a connection that sends control frames without reading the answers");
-      return this.destroy();
-    }
-    this.queue(bytes);
   }
 
   private scheduleFlush(): void {
@@ -521,15 +501,15 @@ export class H2Connection implements StreamOwner {
           continue;
         }
         if (s.outBytes > 0) {
-          const room = Math.min(s.sendWindow, this.sendWindow, this.peerMaxFrame);
+          const room = Math.min(s.sendWindow.size, this.sendWindow.size, this.peerMaxFrame);
           if (room <= 0) {
             // Waits for a WINDOW_UPDATE: for the stream's own, out of the turn; for the connection's, all wait.
-            if (s.sendWindow <= 0) this.sending.delete(s);
+            if (s.sendWindow.size <= 0) this.sending.delete(s);
             continue;
           }
           const piece = s.take(room);
-          s.sendWindow -= piece.byteLength;
-          this.sendWindow -= piece.byteLength;
+          s.sendWindow.consume(piece.byteLength);
+          this.sendWindow.consume(piece.byteLength);
           const last = s.outBytes === 0 && s.localEnding && s.trailers === undefined;
           this.queue(frame(FrameType.DATA, last ? Flag.END_STREAM : 0, s.id, piece));
           progress = true;

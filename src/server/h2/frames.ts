@@ -50,7 +50,6 @@ export const FRAME_HEADER = 9;
 /** The largest frame payload either side may send until told otherwise; skiff never asks for more. */
 export const DEFAULT_MAX_FRAME = 16_384;
 export const DEFAULT_WINDOW = 65_535;
-export const MAX_WINDOW = 2 ** 31 - 1;
 
 /** One frame: header and payload in one buffer. */
 export function frame(type: number, flags: number, streamId: number, payload?: Uint8Array): Buffer {

@@ -3,6 +3,7 @@
  * body as it arrives, and the response written back under flow control. The connection
  * (connection.ts) frames what the stream queues and feeds it what the peer sends.
  */
+import { RecvWindow, SendWindow } from "../../flow-window.ts";
 import { ErrorCode } from "./frames.ts";
 
 /** Header fields in the order they go out. */
@@ -42,11 +43,9 @@ export class H2Stream {
   readonly outQueue: Uint8Array[] = [];
   outBytes = 0;
   /** How much the peer lets us send on this stream (may go negative after a SETTINGS change). */
-  sendWindow: number;
-  /** How much the peer may still send on this stream before we credit it more. */
-  recvWindow: number;
-  /** Body bytes the handler took that the peer has not been credited for yet. */
-  uncredited = 0;
+  readonly sendWindow: SendWindow;
+  /** How much the peer may still send on this stream, and what the handler took that is not credited yet. */
+  readonly recvWindow: RecvWindow;
   /** The response's trailers, framed once the queued data is out. */
   trailers: Fields | undefined;
   /** `end` was called: after the queue, END_STREAM goes out. */
@@ -92,8 +91,8 @@ export class H2Stream {
     readonly arrived = Date.now(),
   ) {
     this.remoteEnded = endStream;
-    this.sendWindow = sendWindow;
-    this.recvWindow = recvWindow;
+    this.sendWindow = new SendWindow(sendWindow);
+    this.recvWindow = new RecvWindow(recvWindow);
   }
 
   // ---- the request
